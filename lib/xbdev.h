@@ -94,6 +94,7 @@ int xbdev_path_join(char *buf, size_t len, const char *dir, const char *key);
 
 /* Transaction handle: 0 (XBT_NULL) means "no transaction". */
 typedef uint32_t xbdev_txn_t;
+#define XBDEV_TXN_NONE ((xbdev_txn_t)0)
 
 /* Read a node into a private, NUL-terminated, malloc'd copy. */
 int xbdev_read(struct xbdev *x, xbdev_txn_t t, const char *path, char **out);
@@ -125,10 +126,14 @@ struct xbdev_acl_entry { unsigned domid; enum xbdev_perm perm; };
 /* Entry 0 is the owner and the default for everyone else. */
 int xbdev_set_perms(struct xbdev *x, xbdev_txn_t t, const char *path,
 		    const struct xbdev_acl_entry *acl, unsigned n);
-/* [{owner,NONE},{reader,READ}]: the split-driver directory ACL. */
+/* [{owner,NONE},{reader,READ}]: the split-driver directory ACL.
+ * When owner == reader only the owner entry is written. */
 int xbdev_set_perms_owner_reader(struct xbdev *x, xbdev_txn_t t,
 				 const char *path, unsigned owner,
 				 unsigned reader);
+/* Read a node's ACL (entry 0 = owner and default); *acl is malloc'd. */
+int xbdev_get_perms(struct xbdev *x, xbdev_txn_t t, const char *path,
+		    struct xbdev_acl_entry **acl, unsigned *n);
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -138,7 +143,14 @@ int xbdev_set_perms_owner_reader(struct xbdev *x, xbdev_txn_t t,
 typedef int (*xbdev_txn_fn)(struct xbdev *x, xbdev_txn_t t, void *arg);
 int xbdev_txn(struct xbdev *x, xbdev_txn_fn fn, void *arg);
 
-/* ---- watches ----------------------------------------------------------- */
+/* ---- watches -----------------------------------------------------------
+ *
+ * xenstored fires every watch once when it is registered.  Events that
+ * xbdev_wait_state() reads for other tokens are queued inside the context
+ * and handed out first by xbdev_watch_next()/xbdev_watch_read(); a poll()
+ * loop should therefore drain xbdev_watch_read() until -EAGAIN after a
+ * wait, since the fd may not signal queued events.
+ */
 
 int xbdev_watch(struct xbdev *x, const char *path, const char *token);
 int xbdev_unwatch(struct xbdev *x, const char *path, const char *token);
@@ -150,7 +162,10 @@ int xbdev_watch_next(struct xbdev *x, int64_t deadline_ms, char **path,
 int xbdev_watch_read(struct xbdev *x, char **path, char **token);
 
 /* Wait until the state node under dir satisfies pred (or deadline).
- * on_change (optional) is called for every state seen. */
+ * on_change (optional) is called for every distinct state seen, first with
+ * the current one.  Returns 0 when pred held, -ETIMEDOUT, -EINTR, -ENOENT
+ * when the state node (or its directory) is gone, -EINVAL/-ERANGE when the
+ * node does not hold a state number. */
 typedef bool (*xbdev_state_pred)(enum xbdev_state st, void *arg);
 int xbdev_wait_state(struct xbdev *x, const char *dir, xbdev_state_pred pred,
 		     void *arg, int64_t deadline_ms,
@@ -165,8 +180,12 @@ int64_t xbdev_now_ms(void);    /* CLOCK_MONOTONIC in ms */
  * -ESRCH if dying. */
 int xbdev_domain_resolve(struct xbdev *x, const char *name_or_id,
 			 unsigned *domid);
-/* malloc'd name of domid (from /local/domain/<id>/name). */
+/* malloc'd name of domid (from /local/domain/<id>/name; "Domain-0" for a
+ * nameless dom0). */
 int xbdev_domain_name(struct xbdev *x, unsigned domid, char **name);
+/* Ids of every domain that has a /local/domain/<id> directory, ascending;
+ * *domids is malloc'd. */
+int xbdev_domain_list(struct xbdev *x, unsigned **domids, unsigned *n);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libxbdev internals: not part of the public contract. */
+#ifndef XBDEV_INTERNAL_H
+#define XBDEV_INTERNAL_H
+
+#include <errno.h>
+#include <syslog.h>
+#include "xbdev.h"
+
+struct xbdev_event {
+	struct xbdev_event *next;
+	char *path;
+	char *token;
+};
+
+struct xbdev {
+	struct xs_handle *xs;
+	xbdev_log_fn log_fn;
+	void *log_data;
+	unsigned token_seq;          /* makes private watch tokens unique */
+	/* Events read while waiting for a private token, handed out later by
+	 * xbdev_watch_next()/xbdev_watch_read() in arrival order. */
+	struct xbdev_event *pending, **pending_tail;
+};
+
+void xbdev_log(struct xbdev *x, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* -errno of the last failed libxenstore call (never 0). */
+int xbdev_errno(void);
+
+/* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
+int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);
+
+#endif
