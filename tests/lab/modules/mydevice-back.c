@@ -22,18 +22,30 @@
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 
-static int mydevice_back_probe(struct xenbus_device *dev,
-			       const struct xenbus_device_id *id)
+/* Every state this end takes is logged, so dmesg shows the whole handshake. */
+static int mydevice_back_switch(struct xenbus_device *dev,
+				enum xenbus_state st)
 {
 	int err;
 
+	if (dev->state == st)
+		return 0;
+	pr_info("%s: %s -> %s\n", dev->nodename, xenbus_strstate(dev->state),
+		xenbus_strstate(st));
+	err = xenbus_switch_state(dev, st);
+	if (err)
+		pr_warn("%s: cannot switch to %s: %d\n", dev->nodename,
+			xenbus_strstate(st), err);
+	return err;
+}
+
+static int mydevice_back_probe(struct xenbus_device *dev,
+			       const struct xenbus_device_id *id)
+{
 	pr_info("probe %s (frontend %s, domain %d)\n", dev->nodename,
 		dev->otherend, dev->otherend_id);
-	err = xenbus_switch_state(dev, XenbusStateInitWait);
-	if (err)
-		pr_warn("%s: cannot switch to InitWait: %d\n", dev->nodename,
-			err);
-	return err;
+	/* A real backend would write its feature and limit nodes first. */
+	return mydevice_back_switch(dev, XenbusStateInitWait);
 }
 
 static void mydevice_back_frontend_changed(struct xenbus_device *dev,
@@ -47,19 +59,19 @@ static void mydevice_back_frontend_changed(struct xenbus_device *dev,
 		/* A frontend going back to Initialising after a close asks to
 		 * reconnect: offer the device again. */
 		if (dev->state == XenbusStateClosed)
-			xenbus_switch_state(dev, XenbusStateInitWait);
+			mydevice_back_switch(dev, XenbusStateInitWait);
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
 		/* A real backend would map the frontend's ring and bind its
 		 * event channel here, before announcing Connected. */
 		if (dev->state != XenbusStateConnected)
-			xenbus_switch_state(dev, XenbusStateConnected);
+			mydevice_back_switch(dev, XenbusStateConnected);
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
 	case XenbusStateUnknown:	/* the frontend directory is gone */
-		xenbus_switch_state(dev, XenbusStateClosed);
+		mydevice_back_switch(dev, XenbusStateClosed);
 		break;
 	default:
 		break;

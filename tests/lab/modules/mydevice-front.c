@@ -22,6 +22,23 @@
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 
+/* Every state this end takes is logged, so dmesg shows the whole handshake. */
+static int mydevice_front_switch(struct xenbus_device *dev,
+				 enum xenbus_state st)
+{
+	int err;
+
+	if (dev->state == st)
+		return 0;
+	pr_info("%s: %s -> %s\n", dev->nodename, xenbus_strstate(dev->state),
+		xenbus_strstate(st));
+	err = xenbus_switch_state(dev, st);
+	if (err)
+		pr_warn("%s: cannot switch to %s: %d\n", dev->nodename,
+			xenbus_strstate(st), err);
+	return err;
+}
+
 static int mydevice_front_probe(struct xenbus_device *dev,
 				const struct xenbus_device_id *id)
 {
@@ -39,15 +56,18 @@ static void mydevice_front_backend_changed(struct xenbus_device *dev,
 	switch (be_state) {
 	case XenbusStateInitWait:
 		if (dev->state == XenbusStateInitialising)
-			xenbus_switch_state(dev, XenbusStateInitialised);
+			mydevice_front_switch(dev, XenbusStateInitialised);
 		break;
 	case XenbusStateConnected:
 		if (dev->state == XenbusStateInitialised)
-			xenbus_switch_state(dev, XenbusStateConnected);
+			mydevice_front_switch(dev, XenbusStateConnected);
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
 		/* Switches to Closed and wakes anyone waiting on dev->down. */
+		if (dev->state != XenbusStateClosed)
+			pr_info("%s: %s -> Closed\n", dev->nodename,
+				xenbus_strstate(dev->state));
 		xenbus_frontend_closed(dev);
 		break;
 	default:
