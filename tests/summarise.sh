@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reads TAP on stdin, echoes it, and ends with the one closing line
 # "N passed, N failed[, N skipped]".  Exits 1 when anything failed or
-# when no test ran at all.  --quiet: summary only for sub-targets too.
+# when no test ran at all.
 pass=0 fail=0 skip=0
 while IFS= read -r line; do
 	printf '%s\n' "$line"

@@ -1,0 +1,110 @@
+#!/bin/bash
+# Host side of `make check-lab`: fetch (cached), build the images, boot
+# Xen + dom0 in QEMU once, stream the scenarios' TAP to stdout, and bring
+# back the logs into $LAB_OUT.  Everything is bounded: QEMU is killed after
+# LAB_TIMEOUT seconds (default: the sum of the scenario timeouts + 120), and
+# every scenario that did not report its end becomes "not ok" with the
+# reason.  Diagnostics go to stderr.
+#   LAB_ONLY=REGEX      run only scenarios whose file name matches
+#   LAB_SELFTEST=1      also run the lab's own self-tests (tests/lab/selftest)
+#   LAB_MODE=demo       run the demo instead of the scenarios
+set -o pipefail
+. "$(dirname "$0")/common.sh"
+export B LAB_ONLY LAB_SELFTEST LAB_MODE
+tap() { printf '%s\n' "$*"; }
+
+t_start=$(now_s)
+if ! "$LAB_DIR/host-deps.sh" >&2; then
+	tap "not ok - lab: host packages missing"; exit 0
+fi
+dl=no
+if [ ! -f "$LAB_STAMP" ]; then
+	dl=yes
+	if ! "$LAB_DIR/fetch.sh" >&2; then
+		tap "not ok - lab: fetching Xen and the kernel failed"; exit 0
+	fi
+fi
+t_fetched=$(now_s)
+mkdir -p "$LAB_OUT"
+rm -rf "$LAB_OUT"/logs "$LAB_OUT"/serial.log
+if ! "$LAB_DIR/image.sh" >&2; then
+	tap "not ok - lab: building the images failed"; exit 0
+fi
+t_image=$(now_s)
+
+# The scenarios this run expects to see finish.
+expected=()
+for s in "$LAB_DIR"/scenarios/*.sh; do
+	[ -e "$s" ] || continue
+	n=$(basename "$s" .sh)
+	[ -n "$LAB_ONLY" ] && ! grep -Eq "$LAB_ONLY" <<<"$n" && continue
+	expected+=("$n")
+done
+if [ "$LAB_SELFTEST" = 1 ]; then
+	for s in "$LAB_DIR"/selftest/*.sh; do
+		n=$(basename "$s" .sh)
+		[ -n "$LAB_ONLY" ] && ! grep -Eq "$LAB_ONLY" <<<"$n" && continue
+		expected+=("$n")
+	done
+fi
+budget=120
+for n in "${expected[@]}"; do
+	f=$(ls "$LAB_DIR"/scenarios/$n.sh "$LAB_DIR"/selftest/$n.sh 2>/dev/null | head -n1)
+	t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -n1)
+	budget=$((budget + ${t:-300}))
+done
+[ "$LAB_MODE" = demo ] && budget=900
+timeout_s=${LAB_TIMEOUT:-$budget}
+
+serial=$LAB_OUT/serial.log
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi
+	-cpu qemu64,+svm -smp 2 -m "${LAB_MEM:-3072}" -nographic -no-reboot
+	-kernel "$LAB_CACHE/xen"
+	-append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=1 noreboot loglvl=warning guest_loglvl=warning"
+	-initrd "$LAB_ROOT/boot/vmlinuz-$(lab_kver) console=hvc0 quiet loglevel=1,$LAB_OUT/dom0.cpio.gz")
+lab_log "booting Xen + dom0 (timeout ${timeout_s}s); serial log: $serial"
+t_boot=$(now_s)
+t_ready=
+# Stream the serial console: TAP lines to stdout (live), the demo's
+# narration to stdout, everything to the serial log.
+while IFS= read -r line; do
+	line=${line%$'\r'}
+	printf '%s\n' "$line" >> "$serial"
+	case "$line" in
+	"TAP: "*) tap "${line#TAP: }" ;;
+	"LAB: dom0 ready"*) t_ready=$(now_s); lab_log "dom0 ready after $(elapsed "$t_boot" "$t_ready") s" ;;
+	"DEMO: "*) printf '%s\n' "${line#DEMO: }" ;;
+	"LABFILE"*) ;;
+	*"Panic on CPU"*|*"Kernel panic"*) lab_log "$line" ;;
+	esac
+done < <(timeout -s KILL "$timeout_s" "${qemu[@]}" < /dev/null 2>&1; echo "LAB-QEMU-EXIT $?")
+t_end=$(now_s)
+qemu_rc=$(sed -n 's/^LAB-QEMU-EXIT //p' "$serial" | tail -n1)
+
+# Split the logs dumped by dom0 into files.
+mkdir -p "$LAB_OUT/logs"
+awk -v dir="$LAB_OUT/logs" '
+	/^LABFILE-BEGIN / { f = dir "/" $2; printf "" > f; next }
+	/^LABFILE-END/ { close(f); f = ""; next }
+	/^LABFILE: / && f != "" { print substr($0, 10) >> f }
+' "$serial"
+
+# Every expected scenario that did not report its end becomes "not ok".
+why="the lab ended early"
+[ "$qemu_rc" = 137 ] && why="the lab hit its ${timeout_s}s timeout"
+grep -q "Panic on CPU" "$serial" && why="Xen panicked"
+grep -q "Kernel panic" "$serial" && why="dom0's kernel panicked"
+[ -z "$t_ready" ] && why="dom0 never became ready ($why)"
+if [ "$LAB_MODE" != demo ]; then
+	for n in "${expected[@]}"; do
+		grep -q "^TAP: # scenario-done $n " "$serial" ||
+			tap "not ok - $n: did not finish: $why (see $serial)"
+	done
+	[ ${#expected[@]} -eq 0 ] && tap "not ok - lab: no scenario selected"
+fi
+
+dl_s=0; [ $dl = yes ] && dl_s=$(elapsed "$t_start" "$t_fetched")
+tap "# timing: download ${dl_s}s (cached: $([ $dl = yes ] && echo no || echo yes)), image $(elapsed "$t_fetched" "$t_image")s, boot to dom0 ready ${t_ready:+$(elapsed "$t_boot" "$t_ready")}s, whole lab run $(elapsed "$t_boot" "$t_end")s"
+grep -h '^TAP: # timing' "$serial" | sed 's/^TAP: //' | tail -n 0
+lab_log "logs: $LAB_OUT/logs/ (scenario-*.log, guest-*.log, dom0-dmesg.log), serial: $serial"
+exit 0

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Runs the lab scenarios inside dom0, one after another, each in its own
+# session under a watchdog.  TAP goes to the console prefixed "TAP: " (the
+# host strips it); each scenario's full output goes to its log.  A scenario
+# that outlives its timeout is killed and reported "not ok ... timed out".
+. /lab/config
+L=/tmp/lab
+mkdir -p $L/logs
+console=/dev/console
+tap() { echo "TAP: $*" > $console; }
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+scenarios=$(ls /lab/scenarios/*.sh 2>/dev/null)
+[ "$LAB_SELFTEST" = 1 ] && scenarios="$scenarios $(ls /lab/selftest/*.sh)"
+for s in $scenarios; do
+	name=$(basename "$s" .sh)
+	if [ -n "$LAB_ONLY" ] && ! echo "$name" | grep -Eq "$LAB_ONLY"; then
+		continue
+	fi
+	limit=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$s" | head -n1)
+	limit=${limit:-300}
+	log=$L/logs/scenario-$name.log
+	: > "$L/fails.$name"; : > "$L/count.$name"
+	tap "# scenario $name (timeout ${limit}s)"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	SCENARIO=$name setsid sh -c ". /lab/scenario-lib.sh; . '$s'" \
+		> "$log" 2>&1 < /dev/null &
+	pid=$!
+	waited=0
+	while kill -0 $pid 2>/dev/null && [ $waited -lt $limit ]; do
+		sleep 1; waited=$((waited + 1))
+	done
+	if kill -0 $pid 2>/dev/null; then
+		kill -KILL -$pid 2>/dev/null; kill -KILL $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		last=$(grep -v '^TAP' "$log" | tail -n 3 | tr '\n' '|' | cut -c1-200)
+		tap "not ok - $name: timed out after ${limit}s (last output: $last)"
+	else
+		wait $pid; rc=$?
+		if [ $rc -ne 0 ] && [ ! -s "$L/fails.$name" ]; then
+			tap "not ok - $name: scenario exited with status $rc (see scenario-$name.log)"
+		elif [ ! -s "$L/count.$name" ]; then
+			tap "not ok - $name: scenario ran no check"
+		fi
+	fi
+	end=$(cut -d' ' -f1 /proc/uptime)
+	tap "# scenario-done $name $(awk -v a=$start -v b=$end 'BEGIN{printf "%.1f", b-a}')s"
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+tap "# timing scenarios_s=$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}')"
+. /lab/scenario-lib.sh
+guest_destroy_all
+lab_dump_logs

@@ -1,0 +1,184 @@
+# Library of the lab's dom0-side scenarios (sourced by runner.sh before each
+# scenario; see HACKING.md).  TAP lines go to the console ("TAP: " prefix,
+# stripped by the host) and to the scenario's log.
+L=/tmp/lab
+SCENARIO=${SCENARIO:-adhoc}
+CONSOLE_DIR=/var/log/xen/console
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+
+_tap() {
+	echo "$*"
+	echo "TAP: $*" > /dev/console
+	echo x >> "$L/count.$SCENARIO"
+}
+ok() { _tap "ok - $SCENARIO: $*"; }
+not_ok() {
+	local desc=$1; shift
+	_tap "not ok - $SCENARIO: $desc${*:+ ($*)}"
+	echo x >> "$L/fails.$SCENARIO"
+}
+skip() { _tap "ok - $SCENARIO: $1 # SKIP ${2:-}"; }
+diag() { echo "# $*"; echo "TAP: # $SCENARIO: $*" > /dev/console; }
+
+# check DESC CMD...: ok when CMD exits 0; its output is kept in the log.
+check() {
+	local desc=$1 out rc; shift
+	out=$("$@" 2>&1); rc=$?
+	printf '%s\n' "$out" | sed 's/^/  | /'
+	if [ $rc -eq 0 ]; then ok "$desc"
+	else not_ok "$desc" "exit $rc: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ' | cut -c1-160)"; fi
+	return $rc
+}
+check_fails() {
+	local desc=$1 out rc; shift
+	out=$("$@" 2>&1); rc=$?
+	printf '%s\n' "$out" | sed 's/^/  | /'
+	if [ $rc -ne 0 ]; then ok "$desc"; return 0; fi
+	not_ok "$desc" "succeeded but should have failed"
+	return 1
+}
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; return 0; fi
+	not_ok "$1" "expected '$2', got '$3'"
+	return 1
+}
+check_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then ok "$1"; return 0; fi
+	not_ok "$1" "'$(printf '%s' "$3" | head -c 160)' does not match /$2/"
+	return 1
+}
+
+# wait_for TIMEOUT CMD...: polls CMD every 0.2 s until it succeeds.
+wait_for() {
+	local limit=$1 i=0; shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge $((limit * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+
+# ---- guests -----------------------------------------------------------------
+guest_domid() { xl domid "$1" 2>/dev/null; }
+guest_console() { echo "$CONSOLE_DIR/guest-$1.log"; }
+guest_alive() { xl domid "$1" >/dev/null 2>&1; }
+_console_has() { tr -d '\r' < "$(guest_console "$1")" 2>/dev/null | grep -Eq -- "$2"; }
+_guest_tail() {
+	local log; log=$(guest_console "$1")
+	if grep -q 'Kernel panic' "$log" 2>/dev/null; then
+		echo "kernel panicked: $(tr -d '\r' < "$log" | grep -m1 'Kernel panic' | cut -c1-160)"
+		return
+	fi
+	tr -d '\r' < "$log" 2>/dev/null | grep -v '^LABOUT' | tail -n "${2:-3}" | tr '\n' '|' | cut -c1-240
+}
+
+# guest_start NAME [SCRIPT]: boots NAME (or reuses it when it is already
+# running with the same script) and waits for its agent.
+guest_start() {
+	local name=$1 script=${2:-} cfg=$L/guest-$1.cfg extra
+	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$script" ]; then
+		diag "reusing running guest $name"
+		return 0
+	fi
+	guest_alive "$name" && xl destroy "$name" >/dev/null 2>&1
+	rm -f "$(guest_console "$name")" "$L/seq.$name"
+	extra="console=hvc0 quiet loglevel=3${script:+ lab.script=$script}${GUEST_EXTRA:+ $GUEST_EXTRA}"
+	cat > "$cfg" <<CFG
+name="$name"
+type="pv"
+kernel="/lab/img/vmlinuz"
+ramdisk="/lab/img/guest.cpio.gz"
+extra="$extra"
+memory=${GUEST_MEMORY:-256}
+vcpus=${GUEST_VCPUS:-1}
+on_crash="destroy"
+on_poweroff="destroy"
+CFG
+	echo "$script" > "$L/script.$name"
+	local t0; t0=$(cut -d' ' -f1 /proc/uptime)
+	if ! xl create -q "$cfg" > "$L/logs/xl-create-$name.log" 2>&1; then
+		not_ok "guest $name starts" "xl create failed: $(tail -n 2 "$L/logs/xl-create-$name.log" | tr '\n' ' ')"
+		return 1
+	fi
+	local i=0
+	while ! _console_has "$name" '^LAB-AGENT-READY'; do
+		if ! guest_alive "$name"; then
+			not_ok "guest $name boots" "guest died during boot: $(_guest_tail "$name" 4)"
+			return 1
+		fi
+		i=$((i + 1))
+		if [ $i -ge $((${GUEST_BOOT_TIMEOUT:-90} * 5)) ]; then
+			not_ok "guest $name boots" "no agent after ${GUEST_BOOT_TIMEOUT:-90}s: $(_guest_tail "$name" 4)"
+			return 1
+		fi
+		sleep 0.2
+	done
+	diag "guest $name (domid $(guest_domid "$name")) booted in $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')s"
+	echo "$name $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')" >> "$L/guest-boot-times"
+}
+
+# guest_wait NAME REGEX [TIMEOUT]: a console line matching REGEX.
+guest_wait() {
+	local name=$1 re=$2 limit=${3:-60} i=0
+	while ! _console_has "$name" "$re"; do
+		guest_alive "$name" || { echo "guest $name died: $(_guest_tail "$name")" >&2; return 2; }
+		i=$((i + 1)); [ $i -ge $((limit * 5)) ] && { echo "no /$re/ on $name's console after ${limit}s" >&2; return 1; }
+		sleep 0.2
+	done
+}
+
+# guest_verdict NAME [TIMEOUT]: the "VERDICT ok|fail REASON" of its script.
+guest_verdict() {
+	local name=$1 limit=${2:-120} v
+	guest_wait "$name" '^VERDICT ' "$limit" || return 1
+	v=$(tr -d '\r' < "$(guest_console "$name")" | grep '^VERDICT ' | tail -n1)
+	echo "$v"
+	[ "${v#VERDICT ok}" != "$v" ]
+}
+
+# guest_run NAME CMD...: runs CMD in the guest, prints its output, returns
+# its status (124 when it did not answer within GUEST_RUN_TIMEOUT).
+guest_run() {
+	local name=$1 id seq limit=${GUEST_RUN_TIMEOUT:-60} i=0 log rc; shift
+	id=$(guest_domid "$name") || { echo "no guest $name" >&2; return 125; }
+	seq=$(( $(cat "$L/seq.$name" 2>/dev/null || echo 0) + 1 ))
+	echo $seq > "$L/seq.$name"
+	xenstore-write "/local/domain/$id/data/lab-cmd" "$*" &&
+	xenstore-write "/local/domain/$id/data/lab-seq" "$seq" || return 125
+	log=$(guest_console "$name")
+	while ! tr -d '\r' < "$log" | grep -q "^LABEND $seq "; do
+		guest_alive "$name" || { echo "guest $name died" >&2; return 125; }
+		i=$((i + 1)); [ $i -ge $((limit * 5)) ] && { echo "guest $name: no answer in ${limit}s" >&2; return 124; }
+		sleep 0.2
+	done
+	tr -d '\r' < "$log" | sed -n "s/^LABOUT $seq //p"
+	rc=$(tr -d '\r' < "$log" | sed -n "s/^LABEND $seq //p" | head -n1)
+	return "$rc"
+}
+
+guest_destroy() {
+	guest_alive "$1" && xl destroy "$1" >/dev/null 2>&1
+	rm -f "$L/script.$1"
+	wait_for 20 sh -c "! xl domid '$1'"
+}
+guest_destroy_all() {
+	local n
+	for n in $(xl list 2>/dev/null | awk 'NR > 2 { print $1 }'); do
+		xl destroy "$n" >/dev/null 2>&1
+	done
+}
+
+# The host splits these sections out of the serial log into files.
+lab_dump_logs() {
+	local f
+	dmesg > "$L/logs/dom0-dmesg.log" 2>/dev/null
+	cat /var/log/xbdev/*.log > "$L/logs/xbdev-daemons.log" 2>/dev/null
+	for f in "$L"/logs/*.log "$CONSOLE_DIR"/*.log; do
+		[ -f "$f" ] || continue
+		echo "LABFILE-BEGIN $(basename "$f")" > /dev/console
+		tr -d '\r' < "$f" | sed 's/^/LABFILE: /' > /dev/console
+		echo "LABFILE-END" > /dev/console
+	done
+	[ -f "$L/guest-boot-times" ] &&
+		echo "TAP: # timing guest_boot_s $(awk '{ printf "%s=%s ", $1, $2 }' "$L/guest-boot-times")" > /dev/console
+}

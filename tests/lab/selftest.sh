@@ -1,0 +1,14 @@
+#!/bin/bash
+# `make check-lab-selftest`: proves the lab turns a hanging scenario and a
+# panicking guest into "not ok" lines with a reason, within their timeouts,
+# and still ends the run.  Prints TAP about the lab itself.
+. "$(dirname "$0")/common.sh"
+out=$(LAB_ONLY=selftest LAB_SELFTEST=1 "$LAB_DIR/run.sh" 2>/dev/null)
+printf '%s\n' "$out" | sed 's/^/# /'
+expect() {
+	if grep -Eq -- "$2" <<<"$out"; then echo "ok - lab-selftest: $1"
+	else echo "not ok - lab-selftest: $1 (no line matching /$2/)"; fi
+}
+expect "a hanging scenario is reported as timed out" '^not ok - 90-selftest-hang: timed out after 15s'
+expect "a panicking guest is reported with the panic" '^not ok - 91-selftest-panic: .*kernel panicked'
+expect "the run still ends with its timing line" '^# timing: download'
