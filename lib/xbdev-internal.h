@@ -32,4 +32,12 @@ int xbdev_errno(void);
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
 int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);
 
+/* Remove dir and then every parent that became empty, keeping the first
+ * `keep` path components. */
+int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
+		      unsigned keep);
+/* Remove whichever of the three directories is non-NULL (and empty
+ * parents), frontend first. */
+int xbdev_remove_device(struct xbdev *x, xbdev_txn_t t, const char *fe_dir,
+			const char *be_dir, const char *rec_dir);
 #endif

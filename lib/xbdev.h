@@ -187,6 +187,217 @@ int xbdev_domain_name(struct xbdev *x, unsigned domid, char **name);
  * *domids is malloc'd. */
 int xbdev_domain_list(struct xbdev *x, unsigned **domids, unsigned *n);
 
+/* ---- virtual block device names (xen-vbd-interface(7)) ---------------- */
+
+/* "xvdb" -> 51728; also xvdq (extended encoding), sda1, hdc, d1p2 and a
+ * bare number below 1 << 29.  -EINVAL for a malformed name, -ERANGE for a
+ * disk or partition the encoding cannot express. */
+int xbdev_vdev_parse(const char *s, unsigned *devid);
+/* Canonical name of devid ("xvdb", "sda1", "hdc"); the decimal number for
+ * ids that no name encodes. */
+int xbdev_vdev_name(unsigned devid, char *buf, size_t len);
+
+/* ---- device lifecycle -------------------------------------------------
+ *
+ * A device is identified by its frontend domain, frontend class and device
+ * id.  xbdev keeps a dom0-only record of every device it created at
+ * /xbdev/<fe>/<class>/<devid> (see HACKING.md); detach and status act on
+ * the paths found in that record, never on nodes a guest could rewrite.
+ */
+
+struct xbdev_kv {
+	const char *key;        /* relative to the device directory */
+	const char *value;
+};
+
+/* Block device served by xbdev's own backend (class vbd, type xbdev-vbd). */
+struct xbdev_vbd {
+	const char *params;     /* absolute path of the disk image */
+	bool readonly;          /* mode "r" instead of "w" */
+	bool cdrom;             /* device-type "cdrom", removable */
+};
+
+struct xbdev_attach_spec {
+	unsigned fe;            /* frontend domid */
+	unsigned be;            /* backend domid */
+	const char *cls;        /* frontend class, e.g. "vbd", "mydevice" */
+	const char *be_type;    /* backend type; NULL = cls */
+	unsigned devid;
+	bool devid_auto;        /* pick the lowest id free on both sides */
+	const struct xbdev_kv *front, *back;    /* extra nodes */
+	unsigned n_front, n_back;
+	const struct xbdev_vbd *vbd;    /* NULL unless a vbd with a disk */
+	/* Backend daemon started as "daemon <backend-path>" after the commit,
+	 * or NULL.  Its output is appended to log_dir/<class>-<fe>-<devid>.log
+	 * (log_dir NULL: /var/log/xbdev). */
+	const char *daemon;
+	const char *log_dir;
+	int64_t created;        /* unix time stored in the record */
+};
+
+enum xbdev_side {
+	XBDEV_SIDE_FRONTEND,
+	XBDEV_SIDE_BACKEND,
+	XBDEV_SIDE_RECORD,
+};
+const char *xbdev_side_name(enum xbdev_side side); /* "frontend", ... */
+
+/* One node an attach writes, with the ACL it ends up with. */
+struct xbdev_node {
+	enum xbdev_side side;
+	char *path;
+	char *value;            /* "" for the directories themselves */
+	bool explicit_acl;      /* set by xbdev_set_perms(), not inherited */
+	struct xbdev_acl_entry acl[2];
+	unsigned n_acl;
+};
+
+/* Everything an attach writes, in write order: each directory (with its
+ * ACL) before its nodes, the frontend's state first and the backend's
+ * state last (the backend's probe reads the frontend's state). */
+struct xbdev_plan {
+	unsigned fe, be, devid;
+	char cls[XBDEV_NAME_MAX + 1], type[XBDEV_NAME_MAX + 1];
+	char fe_dir[XBDEV_PATH_MAX], be_dir[XBDEV_PATH_MAX];
+	char rec_dir[XBDEV_PATH_MAX];
+	struct xbdev_node *nodes;
+	unsigned n_nodes;
+	char *daemon, *log;     /* served devices only */
+	long pid;               /* daemon pid after xbdev_attach(), else 0 */
+};
+
+/* Build the plan of spec without touching xenstore (spec->devid_auto is
+ * ignored: spec->devid is used).  -EINVAL for a bad name, key or value,
+ * -ENOTUNIQ when an extra node collides with one xbdev writes or repeats,
+ * -ENAMETOOLONG past xenstore's limits.  Used by --dry-run. */
+int xbdev_attach_plan(const struct xbdev_attach_spec *spec,
+		      struct xbdev_plan **out);
+void xbdev_plan_free(struct xbdev_plan *p);
+
+/* Lowest id of class cls (backend type type) of frontend fe that has no
+ * frontend directory, backend directory (under domain be) or record. */
+int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		     const char *cls, unsigned be, const char *type,
+		     unsigned *devid);
+
+/* Write both directories and the record in one transaction, then start the
+ * daemon if any.  On -EEXIST *conflict says which directory exists.  When
+ * the daemon cannot be started everything written is removed again.  On
+ * success *out (optional) receives the plan that was written. */
+int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
+		 struct xbdev_plan **out, enum xbdev_side *conflict);
+
+/* The dom0-only record of a device, as read back. */
+struct xbdev_record {
+	unsigned fe, be, devid;
+	char cls[XBDEV_NAME_MAX + 1], type[XBDEV_NAME_MAX + 1];
+	char fe_dir[XBDEV_PATH_MAX], be_dir[XBDEV_PATH_MAX];
+	char rec_dir[XBDEV_PATH_MAX];
+	int64_t created;        /* unix time */
+	int64_t detaching;      /* unix time a detach began, 0 if none */
+	long pid;               /* backend daemon, 0 if none */
+	char log[XBDEV_PATH_MAX];
+};
+
+/* -ENOENT when xbdev has no record of the device.  The record is trusted
+ * (owner dom0, nobody else may read or write) but still validated. */
+int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		      const char *cls, unsigned devid,
+		      struct xbdev_record *rec);
+
+/* Whether the daemon of rec is still running (pid alive and its command
+ * line names rec's backend directory, so a recycled pid does not count). */
+bool xbdev_record_daemon_alive(const struct xbdev_record *rec);
+
+struct xbdev_detach_opts {
+	bool force;             /* remove even if the ends do not close */
+	int64_t deadline_ms;    /* xbdev_now_ms() based; -1 = none */
+	/* Called for every state seen while waiting (optional). */
+	void (*on_state)(enum xbdev_side side, enum xbdev_state st,
+			 void *arg);
+	void *arg;
+};
+
+/* Ask the backend to close (online=0, state=Closing in one transaction),
+ * wait for the frontend and then the backend to reach Closed, remove the
+ * frontend directory, the backend directory, empty parents and the
+ * record, then stop the daemon (SIGTERM if it does not exit by itself).
+ * An end that is gone (a destroyed guest) or never left Initialising is
+ * not waited for.  On -ETIMEDOUT without force nothing is removed and
+ * *stuck says which end did not close; with force the frontend directory
+ * is removed first and then the rest, and 0 is returned. */
+int xbdev_detach(struct xbdev *x, const struct xbdev_record *rec,
+		 const struct xbdev_detach_opts *opts,
+		 enum xbdev_side *stuck);
+
+/* ---- status -------------------------------------------------------------- */
+
+enum xbdev_health {
+	XBDEV_HEALTH_OK,            /* both ends Connected */
+	XBDEV_HEALTH_CONNECTING,    /* on the way, within the stuck limit */
+	XBDEV_HEALTH_STUCK,         /* not connected for too long (since) */
+	XBDEV_HEALTH_CLOSING,       /* an end is Closing/Closed, or detaching */
+	XBDEV_HEALTH_ORPHANED,      /* one side (or both) missing */
+	XBDEV_HEALTH_INCONSISTENT,  /* the sides do not point at each other */
+};
+const char *xbdev_health_name(enum xbdev_health h);   /* "ok", ... */
+
+/* A device is "stuck" when it is not connected this long after creation. */
+#define XBDEV_STUCK_AFTER_S 30
+
+struct xbdev_dev_status {
+	unsigned fe, be, devid;
+	char cls[XBDEV_NAME_MAX + 1], type[XBDEV_NAME_MAX + 1];
+	char fe_dir[XBDEV_PATH_MAX], be_dir[XBDEV_PATH_MAX];
+	bool has_front, has_back, has_record;
+	int fe_state, be_state;     /* -1 when missing or unreadable */
+	enum xbdev_health health;
+	int64_t since;              /* unix time: stuck/closing since, or 0 */
+	long pid;                   /* daemon from the record, 0 if none */
+	bool pid_alive;
+};
+
+/* Every device on the host found from the backend dirs, the frontend dirs
+ * and xbdev's records, sorted by (fe, class, devid).  domid >= 0 keeps the
+ * devices whose frontend or backend is in that domain.  now is the unix
+ * time used for the stuck verdict. */
+int xbdev_status_list(struct xbdev *x, int domid, int64_t now,
+		      struct xbdev_dev_status **out, unsigned *n);
+
+/* Recursively list dir: calls fn for dir and every node below it (depth
+ * first, children sorted) with its value and ACL. */
+typedef int (*xbdev_node_fn)(const char *path, const char *value,
+			     const struct xbdev_acl_entry *acl, unsigned n_acl,
+			     void *arg);
+int xbdev_walk(struct xbdev *x, const char *dir, xbdev_node_fn fn, void *arg);
+
+/* ---- monitoring ---------------------------------------------------------- */
+
+enum xbdev_event_type {
+	XBDEV_EVENT_APPEARED,
+	XBDEV_EVENT_STATE,          /* side's state went from old to new */
+	XBDEV_EVENT_REMOVED,
+};
+const char *xbdev_event_type_name(enum xbdev_event_type t);
+
+struct xbdev_event_info {
+	enum xbdev_event_type type;
+	const struct xbdev_dev_status *dev;     /* current view of the device */
+	enum xbdev_side side;                   /* XBDEV_EVENT_STATE only */
+	int old_state, new_state;               /* -1 = missing */
+};
+
+/* Returns > 0 to stop monitoring (xbdev_monitor then returns it), 0 to go
+ * on, < 0 for an error. */
+typedef int (*xbdev_event_fn)(const struct xbdev_event_info *ev, void *arg);
+
+/* Watch devices (domid < 0: all; cls NULL: every class; devid < 0: every
+ * device) and report appearances, state changes and removals until fn
+ * returns non-zero or deadline_ms passes (-ETIMEDOUT).  Devices present at
+ * the start are reported as APPEARED first. */
+int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
+		  int64_t deadline_ms, xbdev_event_fn fn, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

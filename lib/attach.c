@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libxbdev: attach - one transaction for both ends and the record. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xbdev-internal.h"
+
+/* Mark the ids of dir's children in used[] (ids >= n are ignored). */
+static int mark_used(struct xbdev *x, xbdev_txn_t t, const char *dir,
+		     bool *used, unsigned n)
+{
+	char **kids = NULL;
+	unsigned k = 0, i;
+	unsigned long id;
+	int err = xbdev_ls(x, t, dir, &kids, &k);
+
+	if (err == -ENOENT)
+		return 0;
+	for (i = 0; !err && i < k; i++)
+		if (!xbdev_parse_uint(kids[i], n - 1, &id))
+			used[id] = true;
+	xbdev_strv_free(kids, k);
+	return err;
+}
+
+/* Beyond this many devices of one class, give up looking for a gap. */
+#define DEVID_SCAN 4096
+
+int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		     const char *cls, unsigned be, const char *type,
+		     unsigned *devid)
+{
+	char fe_dir[XBDEV_PATH_MAX], be_dir[XBDEV_PATH_MAX];
+	char rec_dir[XBDEV_PATH_MAX], *slash;
+	bool *used;
+	unsigned i;
+	int err;
+
+	/* Build the paths of device 0 and cut off the id. */
+	err = xbdev_path_frontend(fe_dir, sizeof(fe_dir), fe, cls, 0);
+	if (!err)
+		err = xbdev_path_backend(be_dir, sizeof(be_dir), be, type, fe,
+					 0);
+	if (!err)
+		err = xbdev_path_record(rec_dir, sizeof(rec_dir), fe, cls, 0);
+	if (err)
+		return err;
+	*strrchr(fe_dir, '/') = '\0';
+	*strrchr(be_dir, '/') = '\0';
+	slash = strrchr(rec_dir, '/');
+	*slash = '\0';
+	used = calloc(DEVID_SCAN, sizeof(*used));
+	if (!used)
+		return -ENOMEM;
+	err = mark_used(x, t, fe_dir, used, DEVID_SCAN);
+	if (!err)
+		err = mark_used(x, t, be_dir, used, DEVID_SCAN);
+	if (!err)
+		err = mark_used(x, t, rec_dir, used, DEVID_SCAN);
+	for (i = 0; !err && i < DEVID_SCAN && used[i]; i++)
+		;
+	if (!err && i == DEVID_SCAN)
+		err = -ENOSPC;
+	if (!err)
+		*devid = i;
+	free(used);
+	return err;
+}
+
+static int exists(struct xbdev *x, xbdev_txn_t t, const char *path)
+{
+	char *v = NULL;
+	int err = xbdev_read(x, t, path, &v);
+
+	free(v);
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
+}
+
+struct attach_ctx {
+	const struct xbdev_attach_spec *spec;
+	struct xbdev_plan *plan;
+	enum xbdev_side conflict;
+};
+
+static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
+{
+	const struct xbdev_plan *p = c->plan;
+	const char *dirs[] = { p->fe_dir, p->be_dir, p->rec_dir };
+	const enum xbdev_side sides[] = { XBDEV_SIDE_FRONTEND,
+					  XBDEV_SIDE_BACKEND,
+					  XBDEV_SIDE_RECORD };
+	char dom[64];
+	unsigned i;
+	int r;
+
+	for (i = 0; i < 3; i++) {
+		r = exists(x, t, dirs[i]);
+		if (r < 0)
+			return r;
+		if (r) {
+			c->conflict = sides[i];
+			return -EEXIST;
+		}
+	}
+	/* The frontend domain may have died since it was resolved; its
+	 * directory goes with it, and writing below it would recreate it. */
+	snprintf(dom, sizeof(dom), "/local/domain/%u", p->fe);
+	r = exists(x, t, dom);
+	return r < 0 ? r : r ? 0 : -ESRCH;
+}
+
+static int write_plan(struct xbdev *x, xbdev_txn_t t,
+		      const struct xbdev_plan *p)
+{
+	unsigned i;
+	int err = 0;
+
+	/* Each directory gets its ACL before any node is written below it:
+	 * new nodes inherit their parent's permissions. */
+	for (i = 0; i < p->n_nodes && !err; i++) {
+		const struct xbdev_node *n = &p->nodes[i];
+
+		err = xbdev_write(x, t, n->path, n->value);
+		if (!err && n->explicit_acl)
+			err = xbdev_set_perms(x, t, n->path, n->acl, n->n_acl);
+	}
+	return err;
+}
+
+static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct attach_ctx *c = arg;
+	struct xbdev_attach_spec s = *c->spec;
+	int err = 0;
+
+	/* Nothing of a failed attempt survives into the next one. */
+	xbdev_plan_free(c->plan);
+	c->plan = NULL;
+	if (s.devid_auto)
+		err = xbdev_devid_free(x, t, s.fe, s.cls, s.be,
+				       s.be_type ? s.be_type : s.cls,
+				       &s.devid);
+	if (!err)
+		err = xbdev_attach_plan(&s, &c->plan);
+	if (!err)
+		err = check_free(x, t, c);
+	if (!err)
+		err = write_plan(x, t, c->plan);
+	return err;
+}
+
+/* Child side of spawn: never returns.  Reports exec errors on fd. */
+static void exec_daemon(const struct xbdev_plan *p, int fd)
+{
+	char *const argv[] = { p->daemon, (char *)p->be_dir, NULL };
+	int in, out, err;
+
+	setsid();
+	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	out = open(p->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(out, 2) < 0)
+		goto fail;
+	execv(p->daemon, argv);
+fail:
+	err = errno;
+	if (write(fd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int spawn_daemon(struct xbdev_plan *p)
+{
+	char dir[XBDEV_PATH_MAX];
+	int fds[2], child_err = 0, err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(dir, sizeof(dir), "%s", p->log);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	if (access(p->daemon, X_OK))
+		return -errno;
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		exec_daemon(p, fds[1]);
+	}
+	close(fds[1]);
+	fds[1] = -1;
+	/* EOF without data: the close-on-exec pipe closed, exec succeeded. */
+	do
+		n = read(fds[0], &child_err, sizeof(child_err));
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		waitpid(pid, NULL, 0);
+		err = child_err ? -child_err : -EIO;
+		goto out;
+	}
+	p->pid = pid;
+out:
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return err;
+}
+
+
+static int rollback_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_plan *p = arg;
+
+	return xbdev_remove_device(x, t, p->fe_dir, p->be_dir, p->rec_dir);
+}
+
+static int start_daemon(struct xbdev *x, struct xbdev_plan *p)
+{
+	char path[XBDEV_PATH_MAX];
+	int err;
+
+	err = spawn_daemon(p);
+	if (!err)
+		err = xbdev_path_join(path, sizeof(path), p->rec_dir, "pid");
+	if (!err)
+		err = xbdev_writef(x, XBDEV_TXN_NONE, path, "%ld", p->pid);
+	if (!err)
+		return 0;
+	xbdev_log(x, LOG_ERR, "%s: cannot start %s: %s", p->be_dir, p->daemon,
+		  strerror(-err));
+	if (p->pid > 0)
+		kill((pid_t)p->pid, SIGTERM);
+	p->pid = 0;
+	if (xbdev_txn(x, rollback_txn, p))
+		xbdev_log(x, LOG_ERR, "%s: rollback failed", p->be_dir);
+	return err;
+}
+
+int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
+		 struct xbdev_plan **out, enum xbdev_side *conflict)
+{
+	struct attach_ctx c = { .spec = spec };
+	int err;
+
+	if (out)
+		*out = NULL;
+	/* A failed write aborts the transaction: nothing becomes visible. */
+	err = xbdev_txn(x, attach_txn, &c);
+	if (err == -EEXIST && conflict)
+		*conflict = c.conflict;
+	if (!err && c.plan->daemon)
+		err = start_daemon(x, c.plan);
+	if (!err && out) {
+		*out = c.plan;
+		c.plan = NULL;
+	}
+	xbdev_plan_free(c.plan);
+	return err;
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxbdev: detach.  The protocol (as libxl does it): the toolstack writes
+ * the backend's online=0 and state=Closing in one transaction; the
+ * frontend flushes and goes to Closed; the backend, seeing Closed while
+ * offline, disconnects and goes to Closed; then the toolstack removes both
+ * directories.  Every path used here comes from the dom0-only record.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "xbdev-internal.h"
+
+/* An end still in Initialising/Unknown may have no driver at all; give it
+ * this long to answer Closing before treating it as absent. */
+#define NO_DRIVER_GRACE_MS 2000
+/* How long a backend daemon gets to exit by itself, then after SIGTERM. */
+#define DAEMON_EXIT_MS 5000
+#define DAEMON_TERM_MS 3000
+
+static int close_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_record *r = arg;
+	char path[XBDEV_PATH_MAX];
+	enum xbdev_state st;
+	int err;
+
+	err = xbdev_state_read(x, t, r->be_dir, &st);
+	if (err == -ENOENT)
+		goto record;    /* backend already gone */
+	err = xbdev_path_join(path, sizeof(path), r->be_dir, "online");
+	if (!err)
+		err = xbdev_write(x, t, path, "0");
+	if (!err)
+		err = xbdev_state_write(x, t, r->be_dir, XBDEV_STATE_CLOSING);
+	if (err)
+		return err;
+record:
+	err = xbdev_path_join(path, sizeof(path), r->rec_dir, "detaching");
+	if (!err)
+		err = xbdev_writef(x, t, path, "%lld", (long long)time(NULL));
+	return err;
+}
+
+static bool is_closed(enum xbdev_state st, void *arg)
+{
+	return st == XBDEV_STATE_CLOSED;
+}
+
+struct side_arg {
+	const struct xbdev_detach_opts *opts;
+	enum xbdev_side side;
+};
+
+static void report(enum xbdev_state st, void *arg)
+{
+	struct side_arg *a = arg;
+
+	if (a->opts->on_state)
+		a->opts->on_state(a->side, st, a->opts->arg);
+}
+
+
+/* Wait for dir's end to close; 0 also when it is gone or has no driver. */
+static int wait_closed(struct xbdev *x, const char *dir, enum xbdev_side side,
+		       const struct xbdev_detach_opts *opts)
+{
+	struct side_arg a = { opts, side };
+	int64_t deadline = opts->deadline_ms;
+	enum xbdev_state st;
+	bool no_driver;
+	int err;
+
+	err = xbdev_state_read(x, XBDEV_TXN_NONE, dir, &st);
+	if (err == -ENOENT)
+		return 0;
+	no_driver = !err && st <= XBDEV_STATE_INITIALISING;
+	if (no_driver) {
+		int64_t grace = xbdev_now_ms() + NO_DRIVER_GRACE_MS;
+
+		if (deadline < 0 || grace < deadline)
+			deadline = grace;
+	}
+	err = xbdev_wait_state(x, dir, is_closed, &a, deadline, report);
+	if (err == -ENOENT || (err == -ETIMEDOUT && no_driver))
+		return 0;
+	return err;
+}
+
+static void wait_daemon(const struct xbdev_record *r, int64_t ms)
+{
+	int64_t end = xbdev_now_ms() + ms;
+
+	/* A pid cannot be watched through xenstore; poll it gently. */
+	while (xbdev_record_daemon_alive(r) && xbdev_now_ms() < end)
+		usleep(100 * 1000);
+}
+
+static void stop_daemon(struct xbdev *x, const struct xbdev_record *r)
+{
+	if (!xbdev_record_daemon_alive(r))
+		return;
+	wait_daemon(r, DAEMON_EXIT_MS);
+	if (!xbdev_record_daemon_alive(r))
+		return;
+	xbdev_log(x, LOG_WARNING, "%s: daemon %ld did not exit, SIGTERM",
+		  r->be_dir, r->pid);
+	kill((pid_t)r->pid, SIGTERM);
+	wait_daemon(r, DAEMON_TERM_MS);
+	if (xbdev_record_daemon_alive(r)) {
+		xbdev_log(x, LOG_WARNING, "%s: daemon %ld ignored SIGTERM",
+			  r->be_dir, r->pid);
+		kill((pid_t)r->pid, SIGKILL);
+	}
+}
+
+static int rm_front_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_record *r = arg;
+
+	return xbdev_remove_device(x, t, r->fe_dir, NULL, NULL);
+}
+
+static int rm_both_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_record *r = arg;
+
+	return xbdev_remove_device(x, t, r->fe_dir, r->be_dir, NULL);
+}
+
+static int rm_record_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_record *r = arg;
+
+	return xbdev_remove_device(x, t, NULL, NULL, r->rec_dir);
+}
+
+int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
+		 const struct xbdev_detach_opts *opts, enum xbdev_side *stuck)
+{
+	int err, werr;
+
+	err = xbdev_txn(x, close_txn, (void *)r);
+	if (err)
+		return err;
+	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts);
+	if (stuck)
+		*stuck = XBDEV_SIDE_FRONTEND;
+	if (!werr) {
+		werr = wait_closed(x, r->be_dir, XBDEV_SIDE_BACKEND, opts);
+		if (stuck)
+			*stuck = XBDEV_SIDE_BACKEND;
+	}
+	if (werr && !opts->force)
+		return werr;
+	/* Forced: the guest loses the device first, as libxl does, so it
+	 * stops using a backend that is about to vanish. */
+	if (werr)
+		err = xbdev_txn(x, rm_front_txn, (void *)r);
+	if (!err)
+		err = xbdev_txn(x, rm_both_txn, (void *)r);
+	if (err)
+		return err;
+	/* The daemon publishes under the record: stop it before removing
+	 * the record, or it could recreate part of it. */
+	stop_daemon(x, r);
+	return xbdev_txn(x, rm_record_txn, (void *)r);
+}

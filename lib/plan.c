@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxbdev: what an attach writes.  Pure: no xenstore access, so that
+ * --dry-run and the unit tests see exactly what xbdev_attach() writes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xbdev-internal.h"
+
+#define XBDEV_LOG_DIR "/var/log/xbdev"
+
+const char *xbdev_side_name(enum xbdev_side side)
+{
+	switch (side) {
+	case XBDEV_SIDE_FRONTEND:
+		return "frontend";
+	case XBDEV_SIDE_BACKEND:
+		return "backend";
+	case XBDEV_SIDE_RECORD:
+		return "record";
+	}
+	return "?";
+}
+
+struct builder {
+	struct xbdev_plan *p;
+	unsigned cap;
+	/* ACL each side's nodes inherit from its directory. */
+	struct xbdev_acl_entry acl[3][2];
+	unsigned n_acl[3];
+};
+
+static const char *side_dir(const struct xbdev_plan *p, enum xbdev_side s)
+{
+	if (s == XBDEV_SIDE_FRONTEND)
+		return p->fe_dir;
+	return s == XBDEV_SIDE_BACKEND ? p->be_dir : p->rec_dir;
+}
+
+static int grow(struct builder *b)
+{
+	struct xbdev_node *n;
+	unsigned cap = b->cap ? b->cap * 2 : 32;
+
+	if (b->p->n_nodes < b->cap)
+		return 0;
+	n = realloc(b->p->nodes, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	b->p->nodes = n;
+	b->cap = cap;
+	return 0;
+}
+
+/* key NULL adds the side's directory itself, with its explicit ACL. */
+static int add(struct builder *b, enum xbdev_side side, const char *key,
+	       const char *value)
+{
+	struct xbdev_plan *p = b->p;
+	char path[XBDEV_PATH_MAX];
+	struct xbdev_node *n;
+	unsigned i;
+	int err;
+
+	if (key)
+		err = xbdev_path_join(path, sizeof(path), side_dir(p, side),
+				      key);
+	else
+		err = snprintf(path, sizeof(path), "%s", side_dir(p, side)) < 0;
+	if (!err)
+		err = xbdev_validate_value(value);
+	if (err)
+		return err;
+	for (i = 0; i < p->n_nodes; i++)
+		if (!strcmp(p->nodes[i].path, path))
+			return -ENOTUNIQ;
+	err = grow(b);
+	if (err)
+		return err;
+	n = &p->nodes[p->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->side = side;
+	n->explicit_acl = !key;
+	n->n_acl = b->n_acl[side];
+	memcpy(n->acl, b->acl[side], sizeof(n->acl));
+	n->path = strdup(path);
+	n->value = strdup(value);
+	p->n_nodes++;
+	if (!n->path || !n->value)
+		return -ENOMEM;
+	return 0;
+}
+
+static int addf(struct builder *b, enum xbdev_side side, const char *key,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int addf(struct builder *b, enum xbdev_side side, const char *key,
+		const char *fmt, ...)
+{
+	char v[XBDEV_VALUE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(v))
+		return -E2BIG;
+	return add(b, side, key, v);
+}
+
+static int add_extras(struct builder *b, enum xbdev_side side,
+		      const struct xbdev_kv *kv, unsigned n)
+{
+	unsigned i;
+	int err = 0;
+
+	if (n && !kv)
+		return -EINVAL;
+	for (i = 0; i < n && !err; i++) {
+		if (!kv[i].key || !kv[i].value)
+			return -EINVAL;
+		err = xbdev_validate_name(kv[i].key, true);
+		if (!err)
+			err = add(b, side, kv[i].key, kv[i].value);
+	}
+	return err;
+}
+
+static void set_acl(struct builder *b, enum xbdev_side side, unsigned owner,
+		    unsigned reader)
+{
+	b->acl[side][0] = (struct xbdev_acl_entry){ owner, XBDEV_PERM_NONE };
+	b->acl[side][1] = (struct xbdev_acl_entry){ reader, XBDEV_PERM_READ };
+	b->n_acl[side] = owner == reader ? 1 : 2;
+}
+
+static int vbd_check(const struct xbdev_attach_spec *s)
+{
+	if (strcmp(s->cls, "vbd") || !s->vbd->params ||
+	    s->vbd->params[0] != '/')
+		return -EINVAL;
+	return 0;
+}
+
+static int add_frontend(struct builder *b, const struct xbdev_attach_spec *s)
+{
+	struct xbdev_plan *p = b->p;
+	int err;
+
+	err = add(b, XBDEV_SIDE_FRONTEND, NULL, "");
+	if (!err)
+		err = add(b, XBDEV_SIDE_FRONTEND, "backend", p->be_dir);
+	if (!err)
+		err = addf(b, XBDEV_SIDE_FRONTEND, "backend-id", "%u", p->be);
+	if (!err && s->vbd)
+		err = addf(b, XBDEV_SIDE_FRONTEND, "virtual-device", "%u",
+			   p->devid);
+	if (!err && s->vbd)
+		err = add(b, XBDEV_SIDE_FRONTEND, "device-type",
+			  s->vbd->cdrom ? "cdrom" : "disk");
+	if (!err)
+		err = add_extras(b, XBDEV_SIDE_FRONTEND, s->front, s->n_front);
+	/* The frontend's state goes first: the backend's probe reads it. */
+	if (!err)
+		err = add(b, XBDEV_SIDE_FRONTEND, "state", "1");
+	return err;
+}
+
+static int add_vbd_backend(struct builder *b, const struct xbdev_vbd *v)
+{
+	char dev[16];
+	int err = xbdev_vdev_name(b->p->devid, dev, sizeof(dev));
+
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "removable",
+			  v->cdrom ? "1" : "0");
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "bootable", "1");
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "dev", dev);
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "type", "file");
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "mode",
+			  v->readonly ? "r" : "w");
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "device-type",
+			  v->cdrom ? "cdrom" : "disk");
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "params", v->params);
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "discard-enable",
+			  v->readonly ? "0" : "1");
+	return err;
+}
+
+static int add_backend(struct builder *b, const struct xbdev_attach_spec *s)
+{
+	struct xbdev_plan *p = b->p;
+	int err;
+
+	err = add(b, XBDEV_SIDE_BACKEND, NULL, "");
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "frontend", p->fe_dir);
+	if (!err)
+		err = addf(b, XBDEV_SIDE_BACKEND, "frontend-id", "%u", p->fe);
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "online", "1");
+	if (!err && s->vbd)
+		err = add_vbd_backend(b, s->vbd);
+	if (!err)
+		err = add_extras(b, XBDEV_SIDE_BACKEND, s->back, s->n_back);
+	if (!err)
+		err = add(b, XBDEV_SIDE_BACKEND, "state", "1");
+	return err;
+}
+
+static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
+{
+	struct xbdev_plan *p = b->p;
+	int err;
+
+	err = add(b, XBDEV_SIDE_RECORD, NULL, "");
+	if (!err)
+		err = add(b, XBDEV_SIDE_RECORD, "frontend", p->fe_dir);
+	if (!err)
+		err = add(b, XBDEV_SIDE_RECORD, "backend", p->be_dir);
+	if (!err)
+		err = addf(b, XBDEV_SIDE_RECORD, "backend-id", "%u", p->be);
+	if (!err)
+		err = add(b, XBDEV_SIDE_RECORD, "type", p->type);
+	if (!err)
+		err = addf(b, XBDEV_SIDE_RECORD, "created", "%lld",
+			   (long long)s->created);
+	if (!err && p->log)
+		err = add(b, XBDEV_SIDE_RECORD, "log", p->log);
+	return err;
+}
+
+static int plan_daemon(struct xbdev_plan *p, const struct xbdev_attach_spec *s)
+{
+	const char *dir = s->log_dir ? s->log_dir : XBDEV_LOG_DIR;
+
+	if (s->daemon[0] != '/' || dir[0] != '/')
+		return -EINVAL;
+	p->daemon = strdup(s->daemon);
+	if (asprintf(&p->log, "%s/%s-%u-%u.log", dir, p->cls, p->fe,
+		     p->devid) < 0)
+		p->log = NULL;
+	return p->daemon && p->log ? 0 : -ENOMEM;
+}
+
+static int plan_names(struct xbdev_plan *p, const struct xbdev_attach_spec *s)
+{
+	const char *type = s->be_type ? s->be_type : s->cls;
+	int err;
+
+	if (xbdev_validate_name(s->cls, false) ||
+	    xbdev_validate_name(type, false))
+		return -EINVAL;
+	snprintf(p->cls, sizeof(p->cls), "%s", s->cls);
+	snprintf(p->type, sizeof(p->type), "%s", type);
+	p->fe = s->fe;
+	p->be = s->be;
+	p->devid = s->devid;
+	err = xbdev_path_frontend(p->fe_dir, sizeof(p->fe_dir), s->fe, s->cls,
+				  s->devid);
+	if (!err)
+		err = xbdev_path_backend(p->be_dir, sizeof(p->be_dir), s->be,
+					 type, s->fe, s->devid);
+	if (!err)
+		err = xbdev_path_record(p->rec_dir, sizeof(p->rec_dir), s->fe,
+					s->cls, s->devid);
+	return err;
+}
+
+int xbdev_attach_plan(const struct xbdev_attach_spec *s,
+		      struct xbdev_plan **out)
+{
+	struct builder b = { 0 };
+	int err;
+
+	*out = NULL;
+	if (!s || !s->cls)
+		return -EINVAL;
+	b.p = calloc(1, sizeof(*b.p));
+	if (!b.p)
+		return -ENOMEM;
+	err = plan_names(b.p, s);
+	if (!err && s->vbd)
+		err = vbd_check(s);
+	if (!err && s->daemon)
+		err = plan_daemon(b.p, s);
+	set_acl(&b, XBDEV_SIDE_FRONTEND, s->fe, s->be);
+	set_acl(&b, XBDEV_SIDE_BACKEND, s->be, s->fe);
+	/* The record is dom0's alone: owner 0, nobody else may read. */
+	set_acl(&b, XBDEV_SIDE_RECORD, 0, 0);
+	if (!err)
+		err = add_frontend(&b, s);
+	if (!err)
+		err = add_backend(&b, s);
+	if (!err)
+		err = add_record(&b, s);
+	if (err) {
+		xbdev_plan_free(b.p);
+		return err;
+	}
+	*out = b.p;
+	return 0;
+}
+
+void xbdev_plan_free(struct xbdev_plan *p)
+{
+	unsigned i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->n_nodes; i++) {
+		free(p->nodes[i].path);
+		free(p->nodes[i].value);
+	}
+	free(p->nodes);
+	free(p->daemon);
+	free(p->log);
+	free(p);
+}

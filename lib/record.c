@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libxbdev: the dom0-only record of a device, and removing devices. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xbdev-internal.h"
+
+static int read_str(struct xbdev *x, xbdev_txn_t t, const char *dir,
+		    const char *key, char *buf, size_t len, bool optional)
+{
+	char path[XBDEV_PATH_MAX], *v = NULL;
+	int err;
+
+	err = xbdev_path_join(path, sizeof(path), dir, key);
+	if (!err)
+		err = xbdev_read(x, t, path, &v);
+	if (err == -ENOENT && optional) {
+		buf[0] = '\0';
+		return 0;
+	}
+	if (!err && strlen(v) >= len)
+		err = -ENAMETOOLONG;
+	if (!err)
+		memcpy(buf, v, strlen(v) + 1);
+	free(v);
+	return err;
+}
+
+static int read_num(struct xbdev *x, xbdev_txn_t t, const char *dir,
+		    const char *key, unsigned long max, unsigned long *out)
+{
+	char path[XBDEV_PATH_MAX];
+	int err;
+
+	*out = 0;
+	err = xbdev_path_join(path, sizeof(path), dir, key);
+	if (!err)
+		err = xbdev_read_uint(x, t, path, max, out);
+	return err == -ENOENT ? 0 : err;
+}
+
+/* The record's paths must be the ones xbdev would build for it. */
+static int record_check(struct xbdev_record *r)
+{
+	char fe_dir[XBDEV_PATH_MAX], be_dir[XBDEV_PATH_MAX];
+	int err;
+
+	err = xbdev_path_frontend(fe_dir, sizeof(fe_dir), r->fe, r->cls,
+				  r->devid);
+	if (!err)
+		err = xbdev_path_backend(be_dir, sizeof(be_dir), r->be, r->type,
+					 r->fe, r->devid);
+	if (err)
+		return err;
+	if (strcmp(fe_dir, r->fe_dir) || strcmp(be_dir, r->be_dir))
+		return -EBADMSG;
+	return 0;
+}
+
+int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		      const char *cls, unsigned devid, struct xbdev_record *r)
+{
+	unsigned long v;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->fe = fe;
+	r->devid = devid;
+	snprintf(r->cls, sizeof(r->cls), "%s", cls ? cls : "");
+	err = xbdev_path_record(r->rec_dir, sizeof(r->rec_dir), fe, cls, devid);
+	if (err)
+		return err;
+	err = read_str(x, t, r->rec_dir, "frontend", r->fe_dir,
+		       sizeof(r->fe_dir), false);
+	if (!err)
+		err = read_str(x, t, r->rec_dir, "backend", r->be_dir,
+			       sizeof(r->be_dir), false);
+	if (!err)
+		err = read_str(x, t, r->rec_dir, "type", r->type,
+			       sizeof(r->type), false);
+	if (!err)
+		err = read_num(x, t, r->rec_dir, "backend-id", 0x7fef, &v);
+	r->be = (unsigned)v;
+	if (!err)
+		err = read_num(x, t, r->rec_dir, "created", INT64_MAX, &v);
+	r->created = (int64_t)v;
+	if (!err)
+		err = read_num(x, t, r->rec_dir, "detaching", INT64_MAX, &v);
+	r->detaching = (int64_t)v;
+	if (!err)
+		err = read_num(x, t, r->rec_dir, "pid", INT32_MAX, &v);
+	r->pid = (long)v;
+	if (!err)
+		err = read_str(x, t, r->rec_dir, "log", r->log, sizeof(r->log),
+			       true);
+	if (!err)
+		err = record_check(r);
+	return err;
+}
+
+bool xbdev_record_daemon_alive(const struct xbdev_record *r)
+{
+	char path[64], cmd[XBDEV_PATH_MAX * 2];
+	size_t n, arg1;
+	FILE *f;
+
+	if (r->pid <= 0 || (kill((pid_t)r->pid, 0) && errno != EPERM))
+		return false;
+	/* argv is NUL-separated: "<daemon>\0<backend dir>\0". */
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", r->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	arg1 = strlen(cmd) + 1;
+	return arg1 < n && !strcmp(cmd + arg1, r->be_dir);
+}
+
+/* Remove dir, then each parent that became empty, up to (not including)
+ * the first `keep` components of dir ("/local/domain/<id>/device" = 4). */
+int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
+		      unsigned keep)
+{
+	char path[XBDEV_PATH_MAX], **kids = NULL, *slash;
+	unsigned n = 0, depth = 0;
+	const char *p;
+	int err;
+
+	err = xbdev_rm(x, t, dir);
+	if (err && err != -ENOENT)
+		return err;
+	snprintf(path, sizeof(path), "%s", dir);
+	for (p = path; *p; p++)
+		depth += *p == '/';
+	while (depth-- > keep + 1) {
+		slash = strrchr(path, '/');
+		*slash = '\0';
+		err = xbdev_ls(x, t, path, &kids, &n);
+		xbdev_strv_free(kids, n);
+		if (err == -ENOENT)
+			continue;
+		if (err || n)
+			return err;
+		err = xbdev_rm(x, t, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Components kept when removing: /local/domain/<id>/{device,backend}. */
+#define KEEP_DOMAIN_DIR 4
+
+int xbdev_remove_device(struct xbdev *x, xbdev_txn_t t, const char *fe_dir,
+			const char *be_dir, const char *rec_dir)
+{
+	int err = 0;
+
+	if (fe_dir)
+		err = xbdev_remove_tree(x, t, fe_dir, KEEP_DOMAIN_DIR);
+	if (!err && be_dir)
+		err = xbdev_remove_tree(x, t, be_dir, KEEP_DOMAIN_DIR);
+	if (!err && rec_dir)
+		err = xbdev_remove_tree(x, t, rec_dir, 0);
+	return err;
+}
