@@ -57,7 +57,7 @@ BINS += $(B)/xbdev-blkfront
 endif
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all install check check-unit check-lab check-lab-selftest demo fuzz clean lab-fetch \
+.PHONY: all install check check-unit check-lab check-lab-selftest asan demo fuzz clean lab-fetch \
 	lab-image bench bench-quick deps
 all: $(BINS)
 
@@ -103,7 +103,12 @@ install: all
 check-unit: all $(UNIT_BINS)
 	@B=$(B) tests/run-unit.sh | tee $(B)/unit.tap | tests/summarise.sh
 
-check-lab: deps all
+# The lab also carries an ASan/UBSan build (/usr/libexec/xbdev-asan/ in
+# dom0) so that hostile-guest scenarios run against a sanitized backend.
+asan:
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+
+check-lab: deps all asan
 	@mkdir -p $(B)
 	@B=$(B) tests/lab/run.sh | tee $(B)/lab.tap | tests/summarise.sh
 
@@ -112,7 +117,7 @@ check-lab: deps all
 check-lab-selftest: deps all
 	@B=$(B) tests/lab/selftest.sh | tests/summarise.sh
 
-check: deps all $(UNIT_BINS)
+check: deps all asan $(UNIT_BINS)
 	@mkdir -p $(B)
 	@{ B=$(B) tests/run-unit.sh; B=$(B) tests/lab/run.sh; } \
 		| tee $(B)/check.tap | tests/summarise.sh
@@ -125,7 +130,7 @@ deps:
 
 lab-fetch:
 	@tests/lab/fetch.sh
-lab-image: all
+lab-image: all asan
 	@B=$(B) tests/lab/image.sh
 
 clean:

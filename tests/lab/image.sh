@@ -129,6 +129,12 @@ ln -sf mke2fs "$d/sbin/mkfs.ext4"
 # The project: binaries, man pages, completion - and their libraries.
 cp -a "$stage/." "$d/"
 for f in $(find "$stage" -type f -perm -u+x); do copy_elf "$d" "$f" "${f#"$stage"}"; done
+# The sanitizer build, when there is one, beside the normal one.
+if [ -d "$TOP/build-asan" ]; then
+	for f in "$TOP"/build-asan/xbdev "$TOP"/build-asan/xbdev-blk*; do
+		[ -x "$f" ] && copy_elf "$d" "$f" "/usr/libexec/xbdev-asan/$(basename "$f")"
+	done
+fi
 cp -r "$LAB_DIR/." "$d/lab/"
 rm -rf "$d/lab/modules"
 [ -d "$modout" ] && cp -r "$modout" "$d/lab/modules"
