@@ -18,3 +18,18 @@ for t in "$B"/tests/test-* "$here"/unit/*.sh; do
 		echo "not ok - $name: exited with status $rc"
 	fi
 done
+# The same cmocka binaries under valgrind: no invalid access, no leak.
+if command -v valgrind >/dev/null 2>&1; then
+	for t in "$B"/tests/test-*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		if valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite "$t" >/dev/null 2>"$B/tests/$name.valgrind"; then
+			echo "ok - valgrind: $name"
+		elif [ $? -eq 99 ]; then
+			echo "not ok - valgrind: $name (see $B/tests/$name.valgrind)"
+		else
+			echo "ok - valgrind: $name # SKIP the test itself failed"
+		fi
+	done
+fi
