@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * xbdev-blkback internals: one process serves one vbd (see main.c for why).
+ *
+ *   xenbus.c  the XenBus side: probe, feature advertisement, connect
+ *             (map rings, bind event channels), disconnect, reconnect,
+ *             detach/guest death, the info/ record
+ *   io.c      the data path: ring -> validation -> grant copy -> io_uring
+ *             -> grant copy -> response
+ *   request.c pure decoding/validation (no Xen needed; unit-tested, fuzzed)
+ *   log.c     timestamped one-line events on stderr (the device's log file)
+ */
+#ifndef XBDEV_BLKBACK_H
+#define XBDEV_BLKBACK_H
+
+#include <liburing.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+#include "request.h"
+#include "xbdev.h"
+
+#define BLK_BACKEND_TYPE "xbdev-vbd"
+#define BLK_FRONTEND_CLASS "vbd"
+
+/* Requests taken from one ring per wake-up before the other fds (xenstore,
+ * other queues, completions) get a turn: a guest flooding its event channel
+ * or ring cannot starve the rest (XSA-332). */
+#define BLK_BUDGET 64u
+
+struct blk_dev;
+
+struct blk_queue {
+	struct blk_dev *dev;
+	unsigned idx;
+	unsigned ring_pages;
+	uint32_t ring_ref[BLK_MAX_RING_PAGES];
+	void *ring_mem;                 /* mapped shared ring, or NULL */
+	struct blk_ring ring;
+	uint32_t remote_port;
+	int local_port;                 /* -1 when not bound */
+	unsigned inflight;              /* taken, not yet answered */
+	bool kick;                      /* event or leftover work */
+	bool need_push;                 /* responses queued, not pushed */
+};
+
+struct blk_stats {
+	uint64_t requests, reads, writes, flushes, discards, indirect;
+	uint64_t bytes_read, bytes_written;
+	uint64_t errors;                /* error/EOPNOTSUPP responses */
+	uint64_t io_errors;             /* of which: backing file errors */
+	uint64_t grant_errors;          /* of which: grant copy failures */
+};
+
+struct blk_dev {
+	struct xbdev *xs;
+	xengnttab_handle *xgt;
+	xenevtchn_handle *xce;
+	int evtchn_fd;
+	struct io_uring uring;
+	bool uring_ok;
+
+	unsigned be_domid, fe_domid, devid;
+	char be_path[XBDEV_PATH_MAX];
+	char fe_path[XBDEV_PATH_MAX];
+	char record_path[XBDEV_PATH_MAX];
+	char tag[64];                   /* "vbd-<fe>-<devid>" for the log */
+
+	/* backing store */
+	char *params;
+	int fd;
+	bool readonly, cdrom, removable, direct;
+	uint64_t sectors;               /* 512-byte units */
+	uint64_t size;                  /* bytes */
+	unsigned sector_size, phys_sector_size;
+	bool discard;
+	unsigned discard_granularity;
+	struct blk_limits lim;
+
+	/* negotiated */
+	enum xbdev_state state;         /* what we last wrote */
+	enum blk_abi abi;
+	unsigned nr_queues;             /* 0 when disconnected */
+	unsigned max_queues;
+	unsigned ring_pages;
+	bool fe_persistent;
+	struct blk_queue q[BLK_MAX_QUEUES];
+	unsigned inflight;              /* over all queues */
+	bool closing;                   /* toolstack asked us to close */
+	bool exit;                      /* leave the main loop */
+	int exit_code;
+
+	struct blk_stats st;
+	bool info_dirty;
+	int64_t info_next_ms;
+};
+
+/* log.c */
+void blk_log(struct blk_dev *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void blk_lib_log(void *data, int prio, const char *fmt, va_list ap);
+
+/* io.c */
+int blk_io_init(struct blk_dev *d);
+void blk_io_fini(struct blk_dev *d);
+/* Take and start up to BLK_BUDGET requests from q.  -EPROTO: the frontend
+ * broke the ring protocol, the device must go Closed. */
+int blk_io_queue_work(struct blk_queue *q);
+/* Reap completions (non-blocking), finish requests, queue responses. */
+void blk_io_reap(struct blk_dev *d);
+/* Submit queued SQEs, publish responses and notify frontends. */
+void blk_io_flush(struct blk_dev *d);
+/* Wait for every in-flight request to finish (bounded by timeout_ms). */
+void blk_io_drain(struct blk_dev *d, int timeout_ms);
+
+/* xenbus.c */
+int blk_xb_init(struct blk_dev *d, const char *be_path);
+int blk_xb_probe(struct blk_dev *d);
+int blk_xb_watch(struct blk_dev *d);
+void blk_xb_event(struct blk_dev *d, const char *path, const char *token);
+/* Orderly close (signal): drain, sync, Closed. */
+void blk_xb_shutdown(struct blk_dev *d, const char *why);
+/* The frontend broke the protocol: log, disconnect, go Closed. */
+void blk_xb_fail(struct blk_dev *d, const char *why);
+void blk_xb_publish(struct blk_dev *d, bool force);
+void blk_xb_fini(struct blk_dev *d);
+
+#endif

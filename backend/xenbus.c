@@ -1,0 +1,779 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The XenBus side of xbdev-blkback: everything it reads and writes in
+ * xenstore, all through lib/xbdev.h.
+ *
+ * Trust: the backend directory is dom0's (the toolstack wrote it); the
+ * frontend directory is the guest's.  From the latter we read only bounded
+ * integers and one short string ("protocol"), each parsed strictly, and we
+ * watch only its "state" node (XSA-349).
+ *
+ * Backend state machine (what we write), driven by the frontend's state:
+ *   probe                       -> InitWait
+ *   fe Initialised/Connected    -> map rings, bind, write size -> Connected
+ *   fe Closing                  -> drain, fdatasync, unmap    -> Closing
+ *   fe Closed / gone            -> same                       -> Closed
+ *   fe Initialising after Closed (guest reboot, driver reload) -> InitWait
+ * The toolstack detaches by writing online = 0 and state = Closing (libxl's
+ * protocol, used by `xbdev detach`); we then wait for the frontend to close
+ * and exit once it has.  A removed backend directory or a dead frontend
+ * domain (@releaseDomain) ends the process too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blkback.h"
+
+#define TOKEN_BE "be"
+#define TOKEN_FE "fe"
+#define TOKEN_REL "rel"
+
+#define DRAIN_LOG_MS 10000
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int rd(struct blk_dev *d, const char *dir, const char *key, char **out)
+{
+	char p[XBDEV_PATH_MAX];
+	int err = xbdev_path_join(p, sizeof(p), dir, key);
+
+	*out = NULL;
+	return err ? err : xbdev_read(d->xs, XBDEV_TXN_NONE, p, out);
+}
+
+static int rd_uint(struct blk_dev *d, const char *dir, const char *key,
+		   unsigned long max, unsigned long *out)
+{
+	char p[XBDEV_PATH_MAX];
+	int err = xbdev_path_join(p, sizeof(p), dir, key);
+
+	return err ? err : xbdev_read_uint(d->xs, XBDEV_TXN_NONE, p, max, out);
+}
+
+/* Optional unsigned node: def when absent, error when malformed. */
+static int rd_uint_def(struct blk_dev *d, const char *dir, const char *key,
+		       unsigned long max, unsigned long def, unsigned long *out)
+{
+	int err = rd_uint(d, dir, key, max, out);
+
+	if (err == -ENOENT) {
+		*out = def;
+		return 0;
+	}
+	return err;
+}
+
+static int wr(struct blk_dev *d, xbdev_txn_t t, const char *dir,
+	      const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int wr(struct blk_dev *d, xbdev_txn_t t, const char *dir,
+	      const char *key, const char *fmt, ...)
+{
+	char p[XBDEV_PATH_MAX], v[XBDEV_VALUE_MAX];
+	va_list ap;
+	int err = xbdev_path_join(p, sizeof(p), dir, key);
+
+	if (err)
+		return err;
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	return xbdev_write(d->xs, t, p, v);
+}
+
+static void set_state(struct blk_dev *d, enum xbdev_state st)
+{
+	int err;
+
+	if (d->state == st)
+		return;
+	err = xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->be_path, st);
+	if (err && err != -ENOENT)
+		blk_log(d, "cannot write state %s: %s", xbdev_state_name(st),
+			strerror(-err));
+	blk_log(d, "state %s -> %s", xbdev_state_name(d->state),
+		xbdev_state_name(st));
+	d->state = st;
+	d->info_dirty = true;
+}
+
+/* ---- backing store -------------------------------------------------------- */
+
+static int open_backing(struct blk_dev *d)
+{
+	int flags = (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat sb;
+
+	d->fd = open(d->params, flags | (d->direct ? O_DIRECT : 0));
+	if (d->fd < 0 && d->direct && errno == EINVAL) {
+		blk_log(d, "%s: O_DIRECT not supported, using the page cache",
+			d->params);
+		d->direct = false;
+		d->fd = open(d->params, flags);
+	}
+	if (d->fd < 0)
+		return -errno;
+	if (fstat(d->fd, &sb))
+		return -errno;
+	d->sector_size = 512;
+	d->phys_sector_size = 512;
+	if (S_ISREG(sb.st_mode)) {
+		d->size = (uint64_t)sb.st_size;
+		/* Punching holes works at the file system's block size. */
+		d->discard_granularity = sb.st_blksize >= 512 ? sb.st_blksize
+							      : 4096;
+		d->phys_sector_size = 4096;
+	} else if (S_ISBLK(sb.st_mode)) {
+		uint64_t bytes;
+		int lss = 512;
+		unsigned pss = 512;
+
+		if (ioctl(d->fd, BLKGETSIZE64, &bytes))
+			return -errno;
+		if (ioctl(d->fd, BLKSSZGET, &lss) || lss < 512)
+			lss = 512;
+		if (ioctl(d->fd, BLKPBSZGET, &pss) || pss < (unsigned)lss)
+			pss = (unsigned)lss;
+		d->size = bytes;
+		d->sector_size = (unsigned)lss;
+		d->phys_sector_size = pss;
+		d->discard_granularity = pss;
+	} else {
+		return -ENOTBLK;
+	}
+	d->sectors = d->size >> BLK_SECTOR_SHIFT;
+	return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------ */
+
+static int parse_be_path(struct blk_dev *d, const char *be_path)
+{
+	char type[XBDEV_NAME_MAX + 1], canon[XBDEV_PATH_MAX];
+	unsigned be, fe, devid;
+	int n = 0, err;
+
+	if (sscanf(be_path, "/local/domain/%u/backend/%64[^/]/%u/%u%n", &be,
+		   type, &fe, &devid, &n) != 4 || be_path[n])
+		return -EINVAL;
+	if (strcmp(type, BLK_BACKEND_TYPE))
+		return -EINVAL;
+	/* Only the canonical spelling (no leading zeros, no "+"). */
+	err = xbdev_path_backend(canon, sizeof(canon), be, BLK_BACKEND_TYPE, fe,
+				 devid);
+	if (err)
+		return err;
+	if (strcmp(canon, be_path))
+		return -EINVAL;
+	d->be_domid = be;
+	d->fe_domid = fe;
+	d->devid = devid;
+	snprintf(d->be_path, sizeof(d->be_path), "%s", canon);
+	snprintf(d->tag, sizeof(d->tag), "vbd-%u-%u", fe, devid);
+	return xbdev_path_record(d->record_path, sizeof(d->record_path), fe,
+				 BLK_FRONTEND_CLASS, devid);
+}
+
+int blk_xb_init(struct blk_dev *d, const char *be_path)
+{
+	char *v = NULL, prefix[64];
+	unsigned long u;
+	int err;
+
+	d->fd = -1;
+	d->evtchn_fd = -1;
+	d->state = XBDEV_STATE_UNKNOWN;
+	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
+		d->q[i].dev = d;
+		d->q[i].idx = i;
+		d->q[i].local_port = -1;
+	}
+	err = parse_be_path(d, be_path);
+	if (err) {
+		blk_log(d, "%s: not a backend path of the form "
+			"/local/domain/<be>/backend/" BLK_BACKEND_TYPE
+			"/<fe>/<devid>", be_path);
+		return err;
+	}
+	err = xbdev_open(&d->xs);
+	if (err) {
+		blk_log(d, "cannot connect to xenstore: %s", strerror(-err));
+		return err;
+	}
+	xbdev_set_log_fn(d->xs, blk_lib_log, d);
+
+	/* The backend dir is dom0's: what the toolstack wrote there is
+	 * trusted, but still checked for consistency with our own path. */
+	err = rd_uint(d, d->be_path, "frontend-id", 0x7fef, &u);
+	if (err || u != d->fe_domid) {
+		blk_log(d, "frontend-id missing or not %u", d->fe_domid);
+		return err ? err : -EINVAL;
+	}
+	err = rd(d, d->be_path, "frontend", &v);
+	snprintf(prefix, sizeof(prefix), "/local/domain/%u/", d->fe_domid);
+	if (err || strncmp(v, prefix, strlen(prefix)) ||
+	    strlen(v) >= sizeof(d->fe_path)) {
+		blk_log(d, "frontend node missing or not under %s", prefix);
+		free(v);
+		return err ? err : -EINVAL;
+	}
+	snprintf(d->fe_path, sizeof(d->fe_path), "%s", v);
+	free(v);
+
+	err = rd(d, d->be_path, "params", &d->params);
+	if (err || !d->params[0]) {
+		blk_log(d, "no params (backing file) in %s", d->be_path);
+		return err ? err : -EINVAL;
+	}
+	if (!rd(d, d->be_path, "mode", &v))
+		d->readonly = strchr(v, 'w') == NULL;
+	free(v);
+	if (!rd(d, d->be_path, "device-type", &v))
+		d->cdrom = !strcmp(v, "cdrom");
+	free(v);
+	if (d->cdrom)
+		d->readonly = true;
+	if (!rd_uint(d, d->be_path, "removable", 1, &u))
+		d->removable = u;
+	d->discard = true;
+	if (!rd_uint(d, d->be_path, "discard-enable", 1, &u))
+		d->discard = u;
+	if (!rd_uint(d, d->be_path, "direct-io-safe", 1, &u))
+		d->direct = u;
+	v = getenv("XBDEV_BLKBACK_DIRECT");
+	if (v && *v)
+		d->direct = !strcmp(v, "1");
+	v = NULL;
+
+	err = open_backing(d);
+	if (err) {
+		blk_log(d, "%s: %s", d->params, strerror(-err));
+		return err;
+	}
+	if (d->readonly)
+		d->discard = false;
+	d->lim = (struct blk_limits){
+		.sectors = d->sectors,
+		.readonly = d->readonly,
+		.discard = d->discard,
+		.flush = true,
+		.max_indirect_segs = BLK_MAX_INDIRECT_SEGS,
+	};
+	d->max_queues = BLK_MAX_QUEUES;
+
+	d->xgt = xengnttab_open(NULL, 0);
+	if (!d->xgt) {
+		err = -errno;
+		blk_log(d, "cannot open gntdev: %s", strerror(errno));
+		return err;
+	}
+	d->xce = xenevtchn_open(NULL, 0);
+	if (!d->xce) {
+		err = -errno;
+		blk_log(d, "cannot open evtchn: %s", strerror(errno));
+		return err;
+	}
+	d->evtchn_fd = xenevtchn_fd(d->xce);
+	/* Non-blocking, so that reading pending ports can never stall the
+	 * loop; poll() says when there are some. */
+	fcntl(d->evtchn_fd, F_SETFL, fcntl(d->evtchn_fd, F_GETFL) | O_NONBLOCK);
+	err = blk_io_init(d);
+	if (err) {
+		blk_log(d, "io_uring: %s", strerror(-err));
+		return err;
+	}
+
+	blk_log(d, "serving %s (%llu sectors, %s%s%s) to domain %u as %s",
+		d->params, (unsigned long long)d->sectors,
+		d->readonly ? "read-only" : "read-write",
+		d->cdrom ? ", cdrom" : "", d->direct ? ", O_DIRECT" : "",
+		d->fe_domid, d->fe_path);
+	return 0;
+}
+
+static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct blk_dev *d = arg;
+	int err = 0;
+
+	err = err ?: wr(d, t, d->be_path, "max-ring-page-order", "%u",
+			BLK_MAX_RING_ORDER);
+	err = err ?: wr(d, t, d->be_path, "multi-queue-max-queues", "%u",
+			d->max_queues);
+	err = err ?: wr(d, t, d->be_path, "feature-max-indirect-segments", "%u",
+			BLK_MAX_INDIRECT_SEGS);
+	/* Grant copy instead of persistent grants: see io.c. */
+	err = err ?: wr(d, t, d->be_path, "feature-persistent", "0");
+	err = err ?: wr(d, t, d->be_path, "feature-flush-cache", "1");
+	err = err ?: wr(d, t, d->be_path, "feature-barrier", "0");
+	err = err ?: wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
+	if (d->discard) {
+		err = err ?: wr(d, t, d->be_path, "discard-granularity", "%u",
+				d->discard_granularity);
+		err = err ?: wr(d, t, d->be_path, "discard-alignment", "0");
+		err = err ?: wr(d, t, d->be_path, "discard-secure", "0");
+	}
+	err = err ?: xbdev_state_write(x, t, d->be_path,
+				       XBDEV_STATE_INITWAIT);
+	return err;
+}
+
+int blk_xb_probe(struct blk_dev *d)
+{
+	int err = xbdev_txn(d->xs, probe_txn, d);
+
+	if (err) {
+		blk_log(d, "cannot advertise features: %s", strerror(-err));
+		return err;
+	}
+	blk_log(d, "state %s -> InitWait (max-ring-page-order %u, "
+		"max-queues %u, indirect %u, flush, %s, grant copy)",
+		xbdev_state_name(d->state), BLK_MAX_RING_ORDER, d->max_queues,
+		BLK_MAX_INDIRECT_SEGS, d->discard ? "discard" : "no discard");
+	d->state = XBDEV_STATE_INITWAIT;
+	d->info_dirty = true;
+	return 0;
+}
+
+int blk_xb_watch(struct blk_dev *d)
+{
+	char p[XBDEV_PATH_MAX];
+	int err;
+
+	err = xbdev_watch(d->xs, d->be_path, TOKEN_BE);
+	if (!err)
+		err = xbdev_path_join(p, sizeof(p), d->fe_path, "state");
+	if (!err)
+		err = xbdev_watch(d->xs, p, TOKEN_FE);
+	if (!err)
+		err = xbdev_watch(d->xs, "@releaseDomain", TOKEN_REL);
+	if (err)
+		blk_log(d, "cannot set watches: %s", strerror(-err));
+	return err;
+}
+
+/* ---- connect / disconnect ---------------------------------------------- */
+
+static void unmap_queues(struct blk_dev *d)
+{
+	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
+		struct blk_queue *q = &d->q[i];
+
+		if (q->local_port >= 0)
+			xenevtchn_unbind(d->xce, (evtchn_port_t)q->local_port);
+		q->local_port = -1;
+		if (q->ring_mem)
+			xengnttab_unmap(d->xgt, q->ring_mem, q->ring_pages);
+		q->ring_mem = NULL;
+		q->kick = q->need_push = false;
+	}
+	d->nr_queues = 0;
+}
+
+static void disconnect(struct blk_dev *d, const char *why)
+{
+	if (!d->nr_queues)
+		return;
+	/* Answer everything taken from the rings before they go away;
+	 * a write the guest saw acknowledged must be on disk before Closed
+	 * (detach flushes). */
+	blk_io_drain(d, DRAIN_LOG_MS);
+	if (!d->readonly && fdatasync(d->fd))
+		blk_log(d, "fdatasync: %s", strerror(errno));
+	unmap_queues(d);
+	blk_log(d, "disconnected (%s): %llu requests, %llu bytes read, "
+		"%llu bytes written, %llu errors", why,
+		(unsigned long long)d->st.requests,
+		(unsigned long long)d->st.bytes_read,
+		(unsigned long long)d->st.bytes_written,
+		(unsigned long long)d->st.errors);
+	d->info_dirty = true;
+}
+
+static int map_queue(struct blk_dev *d, struct blk_queue *q, const char *dir,
+		     bool legacy, unsigned pages)
+{
+	unsigned long v;
+	int err, port;
+
+	q->ring_pages = pages;
+	for (unsigned j = 0; j < pages; j++) {
+		char key[32];
+
+		if (legacy)
+			snprintf(key, sizeof(key), "ring-ref");
+		else
+			snprintf(key, sizeof(key), "ring-ref%u", j);
+		err = rd_uint(d, dir, key, UINT32_MAX, &v);
+		if (err == -ENOENT && !legacy && pages == 1)
+			err = rd_uint(d, dir, "ring-ref", UINT32_MAX, &v);
+		if (err) {
+			blk_log(d, "queue %u: %s/%s: %s", q->idx, dir, key,
+				strerror(-err));
+			return err;
+		}
+		q->ring_ref[j] = (uint32_t)v;
+	}
+	err = rd_uint(d, dir, "event-channel", UINT32_MAX, &v);
+	if (err) {
+		blk_log(d, "queue %u: %s/event-channel: %s", q->idx, dir,
+			strerror(-err));
+		return err;
+	}
+	q->remote_port = (uint32_t)v;
+
+	q->ring_mem = xengnttab_map_domain_grant_refs(
+		d->xgt, pages, d->fe_domid, q->ring_ref,
+		PROT_READ | PROT_WRITE);
+	if (!q->ring_mem) {
+		err = -errno;
+		blk_log(d, "queue %u: cannot map %u ring page(s) (first gref "
+			"%u): %s", q->idx, pages, q->ring_ref[0],
+			strerror(errno));
+		return err ? err : -EFAULT;
+	}
+	err = blk_ring_attach(&q->ring, q->ring_mem, pages, d->abi);
+	if (err)
+		return err;
+	port = xenevtchn_bind_interdomain(d->xce, d->fe_domid,
+					  q->remote_port);
+	if (port < 0) {
+		err = -errno;
+		blk_log(d, "queue %u: cannot bind event channel %u: %s",
+			q->idx, q->remote_port, strerror(errno));
+		return err ? err : -EINVAL;
+	}
+	q->local_port = port;
+	q->inflight = 0;
+	/* The frontend may have queued requests before we bound. */
+	q->kick = true;
+	return 0;
+}
+
+static unsigned info_bits(const struct blk_dev *d)
+{
+	return (d->cdrom ? VDISK_CDROM : 0) |
+	       (d->removable ? VDISK_REMOVABLE : 0) |
+	       (d->readonly ? VDISK_READONLY : 0);
+}
+
+static int connect_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct blk_dev *d = arg;
+	int err = 0;
+
+	/* sectors are always 512-byte units, whatever sector-size says */
+	err = err ?: wr(d, t, d->be_path, "sectors", "%llu",
+			(unsigned long long)d->sectors);
+	err = err ?: wr(d, t, d->be_path, "info", "%u", info_bits(d));
+	err = err ?: wr(d, t, d->be_path, "sector-size", "%u", d->sector_size);
+	err = err ?: wr(d, t, d->be_path, "physical-sector-size", "%u",
+			d->phys_sector_size);
+	err = err ?: wr(d, t, d->be_path, "feature-flush-cache", "1");
+	err = err ?: wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
+	err = err ?: xbdev_state_write(x, t, d->be_path,
+				       XBDEV_STATE_CONNECTED);
+	return err;
+}
+
+static int do_connect(struct blk_dev *d)
+{
+	unsigned long nq, order, pers = 0;
+	bool legacy = false;
+	char *proto = NULL;
+	int err;
+
+	err = rd_uint_def(d, d->fe_path, "multi-queue-num-queues",
+			  d->max_queues, 1, &nq);
+	if (err || nq == 0) {
+		blk_log(d, "frontend multi-queue-num-queues invalid (max %u)",
+			d->max_queues);
+		return err ? err : -EINVAL;
+	}
+	err = rd_uint(d, d->fe_path, "ring-page-order", BLK_MAX_RING_ORDER,
+		      &order);
+	if (err == -ENOENT) {
+		legacy = true;
+		order = 0;
+	} else if (err) {
+		blk_log(d, "frontend ring-page-order invalid (max %u)",
+			BLK_MAX_RING_ORDER);
+		return err;
+	}
+	err = rd(d, d->fe_path, "protocol", &proto);
+	if (err && err != -ENOENT) {
+		blk_log(d, "frontend protocol unreadable: %s", strerror(-err));
+		return err;
+	}
+	err = blk_abi_parse(proto, &d->abi);
+	if (err) {
+		blk_log(d, "frontend protocol \"%s\" not supported", proto);
+		free(proto);
+		return err;
+	}
+	free(proto);
+	rd_uint_def(d, d->fe_path, "feature-persistent", 1, 0, &pers);
+	d->fe_persistent = pers;
+
+	d->ring_pages = 1u << order;
+	d->nr_queues = (unsigned)nq;
+	for (unsigned i = 0; i < d->nr_queues; i++) {
+		char dir[XBDEV_PATH_MAX], key[32];
+
+		if (nq == 1) {
+			snprintf(dir, sizeof(dir), "%s", d->fe_path);
+		} else {
+			snprintf(key, sizeof(key), "queue-%u", i);
+			err = xbdev_path_join(dir, sizeof(dir), d->fe_path,
+					      key);
+			if (err)
+				goto fail;
+		}
+		err = map_queue(d, &d->q[i], dir, legacy, d->ring_pages);
+		if (err)
+			goto fail;
+	}
+	err = xbdev_txn(d->xs, connect_txn, d);
+	if (err) {
+		blk_log(d, "cannot write connect nodes: %s", strerror(-err));
+		goto fail;
+	}
+	blk_log(d, "state %s -> Connected: protocol %s, %u queue(s), %u ring "
+		"page(s) (%u requests each), indirect up to %u segments, "
+		"frontend %s persistent grants (we use grant copy), "
+		"%llu sectors%s",
+		xbdev_state_name(d->state), blk_abi_name(d->abi), d->nr_queues,
+		d->ring_pages, blk_ring_size(&d->q[0].ring),
+		BLK_MAX_INDIRECT_SEGS, d->fe_persistent ? "offers" : "without",
+		(unsigned long long)d->sectors,
+		d->readonly ? ", read-only" : "");
+	d->state = XBDEV_STATE_CONNECTED;
+	d->info_dirty = true;
+	return 0;
+fail:
+	unmap_queues(d);
+	return err;
+}
+
+void blk_xb_fail(struct blk_dev *d, const char *why)
+{
+	blk_log(d, "frontend error: %s; closing the device", why);
+	disconnect(d, why);
+	set_state(d, XBDEV_STATE_CLOSED);
+	blk_xb_publish(d, true);
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+static void leave(struct blk_dev *d, const char *why, int code)
+{
+	blk_log(d, "exiting: %s", why);
+	d->exit = true;
+	d->exit_code = code;
+}
+
+static bool frontend_alive(struct blk_dev *d)
+{
+	char id[16];
+	unsigned domid;
+	int err;
+
+	snprintf(id, sizeof(id), "%u", d->fe_domid);
+	err = xbdev_domain_resolve(d->xs, id, &domid);
+	return !(err == -ENOENT || err == -ESRCH);
+}
+
+static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
+			     bool online)
+{
+	int err;
+
+	switch (fe) {
+	case XBDEV_STATE_INITIALISING:
+	case XBDEV_STATE_INITWAIT:
+		if (d->state == XBDEV_STATE_CLOSED && online && !d->closing) {
+			/* Guest reboot or driver reload: offer again. */
+			blk_log(d, "frontend back to %s: reconnecting",
+				xbdev_state_name(fe));
+			blk_xb_probe(d);
+		}
+		break;
+	case XBDEV_STATE_INITIALISED:
+	case XBDEV_STATE_CONNECTED:
+		if (d->state != XBDEV_STATE_INITWAIT || d->closing)
+			break;  /* already connected, or not offered */
+		err = do_connect(d);
+		if (err)
+			blk_xb_fail(d, "cannot connect to the frontend's rings");
+		break;
+	case XBDEV_STATE_CLOSING:
+		disconnect(d, "frontend closing");
+		set_state(d, XBDEV_STATE_CLOSING);
+		break;
+	case XBDEV_STATE_CLOSED:
+	case XBDEV_STATE_UNKNOWN:
+		disconnect(d, fe == XBDEV_STATE_CLOSED ? "frontend closed"
+						       : "frontend gone");
+		set_state(d, XBDEV_STATE_CLOSED);
+		if (!online || d->closing)
+			leave(d, "device detached", 0);
+		break;
+	default:
+		break;
+	}
+}
+
+static void reevaluate(struct blk_dev *d)
+{
+	enum xbdev_state fe = XBDEV_STATE_UNKNOWN, be;
+	unsigned long online = 0, u;
+	int err;
+
+	/* Our directory removed (forced detach, toolstack cleanup). */
+	err = rd_uint(d, d->be_path, "frontend-id", 0x7fef, &u);
+	if (err == -ENOENT) {
+		disconnect(d, "backend directory removed");
+		leave(d, "backend directory removed", 0);
+		return;
+	}
+	rd_uint_def(d, d->be_path, "online", 1, 0, &online);
+	err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path, &be);
+	/* The toolstack's close request: online = 0 and/or our state node
+	 * rewritten to Closing behind our back. */
+	if (!d->closing &&
+	    (!online || (!err && be == XBDEV_STATE_CLOSING &&
+			 d->state != XBDEV_STATE_CLOSING))) {
+		blk_log(d, "toolstack requested close (online=%lu, state=%s)",
+			online, err ? "?" : xbdev_state_name(be));
+		d->closing = true;
+		if (d->state == XBDEV_STATE_CONNECTED) {
+			/* Let the frontend finish and close first; it sees
+			 * our Closing and flushes. */
+			set_state(d, XBDEV_STATE_CLOSING);
+		}
+	}
+	err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->fe_path, &fe);
+	if (err)
+		fe = XBDEV_STATE_UNKNOWN;
+	if (d->closing && fe != XBDEV_STATE_CONNECTED &&
+	    fe != XBDEV_STATE_CLOSING) {
+		/* Nobody to wait for. */
+		fe = XBDEV_STATE_CLOSED;
+	}
+	frontend_changed(d, fe, online);
+}
+
+void blk_xb_event(struct blk_dev *d, const char *path, const char *token)
+{
+	if (!strcmp(token, TOKEN_REL)) {
+		if (frontend_alive(d))
+			return;
+		blk_log(d, "frontend domain %u is gone", d->fe_domid);
+		disconnect(d, "frontend domain died");
+		set_state(d, XBDEV_STATE_CLOSED);
+		leave(d, "frontend domain died", 0);
+		return;
+	}
+	if (!strcmp(token, TOKEN_BE) || !strcmp(token, TOKEN_FE))
+		reevaluate(d);
+}
+
+void blk_xb_shutdown(struct blk_dev *d, const char *why)
+{
+	blk_log(d, "%s: orderly close", why);
+	disconnect(d, why);
+	set_state(d, XBDEV_STATE_CLOSED);
+	leave(d, why, 0);
+}
+
+/* ---- info record ------------------------------------------------------------ */
+
+static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct blk_dev *d = arg;
+	char dir[XBDEV_PATH_MAX];
+	int err = xbdev_path_join(dir, sizeof(dir), d->record_path, "info");
+	const struct blk_stats *s = &d->st;
+
+#define W(key, fmt, ...) err = err ?: wr(d, t, dir, key, fmt, __VA_ARGS__)
+#define WU(key, v) W(key, "%llu", (unsigned long long)(v))
+	W("state", "%s", d->exit ? "exited" : xbdev_state_name(d->state));
+	W("backend-pid", "%d", (int)getpid());
+	W("backing-file", "%s", d->params);
+	WU("size", d->size);
+	WU("sectors", d->sectors);
+	W("read-only", "%d", d->readonly);
+	W("direct-io", "%d", d->direct);
+	W("discard", "%d", d->discard);
+	W("protocol", "%s", d->nr_queues ? blk_abi_name(d->abi) : "");
+	WU("queues", d->nr_queues);
+	WU("max-queues", d->max_queues);
+	WU("ring-pages", d->nr_queues ? d->ring_pages : 0);
+	WU("max-ring-pages", BLK_MAX_RING_PAGES);
+	WU("indirect-segments", BLK_MAX_INDIRECT_SEGS);
+	WU("persistent-grants", 0);
+	W("data-path", "%s", "grant-copy");
+	WU("requests", s->requests);
+	WU("reads", s->reads);
+	WU("writes", s->writes);
+	WU("flushes", s->flushes);
+	WU("discards", s->discards);
+	WU("indirect-requests", s->indirect);
+	WU("bytes-read", s->bytes_read);
+	WU("bytes-written", s->bytes_written);
+	WU("errors", s->errors);
+	WU("io-errors", s->io_errors);
+	WU("grant-errors", s->grant_errors);
+	WU("inflight", d->inflight);
+#undef W
+#undef WU
+	return err;
+}
+
+void blk_xb_publish(struct blk_dev *d, bool force)
+{
+	static bool warned;
+	int64_t now = xbdev_now_ms();
+	int err;
+
+	if (!force && (!d->info_dirty || now < d->info_next_ms))
+		return;
+	d->info_dirty = false;
+	d->info_next_ms = now + 1000;
+	err = xbdev_txn(d->xs, publish_txn, d);
+	if (err && !warned) {
+		blk_log(d, "cannot publish %s/info: %s", d->record_path,
+			strerror(-err));
+		warned = true;
+	}
+}
+
+void blk_xb_fini(struct blk_dev *d)
+{
+	if (d->xs && d->nr_queues)
+		disconnect(d, "exit");
+	unmap_queues(d);
+	if (d->xs && d->be_path[0] && d->state != XBDEV_STATE_UNKNOWN)
+		blk_xb_publish(d, true);
+	blk_io_fini(d);
+	if (d->xce)
+		xenevtchn_close(d->xce);
+	if (d->xgt)
+		xengnttab_close(d->xgt);
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->xs)
+		xbdev_close(d->xs);
+	free(d->params);
+	d->xce = NULL;
+	d->xgt = NULL;
+	d->xs = NULL;
+}
