@@ -5,6 +5,7 @@
 
 #include <argp.h>
 #include <stdbool.h>
+#include <json-c/json.h>
 #include "xbdev.h"
 
 /* Exit codes of every command (documented in --help and xbdev(1)). */
@@ -16,6 +17,10 @@ enum {
 	XBDEV_EXIT_NOTFOUND = 4,
 };
 
+#define CLI_EXIT_DOC \
+	"Exit status: 0 success, 1 failure, 2 usage or bad input, " \
+	"3 timeout, 4 unknown domain or device."
+
 struct cli_global {
 	bool verbose;
 };
@@ -24,11 +29,61 @@ struct cli_cmd {
 	const char *name;
 	const char *summary;
 	const struct argp *argp;
-	/* argv[0] is the command name; returns an exit code. */
+	/* argv[0] is "xbdev NAME"; returns an exit code. */
 	int (*run)(int argc, char **argv, const struct cli_global *g);
 	bool hidden;            /* internal helper, not listed in --help */
 };
 
 extern const struct cli_cmd *const cli_cmds[];
+extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_status,
+	cli_cmd_watch, cli_cmd_list_domains, cli_cmd_list_devices,
+	cli_cmd_help_commands;
+
+/* The command being run, for error messages ("attach"). */
+extern const char *cli_cmd_name;
+
+/* "xbdev: CMD: message\n" on stderr; returns code. */
+int cli_err(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Exit code for a negative errno (ENOENT -> 4, ETIMEDOUT -> 3, ...). */
+int cli_exit_code(int err);
+/* Print the error for err about what, and return its exit code. */
+int cli_fail(int err, const char *what, const char *action);
+
+/* Parse argv with argp, exiting 2 on usage errors. */
+void cli_parse(const struct argp *argp, int argc, char **argv, void *input);
+
+/* Open xenstore (logging to stderr when verbose); prints the error. */
+int cli_open(const struct cli_global *g, struct xbdev **x);
+
+/* Like cli_open, but silently leaves *x NULL without xenstore. */
+void cli_try_open(const struct cli_global *g, struct xbdev **x);
+
+/* Resolve DOMAIN; prints "unknown domain" etc.  Returns an exit code. */
+int cli_domain(struct xbdev *x, const char *arg, unsigned *domid);
+/* Domain id from a bare number without xenstore (for --dry-run). */
+bool cli_domain_numeric(const char *arg, unsigned *domid);
+/* "CLASS/DEVID" -> validated class and id; returns an exit code. */
+int cli_device(const char *arg, char *cls, size_t len, unsigned *devid);
+/* Strict seconds (1..86400) for --timeout. */
+int cli_seconds(const char *arg, const char *opt, unsigned *out);
+
+/* Domain name or "?"; never NULL, caller frees. */
+char *cli_domain_name(struct xbdev *x, unsigned domid);
+
+/* Output: commands build json objects; --json prints them, otherwise a
+ * table is rendered from the same objects (one path for both). */
+struct cli_column {
+	const char *key;        /* JSON key (= xenstore node name) */
+	const char *title;
+};
+void cli_print_table(json_object *rows, const struct cli_column *cols,
+		     unsigned n);
+void cli_print_json(json_object *obj);
+
+/* Permission list "n5,r0" of an ACL, as xenstore-ls -p prints it. */
+void cli_format_acl(char *buf, size_t len, const struct xbdev_acl_entry *acl,
+		    unsigned n);
+json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n);
 
 #endif

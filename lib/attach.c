@@ -271,3 +271,33 @@ int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 	xbdev_plan_free(c.plan);
 	return err;
 }
+
+int xbdev_vdev_free(struct xbdev *x, unsigned fe, unsigned *devid)
+{
+	char fe_dir[XBDEV_PATH_MAX], rec_dir[XBDEV_PATH_MAX], name[8];
+	unsigned disk, id;
+	int err, r;
+
+	for (disk = 0; disk < 26; disk++) {
+		snprintf(name, sizeof(name), "xvd%c", 'a' + disk);
+		err = xbdev_vdev_parse(name, &id);
+		if (!err)
+			err = xbdev_path_frontend(fe_dir, sizeof(fe_dir), fe,
+						  "vbd", id);
+		if (!err)
+			err = xbdev_path_record(rec_dir, sizeof(rec_dir), fe,
+						"vbd", id);
+		if (err)
+			return err;
+		r = exists(x, XBDEV_TXN_NONE, fe_dir);
+		if (r == 0)
+			r = exists(x, XBDEV_TXN_NONE, rec_dir);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			*devid = id;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}

@@ -280,6 +280,10 @@ int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		     const char *cls, unsigned be, const char *type,
 		     unsigned *devid);
 
+/* Lowest xvda..xvdz id with neither a frontend vbd directory nor a record
+ * in domain fe (-ENOSPC when all are taken). */
+int xbdev_vdev_free(struct xbdev *x, unsigned fe, unsigned *devid);
+
 /* Write both directories and the record in one transaction, then start the
  * daemon if any.  On -EEXIST *conflict says which directory exists.  When
  * the daemon cannot be started everything written is removed again.  On

@@ -1,0 +1,661 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xbdev attach DOMAIN CLASS: create a device and wait for it to connect. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define KV_MAX 64
+#define DEFAULT_TIMEOUT_S 30
+
+enum wait_mode { WAIT_NONE, WAIT_INITWAIT, WAIT_CONNECTED };
+
+enum {
+	OPT_FRONT = 'f',
+	OPT_BACK = 'k',
+	OPT_DISK = 256,
+	OPT_VDEV,
+	OPT_CDROM,
+};
+
+struct attach_args {
+	const char *dom, *cls;
+	const char *devid, *be_dom, *be_type, *wait, *timeout;
+	const char *disk, *vdev;
+	bool dry_run, json, readonly, cdrom;
+	const char *front[KV_MAX], *back[KV_MAX];
+	unsigned n_front, n_back;
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Device:", 1 },
+	{ "devid", 'd', "ID", 0, "Device id (default: lowest free id)", 1 },
+	{ "backend-domain", 'b', "DOMAIN", 0,
+	  "Domain of the backend (default 0)", 1 },
+	{ "backend-type", 't', "TYPE", 0,
+	  "Backend directory type (default: CLASS)", 1 },
+	{ "front", OPT_FRONT, "KEY=VALUE", 0,
+	  "Extra frontend node (repeatable)", 1 },
+	{ "back", OPT_BACK, "KEY=VALUE", 0,
+	  "Extra backend node (repeatable)", 1 },
+	{ NULL, 0, NULL, 0, "Block devices (CLASS vbd, served by xbdev-blkback):",
+	  2 },
+	{ "disk", OPT_DISK, "PATH", 0, "Disk image to serve", 2 },
+	{ "vdev", OPT_VDEV, "NAME", 0,
+	  "Virtual device (xvdb, sda, d1p2, 51728; default: lowest free xvd)",
+	  2 },
+	{ "readonly", 'r', NULL, 0, "Read-only disk", 2 },
+	{ "cdrom", OPT_CDROM, NULL, 0, "Removable read-only CD-ROM", 2 },
+	{ NULL, 0, NULL, 0, "Waiting and output:", 3 },
+	{ "wait", 'w', "WHAT", 0,
+	  "none, initwait (backend ready) or connected (default)", 3 },
+	{ "timeout", 'T', "SECONDS", 0, "Give up waiting after SECONDS "
+	  "(default 30); the device is left in place", 3 },
+	{ "dry-run", 'n', NULL, 0,
+	  "Print the nodes, values and permissions; write nothing", 3 },
+	{ "json", 'j', NULL, 0, "Print the result as JSON", 3 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct attach_args *a = state->input;
+
+	switch (key) {
+	case 'd': a->devid = arg; break;
+	case 'b': a->be_dom = arg; break;
+	case 't': a->be_type = arg; break;
+	case 'w': a->wait = arg; break;
+	case 'T': a->timeout = arg; break;
+	case 'n': a->dry_run = true; break;
+	case 'j': a->json = true; break;
+	case 'r': a->readonly = true; break;
+	case OPT_CDROM: a->cdrom = true; break;
+	case OPT_DISK: a->disk = arg; break;
+	case OPT_VDEV: a->vdev = arg; break;
+	case OPT_FRONT:
+	case OPT_BACK: {
+		const char **v = key == OPT_FRONT ? a->front : a->back;
+		unsigned *n = key == OPT_FRONT ? &a->n_front : &a->n_back;
+
+		if (*n == KV_MAX)
+			argp_error(state, "too many --front/--back options");
+		v[(*n)++] = arg;
+		break;
+	}
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0)
+			a->dom = arg;
+		else if (state->arg_num == 1)
+			a->cls = arg;
+		else
+			argp_error(state, "too many arguments");
+		break;
+	case ARGP_KEY_END:
+		if (state->arg_num < 2)
+			argp_error(state, "DOMAIN and CLASS are required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse,
+	.args_doc = "DOMAIN CLASS",
+	.doc = "Create device CLASS for DOMAIN: both XenBus directories and "
+	       "xbdev's record in one transaction, then wait for both ends."
+	       "\v" CLI_EXIT_DOC,
+};
+
+/* Everything validated, ready for the library. */
+struct attach {
+	struct attach_args a;
+	struct xbdev_attach_spec spec;
+	struct xbdev_kv front[KV_MAX], back[KV_MAX];
+	char keys[2][KV_MAX][XBDEV_NAME_MAX * 4];
+	struct xbdev_vbd vbd;
+	char disk[PATH_MAX], daemon[PATH_MAX];
+	enum wait_mode wait;
+	unsigned timeout;
+	bool have_devid;
+};
+
+static int parse_kv(const char *arg, struct xbdev_kv *kv, char *key,
+		    size_t len)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	int err;
+
+	if (!eq)
+		return cli_err(XBDEV_EXIT_USAGE, "'%s': expected KEY=VALUE",
+			       arg);
+	if (n >= len)
+		return cli_err(XBDEV_EXIT_USAGE, "key too long in '%s'", arg);
+	memcpy(key, arg, n);
+	key[n] = '\0';
+	if (xbdev_validate_name(key, true))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid key '%s'", key);
+	err = xbdev_validate_value(eq + 1);
+	if (err)
+		return cli_err(XBDEV_EXIT_USAGE, "invalid value for '%s': %s",
+			       key, err == -E2BIG ? "too long" :
+			       "control characters");
+	kv->key = key;
+	kv->value = eq + 1;
+	return 0;
+}
+
+static int check_kvs(struct attach *t)
+{
+	unsigned i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < t->a.n_front; i++)
+		rc = parse_kv(t->a.front[i], &t->front[i], t->keys[0][i],
+			      sizeof(t->keys[0][i]));
+	for (i = 0; !rc && i < t->a.n_back; i++)
+		rc = parse_kv(t->a.back[i], &t->back[i], t->keys[1][i],
+			      sizeof(t->keys[1][i]));
+	return rc;
+}
+
+static int check_disk(struct attach *t)
+{
+	struct stat st;
+
+	if (!realpath(t->a.disk, t->disk) || stat(t->disk, &st))
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "disk %s: not a file or block device",
+			       t->a.disk);
+	if (access(t->disk, t->vbd.readonly ? R_OK : R_OK | W_OK))
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", t->a.disk,
+			       strerror(errno), t->vbd.readonly ? "" :
+			       " (use --readonly for a read-only image)");
+	t->vbd.params = t->disk;
+	return 0;
+}
+
+static int check_vbd(struct attach *t)
+{
+	const char *dir = getenv("XBDEV_LIBEXECDIR");
+	int rc;
+
+	if (!t->a.disk) {
+		if (t->a.vdev || t->a.readonly || t->a.cdrom)
+			return cli_err(XBDEV_EXIT_USAGE, "--vdev, --readonly "
+				       "and --cdrom need --disk");
+		return 0;
+	}
+	if (strcmp(t->a.cls, "vbd"))
+		return cli_err(XBDEV_EXIT_USAGE, "--disk needs CLASS vbd");
+	if (t->a.be_type && strcmp(t->a.be_type, "xbdev-vbd"))
+		return cli_err(XBDEV_EXIT_USAGE, "--disk is served by backend "
+			       "type xbdev-vbd, not '%s'", t->a.be_type);
+	if (t->a.vdev && t->a.devid)
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--vdev and --devid are the same thing: give one");
+	if (t->a.vdev && xbdev_vdev_parse(t->a.vdev, &t->spec.devid))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid --vdev '%s'",
+			       t->a.vdev);
+	t->have_devid |= t->a.vdev != NULL;
+	t->vbd.cdrom = t->a.cdrom;
+	t->vbd.readonly = t->a.readonly || t->a.cdrom;
+	rc = check_disk(t);
+	if (rc)
+		return rc;
+	snprintf(t->daemon, sizeof(t->daemon), "%s/xbdev-blkback",
+		 dir && *dir ? dir : XBDEV_LIBEXECDIR);
+	t->spec.vbd = &t->vbd;
+	t->spec.be_type = "xbdev-vbd";
+	t->spec.daemon = t->daemon;
+	return 0;
+}
+
+static int check_wait(struct attach *t)
+{
+	const char *w = t->a.wait;
+	int rc = 0;
+
+	t->wait = WAIT_CONNECTED;
+	t->timeout = DEFAULT_TIMEOUT_S;
+	if (w && !strcmp(w, "none"))
+		t->wait = WAIT_NONE;
+	else if (w && !strcmp(w, "initwait"))
+		t->wait = WAIT_INITWAIT;
+	else if (w && strcmp(w, "connected"))
+		return cli_err(XBDEV_EXIT_USAGE, "--wait: '%s' is not none, "
+			       "initwait or connected", w);
+	if (t->a.timeout)
+		rc = cli_seconds(t->a.timeout, "--timeout", &t->timeout);
+	if (!rc && t->a.timeout && t->wait == WAIT_NONE)
+		rc = cli_err(XBDEV_EXIT_USAGE,
+			     "--timeout makes no sense with --wait none");
+	return rc;
+}
+
+/* All checks that need no xenstore: nothing is read or written before
+ * the whole command line is known to be valid. */
+static int check_args(struct attach *t)
+{
+	unsigned long id;
+	int rc;
+
+	if (xbdev_validate_name(t->a.cls, false))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid class '%s'",
+			       t->a.cls);
+	if (t->a.be_type && xbdev_validate_name(t->a.be_type, false))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid backend type '%s'",
+			       t->a.be_type);
+	if (t->a.devid) {
+		if (xbdev_parse_uint(t->a.devid, XBDEV_DEVID_MAX, &id))
+			return cli_err(XBDEV_EXIT_USAGE,
+				       "invalid device id '%s'", t->a.devid);
+		t->spec.devid = (unsigned)id;
+		t->have_devid = true;
+	}
+	if (t->a.dry_run && t->a.wait)
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--dry-run writes nothing to wait for");
+	rc = check_kvs(t);
+	if (!rc)
+		rc = check_vbd(t);
+	if (!rc)
+		rc = check_wait(t);
+	t->spec.cls = t->a.cls;
+	if (!t->spec.be_type)
+		t->spec.be_type = t->a.be_type;
+	t->spec.front = t->front;
+	t->spec.n_front = t->a.n_front;
+	t->spec.back = t->back;
+	t->spec.n_back = t->a.n_back;
+	t->spec.created = (int64_t)time(NULL);
+	return rc;
+}
+
+/* ---- output ---- */
+
+static void print_quoted(const char *v)
+{
+	putchar('"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			putchar('\\');
+		putchar(*v);
+	}
+	putchar('"');
+}
+
+static void print_plan(const struct xbdev_plan *p, bool json)
+{
+	json_object *o, *nodes;
+	char acl[64];
+	unsigned i;
+
+	if (!json) {
+		for (i = 0; i < p->n_nodes; i++) {
+			const struct xbdev_node *n = &p->nodes[i];
+
+			cli_format_acl(acl, sizeof(acl), n->acl, n->n_acl);
+			printf("%s = ", n->path);
+			print_quoted(n->value);
+			printf(" (%s)\n", acl);
+		}
+		if (p->daemon)
+			printf("spawn %s %s >> %s\n", p->daemon, p->be_dir,
+			       p->log);
+		return;
+	}
+	o = json_object_new_object();
+	nodes = json_object_new_array();
+	for (i = 0; i < p->n_nodes; i++) {
+		const struct xbdev_node *n = &p->nodes[i];
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "path",
+				       json_object_new_string(n->path));
+		json_object_object_add(j, "value",
+				       json_object_new_string(n->value));
+		json_object_object_add(j, "perms",
+				       cli_acl_json(n->acl, n->n_acl));
+		json_object_array_add(nodes, j);
+	}
+	json_object_object_add(o, "nodes", nodes);
+	if (p->daemon) {
+		json_object *s = json_object_new_object();
+
+		json_object_object_add(s, "program",
+				       json_object_new_string(p->daemon));
+		json_object_object_add(s, "backend",
+				       json_object_new_string(p->be_dir));
+		json_object_object_add(s, "log",
+				       json_object_new_string(p->log));
+		json_object_object_add(o, "spawn", s);
+	}
+	cli_print_json(o);
+	json_object_put(o);
+}
+
+static void print_result(struct xbdev *x, const struct xbdev_plan *p,
+			 const int st[2], bool json)
+{
+	json_object *o;
+	char *name;
+
+	if (!json)
+		return;
+	name = cli_domain_name(x, p->fe);
+	o = json_object_new_object();
+	json_object_object_add(o, "domain", json_object_new_string(name));
+	json_object_object_add(o, "domid", json_object_new_int((int)p->fe));
+	json_object_object_add(o, "class", json_object_new_string(p->cls));
+	json_object_object_add(o, "devid",
+			       json_object_new_int64((int64_t)p->devid));
+	json_object_object_add(o, "backend-id",
+			       json_object_new_int((int)p->be));
+	json_object_object_add(o, "type", json_object_new_string(p->type));
+	json_object_object_add(o, "frontend",
+			       json_object_new_string(p->fe_dir));
+	json_object_object_add(o, "backend",
+			       json_object_new_string(p->be_dir));
+	json_object_object_add(o, "frontend-state",
+			       json_object_new_string(xbdev_state_name(st[0])));
+	json_object_object_add(o, "backend-state",
+			       json_object_new_string(xbdev_state_name(st[1])));
+	if (p->pid) {
+		json_object_object_add(o, "pid",
+				       json_object_new_int64(p->pid));
+		json_object_object_add(o, "log",
+				       json_object_new_string(p->log));
+	}
+	cli_print_json(o);
+	json_object_put(o);
+	free(name);
+}
+
+/* ---- waiting ---- */
+
+struct waiter {
+	struct xbdev *x;
+	const struct xbdev_plan *p;
+	enum wait_mode mode;
+	bool progress;
+	int64_t t0;
+	int st[2];              /* frontend, backend; -1 = missing */
+};
+
+static bool reached(const struct waiter *w)
+{
+	if (w->mode == WAIT_INITWAIT)
+		return w->st[1] >= XBDEV_STATE_INITWAIT &&
+		       w->st[1] <= XBDEV_STATE_CONNECTED;
+	return w->st[0] == XBDEV_STATE_CONNECTED &&
+	       w->st[1] == XBDEV_STATE_CONNECTED;
+}
+
+static void poll_states(struct waiter *w)
+{
+	const char *dirs[2] = { w->p->fe_dir, w->p->be_dir };
+	const char *names[2] = { "frontend", "backend" };
+	enum xbdev_state s;
+	unsigned i;
+	int now;
+
+	for (i = 0; i < 2; i++) {
+		now = xbdev_state_read(w->x, XBDEV_TXN_NONE, dirs[i], &s) ?
+			      -1 : (int)s;
+		if (now != w->st[i] && w->progress)
+			fprintf(stderr, "[%6.2fs] %s: %s -> %s\n",
+				(double)(xbdev_now_ms() - w->t0) / 1000.0,
+				names[i], xbdev_state_name(w->st[i]),
+				xbdev_state_name(now));
+		w->st[i] = now;
+	}
+}
+
+/* Watch both state nodes; each event re-reads both. */
+static int wait_device(struct waiter *w, int64_t deadline)
+{
+	const char *dirs[2] = { w->p->fe_dir, w->p->be_dir };
+	char path[2][XBDEV_PATH_MAX], *ev = NULL, *tok = NULL;
+	unsigned i;
+	int err = 0;
+
+	for (i = 0; i < 2 && !err; i++) {
+		err = xbdev_path_join(path[i], sizeof(path[i]), dirs[i],
+				      "state");
+		if (!err)
+			err = xbdev_watch(w->x, path[i], "xbdev-attach");
+	}
+	while (!err) {
+		poll_states(w);
+		if (reached(w))
+			break;
+		if (w->st[0] >= XBDEV_STATE_CLOSING ||
+		    w->st[1] >= XBDEV_STATE_CLOSING || w->st[0] < 0 ||
+		    w->st[1] < 0) {
+			err = -ECONNREFUSED;
+			break;
+		}
+		err = xbdev_watch_next(w->x, deadline, &ev, &tok);
+		free(ev);
+		free(tok);
+	}
+	for (i = 0; i < 2; i++)
+		xbdev_unwatch(w->x, path[i], "xbdev-attach");
+	return err;
+}
+
+/* What a stuck end usually means. */
+static void explain(const struct waiter *w, const char *what)
+{
+	const struct xbdev_plan *p = w->p;
+	int fe = w->st[0], be = w->st[1];
+
+	if (be <= XBDEV_STATE_INITIALISING && p->daemon)
+		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: the "
+			"backend daemon did not take the device; see %s", what,
+			xbdev_state_name(be), p->log);
+	else if (be <= XBDEV_STATE_INITIALISING)
+		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: no "
+			"backend driver for type '%s' in domain %u", what,
+			xbdev_state_name(be), p->type, p->be);
+	else if (fe <= XBDEV_STATE_INITIALISING)
+		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the frontend is still %s "
+			"(backend %s): no frontend driver for class '%s' in "
+			"domain %u, or it is not loaded", what,
+			xbdev_state_name(fe), xbdev_state_name(be), p->cls,
+			p->fe);
+	else if (be < XBDEV_STATE_CONNECTED)
+		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s "
+			"(frontend %s): it did not accept the frontend's rings; "
+			"see the backend's log", what, xbdev_state_name(be),
+			xbdev_state_name(fe));
+	else
+		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the frontend is still %s "
+			"(backend Connected): it did not finish connecting",
+			what, xbdev_state_name(fe));
+}
+
+static int wait_result(struct xbdev *x, const struct attach *t,
+		       const struct xbdev_plan *p, const char *what)
+{
+	struct waiter w = { x, p, t->wait, isatty(2) && !t->a.json,
+			    xbdev_now_ms(), { -1, -1 } };
+	int err = 0;
+
+	if (t->wait != WAIT_NONE)
+		err = wait_device(&w, w.t0 + (int64_t)t->timeout * 1000);
+	else
+		poll_states(&w);
+	print_result(x, p, w.st, t->a.json);
+	if (err == -ETIMEDOUT) {
+		explain(&w, what);
+		return XBDEV_EXIT_TIMEOUT;
+	}
+	if (err == -ECONNREFUSED)
+		return cli_err(XBDEV_EXIT_FAIL, "%s: gave up: frontend %s, "
+			       "backend %s (the device is left in place)",
+			       what, xbdev_state_name(w.st[0]),
+			       xbdev_state_name(w.st[1]));
+	if (err)
+		return cli_fail(err, what, "waiting failed");
+	return XBDEV_EXIT_OK;
+}
+
+/* ---- the command ---- */
+
+static int resolve(struct xbdev *x, struct attach *t)
+{
+	int rc;
+
+	if (!x) {
+		/* --dry-run without xenstore: numbers only, nothing checked */
+		if (!cli_domain_numeric(t->a.dom, &t->spec.fe) ||
+		    (t->a.be_dom &&
+		     !cli_domain_numeric(t->a.be_dom, &t->spec.be)))
+			return cli_err(XBDEV_EXIT_FAIL, "xenstore unavailable: "
+				       "--dry-run needs numeric domains");
+		if (!t->have_devid)
+			return cli_err(XBDEV_EXIT_FAIL, "xenstore unavailable: "
+				       "--dry-run needs --devid or --vdev");
+		return 0;
+	}
+	rc = cli_domain(x, t->a.dom, &t->spec.fe);
+	if (!rc && t->a.be_dom)
+		rc = cli_domain(x, t->a.be_dom, &t->spec.be);
+	return rc;
+}
+
+static int pick_devid(struct xbdev *x, struct attach *t)
+{
+	const char *type = t->spec.be_type ? t->spec.be_type : t->spec.cls;
+	int err;
+
+	if (t->have_devid || !x)
+		return 0;
+	if (t->spec.vbd)
+		err = xbdev_vdev_free(x, t->spec.fe, &t->spec.devid);
+	else if (t->a.dry_run)
+		err = xbdev_devid_free(x, XBDEV_TXN_NONE, t->spec.fe,
+				       t->spec.cls, t->spec.be, type,
+				       &t->spec.devid);
+	else {
+		t->spec.devid_auto = true;  /* chosen inside the transaction */
+		return 0;
+	}
+	if (err)
+		return cli_fail(err, t->a.dom, "no free device id");
+	return 0;
+}
+
+static int dry_run(struct xbdev *x, struct attach *t, const char *what)
+{
+	struct xbdev_plan *p = NULL;
+	char *v = NULL;
+	int err, i;
+
+	err = xbdev_attach_plan(&t->spec, &p);
+	if (err == -ENOTUNIQ)
+		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
+			       "repeats or collides with a node xbdev writes",
+			       what);
+	if (err)
+		return cli_fail(err, what, "invalid device");
+	for (i = 0; x && i < 3; i++) {
+		const char *dir = i == 0 ? p->fe_dir :
+				  i == 1 ? p->be_dir : p->rec_dir;
+
+		if (!xbdev_read(x, XBDEV_TXN_NONE, dir, &v)) {
+			free(v);
+			xbdev_plan_free(p);
+			return cli_err(XBDEV_EXIT_USAGE, "%s: %s directory "
+				       "already exists", what,
+				       xbdev_side_name((enum xbdev_side)i));
+		}
+	}
+	print_plan(p, t->a.json);
+	xbdev_plan_free(p);
+	return XBDEV_EXIT_OK;
+}
+
+static int attach(struct xbdev *x, struct attach *t, char *what, size_t len)
+{
+	enum xbdev_side conflict = XBDEV_SIDE_FRONTEND;
+	struct xbdev_plan *p = NULL;
+	int err, rc;
+
+	err = xbdev_attach(x, &t->spec, &p, &conflict);
+	switch (err) {
+	case 0:
+		break;
+	case -EEXIST:
+		return cli_err(XBDEV_EXIT_USAGE, "%s: %s directory already "
+			       "exists", what, xbdev_side_name(conflict));
+	case -ENOTUNIQ:
+		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
+			       "repeats or collides with a node xbdev writes",
+			       what);
+	case -ESRCH:
+		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain went away",
+			       what);
+	default:
+		return cli_fail(err, what, "attach failed, nothing left behind");
+	}
+	snprintf(what, len, "%s %s/%u", t->a.dom, p->cls, p->devid);
+	rc = wait_result(x, t, p, what);
+	if (!rc && isatty(1) && !t->a.json)
+		printf("attached %s\n", what);
+	xbdev_plan_free(p);
+	return rc;
+}
+
+static int run(int argc, char **argv, const struct cli_global *g)
+{
+	struct attach *t = calloc(1, sizeof(*t));
+	struct xbdev *x = NULL;
+	char what[256];
+	int rc;
+
+	if (!t)
+		return cli_err(XBDEV_EXIT_FAIL, "out of memory");
+	cli_parse(&argp, argc, argv, &t->a);
+	rc = check_args(t);
+	if (!rc && t->a.dry_run)
+		cli_try_open(g, &x);    /* offline when there is no xenstore */
+	else if (!rc)
+		rc = cli_open(g, &x);
+	if (!rc)
+		rc = resolve(x, t);
+	if (!rc)
+		rc = pick_devid(x, t);
+	snprintf(what, sizeof(what), "%s %s/%u", t->a.dom, t->a.cls,
+		 t->spec.devid);
+	if (!rc && t->spec.devid_auto)
+		snprintf(what, sizeof(what), "%s %s", t->a.dom, t->a.cls);
+	if (!rc)
+		rc = t->a.dry_run ? dry_run(x, t, what)
+				  : attach(x, t, what, sizeof(what));
+	xbdev_close(x);
+	free(t);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_attach = {
+	.name = "attach",
+	.summary = "create a device and wait until both ends connect",
+	.argp = &argp,
+	.run = run,
+};

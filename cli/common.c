@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xbdev CLI: errors, argument parsing and output shared by the commands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *cli_cmd_name = "xbdev";
+
+int cli_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xbdev: %s: ", cli_cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int cli_exit_code(int err)
+{
+	switch (-err) {
+	case 0:
+		return XBDEV_EXIT_OK;
+	case ENOENT:
+	case ESRCH:
+		return XBDEV_EXIT_NOTFOUND;
+	case ETIMEDOUT:
+		return XBDEV_EXIT_TIMEOUT;
+	case EINVAL:
+	case ERANGE:
+	case ENAMETOOLONG:
+	case E2BIG:
+	case EEXIST:
+	case ENOTUNIQ:
+		return XBDEV_EXIT_USAGE;
+	default:
+		return XBDEV_EXIT_FAIL;
+	}
+}
+
+int cli_fail(int err, const char *what, const char *action)
+{
+	return cli_err(cli_exit_code(err), "%s: %s: %s", what, action,
+		       strerror(-err));
+}
+
+void cli_parse(const struct argp *argp, int argc, char **argv, void *input)
+{
+	argp_err_exit_status = XBDEV_EXIT_USAGE;
+	argp_parse(argp, argc, argv, 0, NULL, input);
+}
+
+static void log_stderr(void *data, int prio, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "xbdev: %s: ", cli_cmd_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int cli_open(const struct cli_global *g, struct xbdev **x)
+{
+	int err = xbdev_open(x);
+
+	if (err)
+		return cli_err(XBDEV_EXIT_FAIL, "cannot connect to xenstore: %s",
+			       strerror(-err));
+	if (g->verbose)
+		xbdev_set_log_fn(*x, log_stderr, NULL);
+	return XBDEV_EXIT_OK;
+}
+
+void cli_try_open(const struct cli_global *g, struct xbdev **x)
+{
+	if (xbdev_open(x)) {
+		*x = NULL;
+		return;
+	}
+	if (g->verbose)
+		xbdev_set_log_fn(*x, log_stderr, NULL);
+}
+
+bool cli_domain_numeric(const char *arg, unsigned *domid)
+{
+	unsigned long v;
+
+	if (xbdev_parse_uint(arg, 0x7fef, &v))
+		return false;
+	*domid = (unsigned)v;
+	return true;
+}
+
+int cli_domain(struct xbdev *x, const char *arg, unsigned *domid)
+{
+	int err = xbdev_domain_resolve(x, arg, domid);
+
+	switch (err) {
+	case 0:
+		return XBDEV_EXIT_OK;
+	case -ENOENT:
+		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: unknown domain", arg);
+	case -ESRCH:
+		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain is dying", arg);
+	case -EINVAL:
+		return cli_err(XBDEV_EXIT_USAGE, "invalid domain name");
+	default:
+		return cli_err(XBDEV_EXIT_FAIL, "%s: cannot look up domain: %s",
+			       arg, strerror(-err));
+	}
+}
+
+int cli_device(const char *arg, char *cls, size_t len, unsigned *devid)
+{
+	const char *slash = strrchr(arg, '/');
+	unsigned long id;
+	size_t n;
+
+	if (!slash)
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "device must be CLASS/DEVID, not '%s'", arg);
+	n = (size_t)(slash - arg);
+	if (n >= len || n > XBDEV_NAME_MAX)
+		return cli_err(XBDEV_EXIT_USAGE, "device class too long");
+	memcpy(cls, arg, n);
+	cls[n] = '\0';
+	if (xbdev_validate_name(cls, false))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid device class '%s'",
+			       cls);
+	/* vbd devices may also be named by their vdev ("xvdb"). */
+	if (!xbdev_parse_uint(slash + 1, XBDEV_DEVID_MAX, &id))
+		*devid = (unsigned)id;
+	else if (strcmp(cls, "vbd") || xbdev_vdev_parse(slash + 1, devid))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid device id '%s'",
+			       slash + 1);
+	return XBDEV_EXIT_OK;
+}
+
+int cli_seconds(const char *arg, const char *opt, unsigned *out)
+{
+	unsigned long v;
+
+	if (xbdev_parse_uint(arg, 86400, &v) || v == 0)
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "%s: '%s' is not a number of seconds (1-86400)",
+			       opt, arg);
+	*out = (unsigned)v;
+	return XBDEV_EXIT_OK;
+}
+
+char *cli_domain_name(struct xbdev *x, unsigned domid)
+{
+	char *name = NULL;
+
+	if (!x || xbdev_domain_name(x, domid, &name))
+		name = strdup("?");
+	if (!name)
+		abort();
+	return name;
+}
+
+/* ---- output ---- */
+
+static const char *cell(json_object *row, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(row, key, &v) || !v)
+		return "-";
+	return json_object_get_string(v);
+}
+
+void cli_print_table(json_object *rows, const struct cli_column *cols,
+		     unsigned n)
+{
+	size_t w[16] = { 0 }, i, r, nrows = json_object_array_length(rows);
+
+	if (n > 16)
+		n = 16;
+	for (i = 0; i < n; i++)
+		w[i] = strlen(cols[i].title);
+	for (r = 0; r < nrows; r++)
+		for (i = 0; i < n; i++) {
+			size_t l = strlen(cell(json_object_array_get_idx(rows,
+						r), cols[i].key));
+
+			if (l > w[i])
+				w[i] = l;
+		}
+	for (i = 0; i < n; i++)
+		printf("%-*s%s", (int)w[i], cols[i].title,
+		       i + 1 < n ? "  " : "\n");
+	for (r = 0; r < nrows; r++)
+		for (i = 0; i < n; i++)
+			printf("%-*s%s", i + 1 < n ? (int)w[i] : 0,
+			       cell(json_object_array_get_idx(rows, r),
+				    cols[i].key),
+			       i + 1 < n ? "  " : "\n");
+}
+
+void cli_print_json(json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+						 JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static char perm_letter(enum xbdev_perm p)
+{
+	static const char letters[] = { 'n', 'r', 'w', 'b' };
+
+	return (unsigned)p < sizeof(letters) ? letters[p] : '?';
+}
+
+void cli_format_acl(char *buf, size_t len, const struct xbdev_acl_entry *acl,
+		    unsigned n)
+{
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%c%u",
+					i ? "," : "", perm_letter(acl[i].perm),
+					acl[i].domid);
+}
+
+json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n)
+{
+	json_object *a = json_object_new_array();
+	char one[32];
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(one, sizeof(one), "%c%u", perm_letter(acl[i].perm),
+			 acl[i].domid);
+		json_object_array_add(a, json_object_new_string(one));
+	}
+	return a;
+}

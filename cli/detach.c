@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xbdev detach DOMAIN CLASS/DEVID: close both ends and remove the device. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define DEFAULT_TIMEOUT_S 10    /* libxl's LIBXL_DESTROY_TIMEOUT */
+
+struct detach_args {
+	const char *dom, *dev, *timeout;
+	bool force;
+};
+
+static const struct argp_option options[] = {
+	{ "force", 'f', NULL, 0, "Remove the device even if its ends do not "
+	  "close (the frontend directory first)", 0 },
+	{ "timeout", 'T', "SECONDS", 0,
+	  "Wait this long for each end to close (default 10)", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct detach_args *a = state->input;
+
+	switch (key) {
+	case 'f': a->force = true; break;
+	case 'T': a->timeout = arg; break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0)
+			a->dom = arg;
+		else if (state->arg_num == 1)
+			a->dev = arg;
+		else
+			argp_error(state, "too many arguments");
+		break;
+	case ARGP_KEY_END:
+		if (state->arg_num < 2)
+			argp_error(state, "DOMAIN and DEVICE are required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse,
+	.args_doc = "DOMAIN CLASS/DEVID",
+	.doc = "Detach a device created by xbdev attach: ask the backend to "
+	       "close, wait for the frontend and then the backend to reach "
+	       "Closed, remove both directories and xbdev's record.  A "
+	       "destroyed guest's devices are cleaned up too."
+	       "\v" CLI_EXIT_DOC,
+};
+
+static void on_state(enum xbdev_side side, enum xbdev_state st, void *arg)
+{
+	const int64_t *t0 = arg;
+
+	if (*t0 >= 0)
+		fprintf(stderr, "[%6.2fs] %s: %s\n",
+			(double)(xbdev_now_ms() - *t0) / 1000.0,
+			xbdev_side_name(side), xbdev_state_name(st));
+}
+
+/* The domain may be gone already (destroyed guest): then the record's
+ * domid is the only identity left, so accept a bare number. */
+static int resolve(struct xbdev *x, const char *dom, unsigned *domid)
+{
+	int err = xbdev_domain_resolve(x, dom, domid);
+
+	if (err && cli_domain_numeric(dom, domid))
+		return XBDEV_EXIT_OK;
+	return err ? cli_domain(x, dom, domid) : XBDEV_EXIT_OK;
+}
+
+static int run(int argc, char **argv, const struct cli_global *g)
+{
+	struct detach_args a = { 0 };
+	struct xbdev_record rec;
+	struct xbdev_detach_opts o = { 0 };
+	enum xbdev_side stuck = XBDEV_SIDE_FRONTEND;
+	struct xbdev *x = NULL;
+	char cls[XBDEV_NAME_MAX + 1], what[256];
+	unsigned devid, fe, timeout = DEFAULT_TIMEOUT_S;
+	int64_t t0;
+	int rc, err;
+
+	cli_parse(&argp, argc, argv, &a);
+	rc = cli_device(a.dev, cls, sizeof(cls), &devid);
+	if (!rc && a.timeout)
+		rc = cli_seconds(a.timeout, "--timeout", &timeout);
+	if (!rc)
+		rc = cli_open(g, &x);
+	if (!rc)
+		rc = resolve(x, a.dom, &fe);
+	if (rc)
+		goto out;
+	snprintf(what, sizeof(what), "%s %s/%u", a.dom, cls, devid);
+	err = xbdev_record_read(x, XBDEV_TXN_NONE, fe, cls, devid, &rec);
+	if (err == -ENOENT) {
+		rc = cli_err(XBDEV_EXIT_NOTFOUND, "%s: no such device created "
+			     "by xbdev", what);
+		goto out;
+	}
+	if (err) {
+		rc = cli_fail(err, what, "unreadable record");
+		goto out;
+	}
+	t0 = isatty(2) ? xbdev_now_ms() : -1;
+	o.force = a.force;
+	o.deadline_ms = xbdev_now_ms() + (int64_t)timeout * 1000;
+	o.on_state = on_state;
+	o.arg = &t0;
+	err = xbdev_detach(x, &rec, &o, &stuck);
+	if (err == -ETIMEDOUT)
+		rc = cli_err(XBDEV_EXIT_TIMEOUT, "%s: the %s did not close "
+			     "within %u s; device left in place (use --force)",
+			     what, xbdev_side_name(stuck), timeout);
+	else if (err)
+		rc = cli_fail(err, what, "detach failed");
+	else if (isatty(1))
+		printf("detached %s\n", what);
+out:
+	xbdev_close(x);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_detach = {
+	.name = "detach",
+	.summary = "close both ends of a device and remove it",
+	.argp = &argp,
+	.run = run,
+};

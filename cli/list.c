@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xbdev list-domains, list-devices, help-commands: internal helpers for
+ * the bash completion and for tests that keep the man page and the
+ * completion in sync with the code.  Plain output, one item per line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static error_t no_opts(int key, char *arg, struct argp_state *state)
+{
+	char **want = state->input;
+
+	if (key == ARGP_KEY_ARG) {
+		if (state->arg_num >= 1)
+			argp_error(state, "too many arguments");
+		*want = arg;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* ---- list-domains ---- */
+
+static const struct argp domains_argp = {
+	.parser = no_opts,
+	.doc = "Print the name of every domain, one a line "
+	       "(used by the bash completion).\v" CLI_EXIT_DOC,
+};
+
+static int run_domains(int argc, char **argv, const struct cli_global *g)
+{
+	struct xbdev *x = NULL;
+	unsigned *ids = NULL, n = 0, i;
+	char *unused = NULL;
+	int rc, err;
+
+	cli_parse(&domains_argp, argc, argv, &unused);
+	if (unused)
+		return cli_err(XBDEV_EXIT_USAGE, "no arguments expected");
+	rc = cli_open(g, &x);
+	if (rc)
+		return rc;
+	err = xbdev_domain_list(x, &ids, &n);
+	if (err)
+		rc = cli_fail(err, "/local/domain", "cannot list");
+	for (i = 0; !err && i < n; i++) {
+		char *name = cli_domain_name(x, ids[i]);
+
+		printf("%s\n", name);
+		free(name);
+	}
+	free(ids);
+	xbdev_close(x);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_list_domains = {
+	.name = "list-domains",
+	.summary = "print domain names (for completion)",
+	.argp = &domains_argp,
+	.run = run_domains,
+	.hidden = true,
+};
+
+/* ---- list-devices ---- */
+
+static const struct argp devices_argp = {
+	.parser = no_opts,
+	.args_doc = "[DOMAIN]",
+	.doc = "Print CLASS/DEVID of every device (of DOMAIN), one a line "
+	       "(used by the bash completion).\v" CLI_EXIT_DOC,
+};
+
+static int run_devices(int argc, char **argv, const struct cli_global *g)
+{
+	struct xbdev_dev_status *v = NULL;
+	struct xbdev *x = NULL;
+	char *dom = NULL;
+	unsigned n = 0, i, domid;
+	int rc, err;
+
+	cli_parse(&devices_argp, argc, argv, &dom);
+	rc = cli_open(g, &x);
+	if (!rc && dom)
+		rc = cli_domain(x, dom, &domid);
+	if (rc)
+		goto out;
+	err = xbdev_status_list(x, dom ? (int)domid : -1, 0, &v, &n);
+	if (err)
+		rc = cli_fail(err, "devices", "cannot list");
+	for (i = 0; !err && i < n; i++)
+		if (!dom || v[i].fe == domid)
+			printf("%s/%u\n", v[i].cls, v[i].devid);
+out:
+	free(v);
+	xbdev_close(x);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_list_devices = {
+	.name = "list-devices",
+	.summary = "print devices as CLASS/DEVID (for completion)",
+	.argp = &devices_argp,
+	.run = run_devices,
+	.hidden = true,
+};
+
+/* ---- help-commands ---- */
+
+static const struct argp help_argp = {
+	.parser = no_opts,
+	.args_doc = "[COMMAND]",
+	.doc = "Without COMMAND: print every public command, one a line. "
+	       "With COMMAND: print its long options (--name, '=' when it "
+	       "takes a value), one a line.  'global' names the global "
+	       "options.\v" CLI_EXIT_DOC,
+};
+
+static void print_options(const struct argp_option *o)
+{
+	for (; o && (o->name || o->key || o->doc); o++)
+		if (o->name && !(o->flags & OPTION_HIDDEN))
+			printf("--%s%s\n", o->name, o->arg ? "=" : "");
+	printf("--help\n--usage\n--version\n");
+}
+
+static int run_help(int argc, char **argv, const struct cli_global *g)
+{
+	static const struct argp_option global[] = {
+		{ "verbose", 'v', NULL, 0, NULL, 0 },
+		{ "version", 'V', NULL, 0, NULL, 0 },
+		{ 0 }
+	};
+	char *want = NULL;
+	unsigned i;
+
+	cli_parse(&help_argp, argc, argv, &want);
+	if (want && !strcmp(want, "global")) {
+		print_options(global);
+		return XBDEV_EXIT_OK;
+	}
+	for (i = 0; cli_cmds[i]; i++) {
+		if (!want && !cli_cmds[i]->hidden)
+			printf("%s\n", cli_cmds[i]->name);
+		else if (want && !strcmp(want, cli_cmds[i]->name)) {
+			print_options(cli_cmds[i]->argp->options);
+			return XBDEV_EXIT_OK;
+		}
+	}
+	if (want)
+		return cli_err(XBDEV_EXIT_USAGE, "unknown command '%s'", want);
+	return XBDEV_EXIT_OK;
+}
+
+const struct cli_cmd cli_cmd_help_commands = {
+	.name = "help-commands",
+	.summary = "list commands and their options (for completion/tests)",
+	.argp = &help_argp,
+	.run = run_help,
+	.hidden = true,
+};

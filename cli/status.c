@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xbdev status [DOMAIN [DEVICE]]: every device and its health. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+struct status_args {
+	const char *dom, *dev;
+	bool json;
+};
+
+static const struct argp_option options[] = {
+	{ "json", 'j', NULL, 0, "Print JSON (keys are xenstore node names)",
+	  0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct status_args *a = state->input;
+
+	switch (key) {
+	case 'j': a->json = true; break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0)
+			a->dom = arg;
+		else if (state->arg_num == 1)
+			a->dev = arg;
+		else
+			argp_error(state, "too many arguments");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse,
+	.args_doc = "[DOMAIN [CLASS/DEVID]]",
+	.doc = "Show every device on the host (or of DOMAIN), found from both "
+	       "the backend and the frontend side, with both states and a "
+	       "health verdict: ok, connecting, stuck (since), closing, "
+	       "orphaned (a side is missing) or inconsistent (the sides do "
+	       "not point at each other).  With a DEVICE: all its nodes and "
+	       "their permissions, and what its backend daemon publishes."
+	       "\v" CLI_EXIT_DOC,
+};
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_state(json_object *o, const char *k, int st)
+{
+	json_object_object_add(o, k, st < 0 ? NULL :
+				     json_object_new_string(xbdev_state_name(st)));
+}
+
+static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
+{
+	json_object *o = json_object_new_object();
+	char *name = cli_domain_name(x, d->fe), since[32];
+	struct tm tm;
+	time_t t = (time_t)d->since;
+
+	add_str(o, "domain", name);
+	add_int(o, "domid", d->fe);
+	add_str(o, "class", d->cls);
+	add_int(o, "devid", d->devid);
+	add_int(o, "backend-id", d->be);
+	add_str(o, "type", d->type);
+	add_str(o, "frontend", d->fe_dir);
+	add_str(o, "backend", d->be_dir);
+	add_state(o, "frontend-state", d->fe_state);
+	add_state(o, "backend-state", d->be_state);
+	add_str(o, "health", xbdev_health_name(d->health));
+	if (d->since && localtime_r(&t, &tm) &&
+	    strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S", &tm))
+		add_str(o, "since", since);
+	else
+		json_object_object_add(o, "since", NULL);
+	json_object_object_add(o, "record", json_object_new_boolean(
+						    d->has_record));
+	if (d->pid) {
+		add_int(o, "pid", d->pid);
+		json_object_object_add(o, "pid-alive",
+				       json_object_new_boolean(d->pid_alive));
+	}
+	free(name);
+	return o;
+}
+
+static const struct cli_column list_cols[] = {
+	{ "domain", "DOMAIN" },
+	{ "domid", "ID" },
+	{ "class", "CLASS" },
+	{ "devid", "DEVID" },
+	{ "backend-id", "BE" },
+	{ "frontend-state", "FRONTEND" },
+	{ "backend-state", "BACKEND" },
+	{ "health", "HEALTH" },
+	{ "since", "SINCE" },
+};
+
+/* ---- one device ---- */
+
+struct nodes_ctx {
+	json_object *arr;
+	json_object *info;       /* record only: info/<key> -> value */
+	char info_dir[XBDEV_PATH_MAX];
+};
+
+static int add_node(const char *path, const char *value,
+		    const struct xbdev_acl_entry *acl, unsigned n_acl,
+		    void *arg)
+{
+	struct nodes_ctx *c = arg;
+	json_object *o = json_object_new_object();
+	size_t len = strlen(c->info_dir);
+
+	add_str(o, "path", path);
+	add_str(o, "value", value);
+	json_object_object_add(o, "perms", cli_acl_json(acl, n_acl));
+	json_object_array_add(c->arr, o);
+	/* What the backend daemon publishes under <record>/info/ is also
+	 * shown by key. */
+	if (c->info && !strncmp(path, c->info_dir, len) && path[len])
+		add_str(c->info, path + len, value);
+	return 0;
+}
+
+static json_object *walk_json(struct xbdev *x, const char *dir,
+			      json_object *info)
+{
+	struct nodes_ctx c = { json_object_new_array(), info, "" };
+
+	if (info)
+		if (xbdev_path_join(c.info_dir, sizeof(c.info_dir) - 1, dir,
+				    "info") == 0)
+			strcat(c.info_dir, "/");
+	xbdev_walk(x, dir, add_node, &c);
+	return c.arr;
+}
+
+static void print_nodes(const char *title, json_object *arr)
+{
+	size_t i, n = json_object_array_length(arr);
+
+	printf("%s:\n", title);
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(arr, i), *p, *v, *a;
+		char acl[64] = "";
+		size_t k;
+
+		json_object_object_get_ex(o, "path", &p);
+		json_object_object_get_ex(o, "value", &v);
+		json_object_object_get_ex(o, "perms", &a);
+		for (k = 0; k < json_object_array_length(a); k++) {
+			size_t l = strlen(acl);
+
+			snprintf(acl + l, sizeof(acl) - l, "%s%s", k ? "," : "",
+				 json_object_get_string(
+					 json_object_array_get_idx(a, k)));
+		}
+		printf("  %s = \"%s\" (%s)\n", json_object_get_string(p),
+		       json_object_get_string(v), acl);
+	}
+}
+
+static void print_device(json_object *o)
+{
+	static const char *const sections[][2] = {
+		{ "frontend-nodes", "Frontend" },
+		{ "backend-nodes", "Backend" },
+		{ "record-nodes", "Record (dom0 only)" },
+	};
+	json_object *v;
+	unsigned i;
+
+	json_object_object_foreach(o, key, val) {
+		if (json_object_is_type(val, json_type_array) ||
+		    json_object_is_type(val, json_type_object))
+			continue;
+		printf("%-15s %s\n", key, val ? json_object_get_string(val) :
+						"-");
+	}
+	if (json_object_object_get_ex(o, "info", &v) &&
+	    json_object_object_length(v)) {
+		printf("info:\n");
+		json_object_object_foreach(v, k, iv)
+			printf("  %-28s %s\n", k, json_object_get_string(iv));
+	}
+	for (i = 0; i < 3; i++)
+		if (json_object_object_get_ex(o, sections[i][0], &v))
+			print_nodes(sections[i][1], v);
+}
+
+static int show_device(struct xbdev *x, const struct xbdev_dev_status *d,
+		       bool json)
+{
+	json_object *o = dev_json(x, d), *info = json_object_new_object();
+	char rec[XBDEV_PATH_MAX];
+
+	if (d->has_front)
+		json_object_object_add(o, "frontend-nodes",
+				       walk_json(x, d->fe_dir, NULL));
+	if (d->has_back)
+		json_object_object_add(o, "backend-nodes",
+				       walk_json(x, d->be_dir, NULL));
+	if (d->has_record &&
+	    !xbdev_path_record(rec, sizeof(rec), d->fe, d->cls, d->devid))
+		json_object_object_add(o, "record-nodes",
+				       walk_json(x, rec, info));
+	json_object_object_add(o, "info", info);
+	if (json)
+		cli_print_json(o);
+	else
+		print_device(o);
+	json_object_put(o);
+	return XBDEV_EXIT_OK;
+}
+
+static int run(int argc, char **argv, const struct cli_global *g)
+{
+	struct status_args a = { 0 };
+	struct xbdev_dev_status *v = NULL;
+	struct xbdev *x = NULL;
+	char cls[XBDEV_NAME_MAX + 1];
+	unsigned n = 0, i, domid = 0, devid = 0;
+	json_object *rows;
+	int rc, err;
+
+	cli_parse(&argp, argc, argv, &a);
+	rc = a.dev ? cli_device(a.dev, cls, sizeof(cls), &devid) : 0;
+	if (!rc)
+		rc = cli_open(g, &x);
+	if (!rc && a.dom)
+		rc = cli_domain(x, a.dom, &domid);
+	if (rc)
+		goto out;
+	err = xbdev_status_list(x, a.dom ? (int)domid : -1, time(NULL), &v,
+				&n);
+	if (err) {
+		rc = cli_fail(err, "devices", "cannot list");
+		goto out;
+	}
+	if (a.dev) {
+		for (i = 0; i < n; i++)
+			if (v[i].fe == domid && !strcmp(v[i].cls, cls) &&
+			    v[i].devid == devid)
+				break;
+		rc = i < n ? show_device(x, &v[i], a.json) :
+			     cli_err(XBDEV_EXIT_NOTFOUND, "%s %s: no such device",
+				     a.dom, a.dev);
+		goto out;
+	}
+	rows = json_object_new_array();
+	for (i = 0; i < n; i++)
+		json_object_array_add(rows, dev_json(x, &v[i]));
+	if (a.json)
+		cli_print_json(rows);
+	else
+		cli_print_table(rows, list_cols,
+				sizeof(list_cols) / sizeof(list_cols[0]));
+	json_object_put(rows);
+out:
+	free(v);
+	xbdev_close(x);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_status = {
+	.name = "status",
+	.summary = "list devices with both states and a health verdict",
+	.argp = &argp,
+	.run = run,
+};

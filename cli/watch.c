@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* xbdev watch [DOMAIN [DEVICE]]: a line per device event. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct watch_args {
+	const char *dom, *dev, *until, *timeout;
+	bool json;
+};
+
+static const struct argp_option options[] = {
+	{ "until", 'u', "STATE", 0, "Exit when the watched device(s) have "
+	  "both ends in STATE (name or number)", 0 },
+	{ "timeout", 'T', "SECONDS", 0, "Exit after SECONDS (status 3)", 0 },
+	{ "json", 'j', NULL, 0, "One JSON object per line", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct watch_args *a = state->input;
+
+	switch (key) {
+	case 'u': a->until = arg; break;
+	case 'T': a->timeout = arg; break;
+	case 'j': a->json = true; break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0)
+			a->dom = arg;
+		else if (state->arg_num == 1)
+			a->dev = arg;
+		else
+			argp_error(state, "too many arguments");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse,
+	.args_doc = "[DOMAIN [CLASS/DEVID]]",
+	.doc = "Print a line for every device event (appeared, state change, "
+	       "removed) with the time since the start, until --until is "
+	       "reached, --timeout passes or the watch is interrupted."
+	       "\v" CLI_EXIT_DOC,
+};
+
+struct watcher {
+	struct xbdev *x;
+	bool json;
+	int until;              /* -1: run until interrupted */
+	int64_t t0;
+};
+
+static void print_event(struct watcher *w, const struct xbdev_event_info *e)
+{
+	const struct xbdev_dev_status *d = e->dev;
+	double t = (double)(xbdev_now_ms() - w->t0) / 1000.0;
+	char *name = cli_domain_name(w->x, d->fe);
+	json_object *o;
+
+	if (!w->json) {
+		printf("+%.3fs %s %s/%u ", t, name, d->cls, d->devid);
+		if (e->type == XBDEV_EVENT_STATE)
+			printf("%s %s -> %s\n", xbdev_side_name(e->side),
+			       xbdev_state_name(e->old_state),
+			       xbdev_state_name(e->new_state));
+		else
+			printf("%s (frontend %s, backend %s)\n",
+			       xbdev_event_type_name(e->type),
+			       xbdev_state_name(d->fe_state),
+			       xbdev_state_name(d->be_state));
+		free(name);
+		fflush(stdout);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "time", json_object_new_double(t));
+	json_object_object_add(o, "event", json_object_new_string(
+				      xbdev_event_type_name(e->type)));
+	json_object_object_add(o, "domain", json_object_new_string(name));
+	json_object_object_add(o, "domid", json_object_new_int((int)d->fe));
+	json_object_object_add(o, "class", json_object_new_string(d->cls));
+	json_object_object_add(o, "devid", json_object_new_int64(d->devid));
+	if (e->type == XBDEV_EVENT_STATE) {
+		json_object_object_add(o, "side", json_object_new_string(
+					      xbdev_side_name(e->side)));
+		json_object_object_add(o, "from", json_object_new_string(
+					      xbdev_state_name(e->old_state)));
+		json_object_object_add(o, "to", json_object_new_string(
+					      xbdev_state_name(e->new_state)));
+	}
+	json_object_object_add(o, "frontend-state", json_object_new_string(
+				      xbdev_state_name(d->fe_state)));
+	json_object_object_add(o, "backend-state", json_object_new_string(
+				      xbdev_state_name(d->be_state)));
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
+	json_object_put(o);
+	free(name);
+}
+
+static int on_event(const struct xbdev_event_info *e, void *arg)
+{
+	struct watcher *w = arg;
+
+	print_event(w, e);
+	/* --until: this device has both ends in the state. */
+	if (w->until >= 0 && e->type != XBDEV_EVENT_REMOVED &&
+	    e->dev->fe_state == w->until && e->dev->be_state == w->until)
+		return 1;
+	return 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int run(int argc, char **argv, const struct cli_global *g)
+{
+	struct watch_args a = { 0 };
+	struct watcher w = { .until = -1 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	enum xbdev_state until;
+	char cls[XBDEV_NAME_MAX + 1];
+	unsigned domid = 0, devid = 0, timeout = 0;
+	int64_t deadline = -1;
+	int rc, err;
+
+	cli_parse(&argp, argc, argv, &a);
+	rc = a.dev ? cli_device(a.dev, cls, sizeof(cls), &devid) : 0;
+	if (!rc && a.until && xbdev_state_parse(a.until, &until))
+		rc = cli_err(XBDEV_EXIT_USAGE, "--until: unknown state '%s'",
+			     a.until);
+	if (!rc && a.timeout)
+		rc = cli_seconds(a.timeout, "--timeout", &timeout);
+	if (!rc)
+		rc = cli_open(g, &w.x);
+	if (!rc && a.dom)
+		rc = cli_domain(w.x, a.dom, &domid);
+	if (rc)
+		goto out;
+	w.json = a.json;
+	w.until = a.until ? (int)until : -1;
+	w.t0 = xbdev_now_ms();
+	if (timeout)
+		deadline = w.t0 + (int64_t)timeout * 1000;
+	/* No SA_RESTART: poll() returns EINTR and the watch ends cleanly. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	err = xbdev_monitor(w.x, a.dom ? (int)domid : -1, a.dev ? cls : NULL,
+			    a.dev ? (long)devid : -1, deadline, on_event, &w);
+	if (err == -ETIMEDOUT)
+		rc = w.until >= 0 ? cli_err(XBDEV_EXIT_TIMEOUT,
+					    "%s not reached within %u s",
+					    xbdev_state_name(w.until), timeout)
+				  : XBDEV_EXIT_OK;
+	else if (err == -EINTR && stop)
+		rc = XBDEV_EXIT_OK;
+	else if (err < 0)
+		rc = cli_fail(err, "watch", "failed");
+out:
+	xbdev_close(w.x);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_watch = {
+	.name = "watch",
+	.summary = "print device events as they happen",
+	.argp = &argp,
+	.run = run,
+};
