@@ -85,7 +85,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		unsigned *n = key == OPT_FRONT ? &a->n_front : &a->n_back;
 
 		if (*n == KV_MAX)
-			argp_error(state, "too many --front/--back options");
+			cli_usage("too many --front/--back options");
 		v[(*n)++] = arg;
 		break;
 	}
@@ -95,11 +95,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		else if (state->arg_num == 1)
 			a->cls = arg;
 		else
-			argp_error(state, "too many arguments");
+			cli_usage("too many arguments");
 		break;
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)
-			argp_error(state, "DOMAIN and CLASS are required");
+			cli_usage("DOMAIN and CLASS are required");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

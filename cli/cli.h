@@ -39,7 +39,7 @@ extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_status,
 	cli_cmd_watch, cli_cmd_list_domains, cli_cmd_list_devices,
 	cli_cmd_help_commands;
 
-/* The command being run, for error messages ("attach"). */
+/* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
 
 /* "xbdev: CMD: message\n" on stderr; returns code. */
@@ -50,8 +50,13 @@ int cli_exit_code(int err);
 /* Print the error for err about what, and return its exit code. */
 int cli_fail(int err, const char *what, const char *action);
 
-/* Parse argv with argp, exiting 2 on usage errors. */
+/* Parse argv with argp; a usage error prints one line and exits 2. */
 void cli_parse(const struct argp *argp, int argc, char **argv, void *input);
+void cli_parse_flags(const struct argp *argp, int argc, char **argv,
+		     unsigned flags, void *input);
+/* From a parser: print a one-line usage error and exit 2. */
+void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2),
+						    noreturn));
 
 /* Open xenstore (logging to stderr when verbose); prints the error. */
 int cli_open(const struct cli_global *g, struct xbdev **x);

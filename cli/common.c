@@ -8,13 +8,16 @@
 
 #include "cli.h"
 
-const char *cli_cmd_name = "xbdev";
+const char *cli_cmd_name;
 
 int cli_err(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "xbdev: %s: ", cli_cmd_name);
+	if (cli_cmd_name)
+		fprintf(stderr, "xbdev: %s: ", cli_cmd_name);
+	else
+		fputs("xbdev: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -50,10 +53,114 @@ int cli_fail(int err, const char *what, const char *action)
 		       strerror(-err));
 }
 
+/*
+ * argp's own error output is two lines ("prog: msg" from getopt, then
+ * "Try ..."); xbdev's errors are one line "xbdev: CMD: msg".  While argp
+ * runs, stdout and stderr point at memory streams (getopt and argp print
+ * through them); ARGP_NO_EXIT lets xbdev exit with its documented status.
+ * --help/--version text is printed as soon as argp has produced it.
+ */
+struct mem {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static const struct argp *cli_argp_orig;
+static struct mem cli_out, cli_errs;
+static FILE *real_stdout, *real_stderr;
+
+static const char *mem_text(struct mem *m)
+{
+	if (!m->f || fflush(m->f) || !m->len)
+		return NULL;
+	return m->buf;
+}
+
+static void restore_streams(void)
+{
+	if (real_stdout)
+		stdout = real_stdout;
+	if (real_stderr)
+		stderr = real_stderr;
+	real_stdout = real_stderr = NULL;
+}
+
+static void help_done(void)
+{
+	const char *t = mem_text(&cli_out);
+
+	if (!t)
+		return;
+	restore_streams();
+	fputs(t, stdout);
+	exit(XBDEV_EXIT_OK);
+}
+
+static error_t wrap_parser(int key, char *arg, struct argp_state *state)
+{
+	if (key != ARGP_KEY_INIT)
+		help_done();
+	return cli_argp_orig->parser(key, arg, state);
+}
+
+static void parse_failed(void)
+{
+	const char *t = mem_text(&cli_errs), *colon, *nl;
+
+	restore_streams();
+	if (!t)
+		exit(cli_err(XBDEV_EXIT_USAGE, "invalid arguments"));
+	/* "xbdev attach: unrecognized option '--x'" -> our format */
+	colon = strstr(t, ": ");
+	t = colon ? colon + 2 : t;
+	nl = strchr(t, '\n');
+	exit(cli_err(XBDEV_EXIT_USAGE, "%.*s",
+		     nl ? (int)(nl - t) : (int)strlen(t), t));
+}
+
 void cli_parse(const struct argp *argp, int argc, char **argv, void *input)
 {
-	argp_err_exit_status = XBDEV_EXIT_USAGE;
-	argp_parse(argp, argc, argv, 0, NULL, input);
+	cli_parse_flags(argp, argc, argv, 0, input);
+}
+
+void cli_parse_flags(const struct argp *argp, int argc, char **argv,
+		     unsigned flags, void *input)
+{
+	struct argp wrapped = *argp;
+	error_t err;
+
+	cli_argp_orig = argp;
+	wrapped.parser = wrap_parser;
+	cli_out.f = open_memstream(&cli_out.buf, &cli_out.len);
+	cli_errs.f = open_memstream(&cli_errs.buf, &cli_errs.len);
+	if (cli_out.f && cli_errs.f) {
+		real_stdout = stdout;
+		real_stderr = stderr;
+		stdout = cli_out.f;
+		stderr = cli_errs.f;
+	}
+	err = argp_parse(&wrapped, argc, argv, flags | ARGP_NO_EXIT, NULL,
+			 input);
+	help_done();
+	if (err)
+		parse_failed();
+	restore_streams();
+}
+
+void cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	restore_streams();
+	fprintf(stderr, "xbdev: %s%s", cli_cmd_name ? cli_cmd_name : "",
+		cli_cmd_name ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see xbdev %s%s--help)\n",
+		cli_cmd_name ? cli_cmd_name : "", cli_cmd_name ? " " : "");
+	exit(XBDEV_EXIT_USAGE);
 }
 
 static void log_stderr(void *data, int prio, const char *fmt, va_list ap)

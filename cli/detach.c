@@ -36,11 +36,11 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		else if (state->arg_num == 1)
 			a->dev = arg;
 		else
-			argp_error(state, "too many arguments");
+			cli_usage("too many arguments");
 		break;
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)
-			argp_error(state, "DOMAIN and DEVICE are required");
+			cli_usage("DOMAIN and DEVICE are required");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

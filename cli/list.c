@@ -16,7 +16,7 @@ static error_t no_opts(int key, char *arg, struct argp_state *state)
 
 	if (key == ARGP_KEY_ARG) {
 		if (state->arg_num >= 1)
-			argp_error(state, "too many arguments");
+			cli_usage("too many arguments");
 		*want = arg;
 		return 0;
 	}

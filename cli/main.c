@@ -44,7 +44,7 @@ static error_t main_parse(int key, char *arg, struct argp_state *state)
 		return 0;
 	case ARGP_KEY_END:
 		if (!a->cmd_index)
-			argp_error(state, "missing COMMAND");
+			cli_usage("missing COMMAND");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -100,8 +100,7 @@ int main(int argc, char **argv)
 	const struct cli_cmd *cmd;
 	char prog[64];
 
-	argp_err_exit_status = XBDEV_EXIT_USAGE;
-	argp_parse(&main_argp, argc, argv, ARGP_IN_ORDER, NULL, &a);
+	cli_parse_flags(&main_argp, argc, argv, ARGP_IN_ORDER, &a);
 	cmd = find_cmd(argv[a.cmd_index]);
 	if (!cmd) {
 		fprintf(stderr, "xbdev: unknown command '%s' (see xbdev "

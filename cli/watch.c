@@ -34,7 +34,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		else if (state->arg_num == 1)
 			a->dev = arg;
 		else
-			argp_error(state, "too many arguments");
+			cli_usage("too many arguments");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
