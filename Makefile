@@ -125,6 +125,11 @@ check: deps all asan $(UNIT_BINS)
 demo: deps all
 	@B=$(B) tests/lab/demo.sh
 
+bench: deps all
+	@B=$(B) tests/lab/bench.sh
+bench-quick: deps all
+	@B=$(B) tests/lab/bench.sh --quick
+
 deps:
 	@tests/lab/host-deps.sh
 

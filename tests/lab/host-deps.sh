@@ -7,7 +7,7 @@ need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 for p in build-essential pkg-config libxen-dev liburing-dev libjson-c-dev \
 	 libcmocka-dev qemu-system-x86 busybox-static cpio gzip kmod \
-	 clang libclang-rt-14-dev e2fsprogs fio bc valgrind; do
+	 clang libclang-rt-14-dev e2fsprogs fio bc valgrind gnuplot-nox; do
 	have "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -1,0 +1,42 @@
+#!/bin/bash
+# The seeds' way of attaching a split-driver device, kept as the baseline of
+# the control-plane benchmark (`make bench`): seven xenstore-write calls and
+# a xenstore-chmod, then a loop polling both states until Connected.  This
+# is a faithful copy of what such scripts do, including their mistakes (the
+# backend directory readable by every domain, no transaction, no record, a
+# fixed device id); do not use it for anything but comparison.
+#
+#   seed-attach.sh DOMID CLASS DEVID [TIMEOUT]
+#
+# Exit 0 when both ends are Connected, 1 on timeout.
+# bench-dom0.sh carries an identical copy (tests/lab/ is all dom0 gets);
+# tests/lab/bench.sh refuses to run when the two differ.
+DOMID=$1
+CLASS=${2:-mydevice}
+DEVID=${3:-0}
+TIMEOUT=${4:-30}
+
+FE=/local/domain/$DOMID/device/$CLASS/$DEVID
+BE=/local/domain/0/backend/$CLASS/$DOMID/$DEVID
+
+xenstore-write $FE/backend $BE
+xenstore-write $FE/backend-id 0
+xenstore-write $FE/state 1
+xenstore-write $BE/frontend $FE
+xenstore-write $BE/frontend-id $DOMID
+xenstore-write $BE/online 1
+xenstore-write $BE/state 1
+# let the guest see its backend
+xenstore-chmod -r $BE r
+
+# wait for both ends
+end=$((SECONDS + TIMEOUT))
+while [ $SECONDS -lt $end ]; do
+	if [ "$(xenstore-read $BE/state 2>/dev/null)" = 4 ] &&
+	   [ "$(xenstore-read $FE/state 2>/dev/null)" = 4 ]; then
+		exit 0
+	fi
+	sleep 0.01
+done
+echo "seed-attach: $CLASS/$DEVID of domain $DOMID not connected after ${TIMEOUT}s" >&2
+exit 1

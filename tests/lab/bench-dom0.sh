@@ -1,0 +1,403 @@
+#!/bin/sh
+# `make bench` / `make bench-quick`, the dom0 side (LAB_MODE=bench; run by
+# dom0-init).  Boots one guest, attaches the same tmpfs-backed file through
+# each block backend in turn, runs the same fio jobs in the guest through
+# the stock xen-blkfront, runs them in dom0 on the file itself (the limit),
+# and times the control plane.  Every measurement goes to the console as
+# one line "BENCH: {json}" (tests/lab/bench.sh collects them from the serial
+# log); progress goes out as "DEMO: bench: ..." (run.sh prints those live).
+#
+# Settings come in LAB_ONLY (the only free-form value run.sh carries into
+# /lab/config; it matches no scenario name): words such as
+#   quick  runtime=SECONDS  ramp=SECONDS  repeats=N  size=MIB  skip=STAGE,..
+# Stages: io, local, features, control, scale, memory.
+[ -z "$BASH_VERSION" ] && exec bash "$0" "$@"
+. /lab/config
+. /lab/scenario-lib.sh
+SCENARIO=bench
+G=bench                         # the guest
+IMG=/tmp/bench.img              # the backing file (dom0's /tmp is tmpfs)
+CPIMG=/tmp/cp.img               # small file for the control-plane runs
+VDEV=xvdb DEVID=51728           # where the file appears in the guest
+LIBEXEC=${XBDEV_LIBEXECDIR:-/usr/libexec/xbdev}
+
+MODE=full RUNTIME=6 RAMP=1 REPEATS=3 SIZE=256 SKIP=
+for w in $LAB_ONLY; do
+	case "$w" in
+	quick) MODE=quick ;;
+	runtime=*) RUNTIME=${w#*=} ;;
+	ramp=*) RAMP=${w#*=} ;;
+	repeats=*) REPEATS=${w#*=} ;;
+	size=*) SIZE=${w#*=} ;;
+	skip=*) SKIP=${w#*=} ;;
+	esac
+done
+if [ $MODE = quick ]; then
+	[ "$LAB_ONLY" = "${LAB_ONLY/runtime=/}" ] && RUNTIME=3
+	[ "$LAB_ONLY" = "${LAB_ONLY/repeats=/}" ] && REPEATS=1
+	[ "$LAB_ONLY" = "${LAB_ONLY/size=/}" ] && SIZE=64
+	SKIP=features,control,scale,$SKIP
+fi
+stage() { case ",$SKIP," in *",$1,"*) return 1 ;; esac; return 0; }
+
+say() { echo "DEMO: bench: $*" > /dev/console; echo "# $*"; }
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.4f", b - a }'; }
+# emit JSON: one result line on the console and in the bench log.
+emit() {
+	echo "BENCH: $1" > /dev/console
+	echo "$1" >> "$L/logs/bench-results.log"
+}
+jstr() { printf '"%s"' "$(printf '%s' "$1" | tr -d '"\\' | tr '\n' ' ')"; }
+fatal() { say "FAILED: $*"; emit "{\"kind\":\"error\",\"what\":$(jstr "$*")}"; finish 1; }
+finish() {
+	say "cleaning up"
+	detach_any >/dev/null 2>&1
+	guest_destroy_all
+	for l in $(losetup -a 2>/dev/null | cut -d: -f1); do losetup -d "$l"; done
+	emit "{\"kind\":\"done\",\"mode\":\"$MODE\",\"status\":${1:-0}}"
+	lab_dump_logs
+	exit "${1:-0}"
+}
+T() { timeout -s KILL "$@"; }   # T SECONDS CMD...: every call is bounded
+
+# ---- guest helpers ---------------------------------------------------------
+gq() { GUEST_RUN_TIMEOUT=${GRT:-60} guest_run "$G" "$@"; }
+guest_has_dev() {  # guest_has_dev yes|no NAME: wait for /dev/NAME (not) to exist
+	local want=$1 dev=$2
+	if [ "$want" = yes ]; then
+		gq "for i in \$(seq 100); do [ -b /dev/$dev ] && exit 0; sleep 0.1; done; exit 1" >/dev/null
+	else
+		gq "for i in \$(seq 100); do [ -b /dev/$dev ] || exit 0; sleep 0.1; done; exit 1" >/dev/null
+	fi
+}
+# blkfront_reload [PARAM=V...]: reload the guest's xen-blkfront with
+# module parameters (no disk attached: the guest runs from its initramfs).
+blkfront_reload() {
+	gq "rmmod xen_blkfront 2>/dev/null; insmod /lib/modules/xen-blkfront.ko $*" >/dev/null
+}
+
+# ---- attaching the file through each backend --------------------------------
+# Every backend gets the same file at the same guest vdev (xvdb), one at a
+# time.  ATTACHED names the live one for detach_any.
+ATTACHED=
+LOOP=
+loop_setup() {
+	[ -n "$LOOP" ] && return 0
+	LOOP=$(losetup -f) && losetup "$LOOP" "$IMG" || return 1
+	LOOP_DEV=$(stat -L -c '%t:%T' "$LOOP")   # hex major:minor, as blkback wants
+}
+# Linux blkback's nodes, as /etc/xen/scripts/block would leave them, plus
+# the toolstack's: written by xbdev as a plain vbd with backend type vbd.
+blkback_args() {  # blkback_args DEVID VDEVNAME LOOPDEV MAJ:MIN
+	echo "--backend-type vbd --devid $1 --front virtual-device=$1" \
+	     "--front device-type=disk --back dev=$2 --back type=phy" \
+	     "--back params=$3 --back mode=w --back device-type=disk" \
+	     "--back removable=0 --back bootable=1 --back discard-enable=1" \
+	     "--back physical-device=$4 --back hotplug-status=connected"
+}
+attach() {  # attach BACKEND: the file at xvdb through BACKEND
+	local b=$1 out rc
+	case $b in
+	xbdev)
+		out=$(T 90 xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --quiet --timeout 60 2>&1) ;;
+	blkback)
+		loop_setup || { echo "losetup failed"; return 1; }
+		# shellcheck disable=SC2046
+		out=$(T 90 xbdev attach "$G" vbd $(blkback_args $DEVID $VDEV "$LOOP" "$LOOP_DEV") \
+			--quiet --timeout 60 2>&1) ;;
+	esac
+	rc=$?
+	[ $rc -ne 0 ] && { echo "xbdev attach ($b) exit $rc: $out"; return 1; }
+	ATTACHED=$b
+	guest_has_dev yes $VDEV || { echo "guest has no /dev/$VDEV after attach"; return 1; }
+}
+detach_any() {
+	[ -z "$ATTACHED" ] && return 0
+	T 60 xbdev detach "$G" vbd/$DEVID --timeout 30 ||
+		T 60 xbdev detach "$G" vbd/$DEVID --force --timeout 5
+	ATTACHED=
+	guest_has_dev no $VDEV
+}
+backend_pid() {  # the xbdev-blkback serving DOMID's device DEVID
+	xenstore-read "/xbdev/$(guest_domid "$G")/vbd/${1:-$DEVID}/pid" 2>/dev/null
+}
+kb_of() {  # kb_of FIELD PID: VmRSS/VmHWM of PID in kB, or null
+	local v
+	v=$(sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status" 2>/dev/null)
+	echo "${v:-null}"
+}
+
+# ---- fio ---------------------------------------------------------------------
+# The jobs: NAME RW BS IODEPTH [EXTRA].  The plot uses the randread QD series.
+JOBS_FULL="randread-4k-qd1:randread:4k:1
+randread-4k-qd8:randread:4k:8
+randread-4k-qd32:randread:4k:32
+randwrite-4k-qd1:randwrite:4k:1
+randwrite-4k-qd32:randwrite:4k:32
+read-1m-qd8:read:1m:8
+write-1m-qd8:write:1m:8
+randrw70-4k-qd32:randrw:4k:32:--rwmixread=70"
+JOBS_QUICK="randread-4k-qd32:randread:4k:32"
+[ $MODE = quick ] && JOBS=$JOBS_QUICK || JOBS=$JOBS_FULL
+
+fio_args() {  # fio_args RW BS QD EXTRA: the common part of every job
+	echo "--rw=$1 --bs=$2 --iodepth=$3 $4 --time_based --runtime=$RUNTIME" \
+	     "--ramp_time=$RAMP --norandommap --randrepeat=0 --size=${SIZE}m" \
+	     "--output-format=terse --terse-version=3"
+}
+# terse v3: 7 read KiB/s, 8 read IOPS, 16 read clat mean (us),
+# 48 write KiB/s, 49 write IOPS, 57 write clat mean (us).
+terse_json() {
+	awk -F';' '/^3;/ { printf "\"read_kbs\":%s,\"read_iops\":%s,\"read_clat_us\":%s,\"write_kbs\":%s,\"write_iops\":%s,\"write_clat_us\":%s", $7, $8, $16, $48, $49, $57; found = 1; exit }
+		END { if (!found) exit 1 }'
+}
+# run_job WHERE BACKEND SPEC REP [CONFIG]: WHERE is guest (fio in the guest on
+# /dev/xvdb, O_DIRECT, libaio) or local (fio in dom0 on the file: tmpfs has
+# no O_DIRECT, so buffered io_uring).
+run_job() {
+	local where=$1 b=$2 spec=$3 rep=$4 cfg=${5:-default} name rw bs qd extra out j
+	IFS=: read -r name rw bs qd extra <<<"$spec"
+	if [ "$where" = guest ]; then
+		out=$(GRT=$((RUNTIME + RAMP + 90)) gq "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
+	else
+		out=$(T $((RUNTIME + RAMP + 90)) $LFIO --name=$name --filename=$IMG --direct=0 --ioengine=io_uring $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1)
+	fi
+	if j=$(printf '%s\n' "$out" | terse_json); then
+		emit "{\"kind\":\"io\",\"backend\":\"$b\",\"job\":\"$name\",\"rw\":\"$rw\",\"bs\":\"$bs\",\"qd\":$qd,\"config\":\"$cfg\",\"rep\":$rep,\"runtime_s\":$RUNTIME,$j}"
+		return 0
+	fi
+	emit "{\"kind\":\"io-error\",\"backend\":\"$b\",\"job\":\"$name\",\"config\":\"$cfg\",\"rep\":$rep,\"output\":$(jstr "$(printf '%s' "$out" | tail -n 3 | cut -c1-300)")}"
+	return 1
+}
+
+# ---- set-up -------------------------------------------------------------------
+mkdir -p "$L/logs"
+: > "$L/logs/bench-results.log"
+say "mode $MODE: runtime ${RUNTIME}s (+${RAMP}s ramp), $REPEATS repeat(s), file ${SIZE} MiB on tmpfs"
+emit "{\"kind\":\"setup\",\"mode\":\"$MODE\",\"runtime_s\":$RUNTIME,\"ramp_s\":$RAMP,\"repeats\":$REPEATS,\"size_mib\":$SIZE,\"xen\":$(jstr "$(xl info 2>/dev/null | sed -n 's/^xen_version *: //p')"),\"dom0_kernel\":$(jstr "$(uname -r)"),\"dom0_mem_mib\":$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo),\"dom0_vcpus\":$(grep -c ^processor /proc/cpuinfo)}"
+dd if=/dev/zero of=$IMG bs=1M count="$SIZE" status=none || fatal "cannot create $IMG"
+dd if=/dev/zero of=$CPIMG bs=1M count=16 status=none
+
+# fio for the dom0-local limit: dom0's image has none, the guest's has one.
+# Unpack the guest image's fio and its libraries (same glibc as dom0).
+LFIO=
+if stage local; then
+	mkdir -p /tmp/groot && (cd /tmp/groot && zcat /lab/img/guest.cpio.gz | cpio -id 2>/dev/null)
+	if [ -x /tmp/groot/usr/bin/fio ]; then
+		LFIO="env LD_LIBRARY_PATH=/tmp/groot/lib/x86_64-linux-gnu:/tmp/groot/usr/lib/x86_64-linux-gnu /tmp/groot/usr/bin/fio"
+		$LFIO --version >/dev/null 2>&1 || LFIO=
+	fi
+	[ -z "$LFIO" ] && say "no fio for dom0 (the guest image has none? LAB_WITH_FIO=1): no local limit"
+fi
+
+say "starting guest $G (${GUEST_MEMORY:-1024} MiB)"
+GUEST_MEMORY=${GUEST_MEMORY:-1024} guest_start "$G" > "$L/logs/bench-guest-start.log" 2>&1 ||
+	fatal "guest $G did not boot: $(tail -n 3 "$L/logs/bench-guest-start.log" | tr '\n' ' ')"
+gq "command -v fio" >/dev/null || fatal "no fio in the guest image (build it with LAB_WITH_FIO=1)"
+emit "{\"kind\":\"guest\",\"domid\":$(guest_domid "$G"),\"memory_mib\":${GUEST_MEMORY:-1024},\"vcpus\":${GUEST_VCPUS:-1},\"fio\":$(jstr "$(gq fio --version)")}"
+
+# ---- QEMU qdisk -----------------------------------------------------------------
+# qdisk needs a QEMU built with Xen support in dom0 (Debian's
+# qemu-system-xen: qemu-system-i386 -M xenpv -xen-attach).
+QEMU_XEN=$(command -v qemu-system-i386 2>/dev/null)
+if [ -n "$QEMU_XEN" ] && "$QEMU_XEN" -machine help 2>/dev/null | grep -q xenpv; then
+	BACKENDS="xbdev blkback"
+	QDISK_WHY="qemu-system-i386 is in dom0 but the bench does not drive it yet"
+else
+	BACKENDS="xbdev blkback"
+	QDISK_WHY="no Xen-enabled QEMU in dom0: qemu-system-xen (qemu-system-i386 -M xenpv) is not in the lab's dom0 image (tests/lab/image.sh copies no QEMU)"
+fi
+emit "{\"kind\":\"skip\",\"backend\":\"qdisk\",\"why\":$(jstr "$QDISK_WHY")}"
+say "qdisk: skipped: $QDISK_WHY"
+
+# ---- I/O: each backend, the same jobs, repeats interleaved ----------------------
+# Repeats go round the backends (xbdev, blkback, xbdev, ...) so that a slow
+# spell of the shared host hits every backend alike.
+if stage io; then
+	for rep in $(seq 1 "$REPEATS"); do
+		for b in $BACKENDS; do
+			say "repeat $rep/$REPEATS: $b"
+			if ! attach $b > "$L/logs/bench-attach.log" 2>&1; then
+				err=$(cat "$L/logs/bench-attach.log")
+				emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"rep\":$rep,\"error\":$(jstr "$err")}"
+				say "  $b: attach failed: $err"
+				detach_any >/dev/null 2>&1
+				continue
+			fi
+			pid=
+			if [ $b = xbdev ]; then
+				pid=$(backend_pid)
+				idle=$(kb_of VmRSS "$pid")
+			fi
+			while read -r spec; do
+				run_job guest $b "$spec" $rep && say "  $b ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | sed 's/.*"read_iops":\([0-9.]*\).*"write_iops":\([0-9.]*\).*/read \1 IOPS, write \2 IOPS/')"
+			done <<<"$JOBS"
+			if [ -n "$pid" ]; then
+				emit "{\"kind\":\"rss\",\"backend\":\"xbdev\",\"devices\":1,\"rep\":$rep,\"idle_kb\":$idle,\"after_load_kb\":$(kb_of VmRSS "$pid"),\"peak_kb\":$(kb_of VmHWM "$pid")}"
+			fi
+			detach_any > "$L/logs/bench-detach.log" 2>&1 ||
+				say "  $b: detach failed: $(tail -n 2 "$L/logs/bench-detach.log" | tr '\n' ' ')"
+		done
+		if stage local && [ -n "$LFIO" ]; then
+			say "repeat $rep/$REPEATS: dom0-local (fio on the tmpfs file)"
+			while read -r spec; do
+				run_job local local "$spec" $rep
+			done <<<"$JOBS"
+		fi
+	done
+fi
+
+# ---- performance features: before/after rows --------------------------------------
+# The guest's blkfront caps what it negotiates: reloading it with a module
+# parameter switches one feature off for every backend alike.
+if stage features; then
+	FEAT_JOBS="randread-4k-qd32:randread:4k:32
+read-1m-qd8:read:1m:8"
+	for cfg in single-page-ring:max_ring_page_order=0 one-queue:max_queues=1 no-indirect:max_indirect_segments=0; do
+		name=${cfg%%:*} param=${cfg#*:}
+		say "feature off: $name ($param)"
+		blkfront_reload "$param"
+		for rep in $(seq 1 "$REPEATS"); do
+			for b in $BACKENDS; do
+				attach $b > "$L/logs/bench-attach.log" 2>&1 || {
+					emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"config\":\"$name\",\"error\":$(jstr "$(cat "$L/logs/bench-attach.log")")}"
+					detach_any >/dev/null 2>&1; continue; }
+				while read -r spec; do
+					run_job guest $b "$spec" $rep "$name"
+				done <<<"$FEAT_JOBS"
+				detach_any >/dev/null 2>&1
+			done
+		done
+	done
+	blkfront_reload
+fi
+
+# ---- control plane ------------------------------------------------------------------
+# Attach-to-Connected and detach times, median of REPEATS (x3 at least).
+# The seeds' script (tests/bench/seed-attach.sh; tests/lab/ is all dom0
+# gets, so a copy is written here; bench.sh checks they are identical).
+cat > /tmp/seed-attach.sh <<'SEED'
+#!/bin/bash
+# The seeds' way of attaching a split-driver device, kept as the baseline of
+# the control-plane benchmark (`make bench`): seven xenstore-write calls and
+# a xenstore-chmod, then a loop polling both states until Connected.  This
+# is a faithful copy of what such scripts do, including their mistakes (the
+# backend directory readable by every domain, no transaction, no record, a
+# fixed device id); do not use it for anything but comparison.
+#
+#   seed-attach.sh DOMID CLASS DEVID [TIMEOUT]
+#
+# Exit 0 when both ends are Connected, 1 on timeout.
+# bench-dom0.sh carries an identical copy (tests/lab/ is all dom0 gets);
+# tests/lab/bench.sh refuses to run when the two differ.
+DOMID=$1
+CLASS=${2:-mydevice}
+DEVID=${3:-0}
+TIMEOUT=${4:-30}
+
+FE=/local/domain/$DOMID/device/$CLASS/$DEVID
+BE=/local/domain/0/backend/$CLASS/$DOMID/$DEVID
+
+xenstore-write $FE/backend $BE
+xenstore-write $FE/backend-id 0
+xenstore-write $FE/state 1
+xenstore-write $BE/frontend $FE
+xenstore-write $BE/frontend-id $DOMID
+xenstore-write $BE/online 1
+xenstore-write $BE/state 1
+# let the guest see its backend
+xenstore-chmod -r $BE r
+
+# wait for both ends
+end=$((SECONDS + TIMEOUT))
+while [ $SECONDS -lt $end ]; do
+	if [ "$(xenstore-read $BE/state 2>/dev/null)" = 4 ] &&
+	   [ "$(xenstore-read $FE/state 2>/dev/null)" = 4 ]; then
+		exit 0
+	fi
+	sleep 0.01
+done
+echo "seed-attach: $CLASS/$DEVID of domain $DOMID not connected after ${TIMEOUT}s" >&2
+exit 1
+SEED
+# The seeds' detach: state Closing, wait for Closed, remove both dirs.
+seed_detach() {  # seed_detach DOMID CLASS DEVID
+	local fe=/local/domain/$1/device/$2/$3 be=/local/domain/0/backend/$2/$1/$3
+	xenstore-write $be/online 0 $be/state 5
+	wait_for 30 sh -c "[ \"\$(xenstore-read $fe/state 2>/dev/null)\" = 6 ]"
+	wait_for 30 sh -c "[ \"\$(xenstore-read $be/state 2>/dev/null)\" = 6 ]"
+	xenstore-rm $fe; xenstore-rm $be
+}
+emit_cp() {  # emit_cp WHAT CLASS N ATTACH_S DETACH_S OK
+	emit "{\"kind\":\"control\",\"what\":\"$1\",\"class\":\"$2\",\"devices\":$3,\"rep\":$rep,\"attach_s\":$4,\"detach_s\":$5,\"ok\":$6}"
+}
+mydevice_ready=
+mydevice_setup() {
+	[ -n "$mydevice_ready" ] && return 0
+	[ -f /lab/modules/mydevice-back.ko ] || return 1
+	grep -q '^mydevice_back ' /proc/modules || insmod /lab/modules/mydevice-back.ko || return 1
+	gq "grep -q '^mydevice_front ' /proc/modules || insmod /lab/modules/mydevice-front.ko" >/dev/null || return 1
+	mydevice_ready=1
+}
+vdev_name() {  # 0 -> xvdc, 23 -> xvdz, 24 -> xvdaa ...
+	local i=$(($1 + 2)) l=abcdefghijklmnopqrstuvwxyz
+	if [ $i -lt 26 ]; then echo "xvd${l:$i:1}"
+	else echo "xvd${l:$((i / 26 - 1)):1}${l:$((i % 26)):1}"; fi
+}
+vdev_num() { local n=$(($1 + 2)); [ $n -lt 16 ] && echo $((202 << 8 | n << 4)) || echo $((1 << 28 | n << 8)); }
+# cp_run WHAT N: attach N devices of one kind one after another (timed),
+# then detach them (timed).
+cp_run() {
+	local what=$1 n=$2 i t0 ta td ok=true dom
+	dom=$(guest_domid "$G")
+	t0=$(now)
+	for i in $(seq 0 $((n - 1))); do
+		case $what in
+		xbdev-mydevice) T 60 xbdev attach "$G" mydevice --devid $((100 + i)) --quiet --timeout 30 ;;
+		seed-mydevice) T 60 bash /tmp/seed-attach.sh "$dom" mydevice $((100 + i)) 30 ;;
+		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --quiet --timeout 30 ;;
+		blkback-vbd) T 60 xbdev attach "$G" vbd $(blkback_args "$(vdev_num $i)" "$(vdev_name $i)" "$CPLOOP" "$CPLOOP_DEV") --quiet --timeout 30 ;;
+		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; }
+	done
+	ta=$(since "$t0")
+	if [ "$what" = xbdev-vbd ] && stage memory; then
+		local tot=0 k c=0
+		for i in $(seq 0 $((n - 1))); do
+			k=$(kb_of VmRSS "$(backend_pid "$(vdev_num $i)")")
+			[ "$k" != null ] && { tot=$((tot + k)); c=$((c + 1)); }
+		done
+		[ $c -gt 0 ] && emit "{\"kind\":\"rss\",\"backend\":\"xbdev\",\"devices\":$n,\"rep\":$rep,\"idle_kb\":$((tot / c)),\"total_kb\":$tot}"
+	fi
+	t0=$(now)
+	for i in $(seq 0 $((n - 1))); do
+		case $what in
+		xbdev-mydevice) T 60 xbdev detach "$G" mydevice/$((100 + i)) --timeout 20 ;;
+		seed-mydevice) seed_detach "$dom" mydevice $((100 + i)) ;;
+		xbdev-vbd|blkback-vbd) T 60 xbdev detach "$G" vbd/"$(vdev_num $i)" --timeout 20 ;;
+		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: detach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; }
+	done
+	td=$(since "$t0")
+	emit_cp "$what" "${what#*-}" "$n" "$ta" "$td" $ok
+	say "  $what x$n: attach ${ta}s, detach ${td}s"
+}
+if stage control; then
+	CPLOOP=$(losetup -f) && losetup "$CPLOOP" $CPIMG && CPLOOP_DEV=$(stat -L -c '%t:%T' "$CPLOOP")
+	kinds="xbdev-vbd blkback-vbd"
+	if mydevice_setup; then kinds="xbdev-mydevice seed-mydevice $kinds"
+	else emit "{\"kind\":\"skip\",\"what\":\"mydevice\",\"why\":\"fixture modules missing or failed to load\"}"; fi
+	say "control plane: attach-to-Connected and detach, $kinds"
+	for rep in $(seq 1 "$REPEATS"); do
+		for k in $kinds; do cp_run $k 1; done
+	done
+	if stage scale; then
+		for n in 8 32; do
+			say "control plane: $n devices"
+			rep=1
+			for k in $kinds; do cp_run $k $n; done
+		done
+	fi
+fi
+
+say "done"
+finish 0

@@ -1,0 +1,230 @@
+#!/bin/bash
+# `make bench` / `make bench-quick`, the host side: boots the lab once in
+# bench mode (LAB_MODE=bench, fio in the guest image), then turns the
+# "BENCH: {json}" lines that tests/lab/bench-dom0.sh printed on the console
+# into: the raw results (JSON lines + one JSON document), a table with the
+# ratios against Linux blkback in every row, and a plot of IOPS versus queue
+# depth per backend (gnuplot, PNG).  Everything goes to $B/bench/.
+#
+#   tests/lab/bench.sh            the full benchmark (about 40 minutes)
+#   tests/lab/bench.sh --quick    one short job per backend; prints TAP and
+#                                 fails unless every backend gave a number
+#   BENCH_OPTS='runtime=10 repeats=5 size=512 skip=features,scale'
+#                                 passed to the dom0 side (see bench-dom0.sh)
+#   BENCH_REPORT_ONLY=1           rebuild table/JSON/plot from the last run
+set -o pipefail
+. "$(dirname "$0")/common.sh"
+quick=0
+[ "$1" = --quick ] && quick=1
+OUT=$B/bench
+export LAB_OUT=$OUT/lab LAB_WITH_FIO=1 LAB_MODE=bench
+# The settings ride in LAB_ONLY (see bench-dom0.sh); "bench-mode" keeps the
+# value from ever matching a scenario's file name.
+export LAB_ONLY="bench-mode$([ $quick = 1 ] && echo " quick") ${BENCH_OPTS:-}"
+export GUEST_MEMORY=${GUEST_MEMORY:-1024}
+if [ $quick = 1 ]; then
+	export LAB_TIMEOUT=${LAB_TIMEOUT:-900}
+else
+	export LAB_TIMEOUT=${LAB_TIMEOUT:-5400}
+fi
+mkdir -p "$OUT"
+say() { if [ $quick = 1 ]; then printf '%s\n' "$*" >&2; else printf '%s\n' "$*"; fi; }
+
+# The seeds' script is written into dom0 by bench-dom0.sh (dom0 only gets
+# tests/lab/): the two copies must not drift apart.
+if ! sed -n "/^cat > \/tmp\/seed-attach.sh <<'SEED'$/,/^SEED$/p" "$LAB_DIR/bench-dom0.sh" |
+	sed '1d;$d' | cmp -s - "$TOP/tests/bench/seed-attach.sh"; then
+	echo "bench: tests/bench/seed-attach.sh and its copy in tests/lab/bench-dom0.sh differ" >&2
+	exit 2
+fi
+
+lab_problem=
+if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
+	say "bench: booting the lab in bench mode (timeout ${LAB_TIMEOUT}s; serial log $LAB_OUT/serial.log)"
+	t0=$(now_s)
+	# run.sh: "DEMO: " lines are the progress, TAP lines its own verdicts.
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok - lab: no scenario selected"*|"# timing"*) ;;
+		"not ok - lab:"*) lab_problem=${line#not ok - lab: }; say "bench: $line" ;;
+		"bench: "*) say "  ${line#bench: }" ;;
+		*) say "$line" ;;
+		esac
+	done < <(B="$B" "$LAB_DIR/run.sh")
+	say "bench: lab run took $(elapsed "$t0" "$(now_s)") s"
+fi
+serial=$LAB_OUT/serial.log
+raw=$OUT/raw.jsonl
+sed -n 's/\r$//; s/^BENCH: //p' "$serial" 2>/dev/null > "$raw"
+
+# ---- the host, for the record ------------------------------------------------
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+host_json=$(printf '{"date":"%s","host_cpu":"%s","host_cores":%s,"host_mem_gib":%s,"host_kernel":"%s","qemu":"%s","lab":"QEMU TCG -smp 2 -m %s, Xen dom0 1 vCPU 1536 MiB, guest 1 vCPU %s MiB"}' \
+	"$(date -u +%Y-%m-%dT%H:%MZ)" "$cpu" "$(nproc)" \
+	"$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
+	"$(qemu-system-x86_64 --version | head -n1 | sed 's/QEMU emulator version //')" \
+	"${LAB_MEM:-3072}" "$GUEST_MEMORY")
+
+# ---- medians -------------------------------------------------------------------
+# Flat JSON objects written by bench-dom0.sh: a field is "key":value.
+AWKLIB='
+function get(k,   m) {
+	if (match($0, "\"" k "\":(\"[^\"]*\"|[-0-9.eE+]+|true|false|null)")) {
+		m = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
+		gsub(/"/, "", m); return m
+	}
+	return ""
+}
+function median(list,   a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	if (n == 0) return ""
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}'
+# medians.tsv: kind backend/what config job-or-class devices metric median n
+awk "$AWKLIB"'
+/"kind":"io"/ {
+	k = get("backend") SUBSEP get("config") SUBSEP get("job")
+	bs = get("bs")
+	if (bs == "1m") v = (get("read_kbs") + get("write_kbs")) / 1024
+	else v = get("read_iops") + get("write_iops")
+	io[k] = io[k] " " v; n[k]++
+	lat[k] = lat[k] " " (get("rw") ~ /write/ ? get("write_clat_us") : get("read_clat_us"))
+	unit[k] = bs == "1m" ? "MB/s" : "IOPS"
+}
+/"kind":"control"/ && get("ok") == "true" {
+	k = get("what") SUBSEP get("devices")
+	ca[k] = ca[k] " " get("attach_s"); cd[k] = cd[k] " " get("detach_s"); cn[k]++
+}
+/"kind":"rss"/ {
+	k = get("devices")
+	ri[k] = ri[k] " " get("idle_kb")
+	if (get("peak_kb") != "" && get("peak_kb") != "null") rp[k] = rp[k] " " get("peak_kb")
+}
+END {
+	OFS = "\t"
+	for (k in io) { split(k, p, SUBSEP); print "io", p[1], p[2], p[3], 1, unit[k], median(io[k]), n[k], median(lat[k]) }
+	for (k in ca) { split(k, p, SUBSEP); print "control", p[1], "-", "-", p[2], "s", median(ca[k]), cn[k], median(cd[k]) }
+	for (k in ri) print "rss", "xbdev", "-", "-", k, "kB", median(ri[k]), split(ri[k], x, " "), (k in rp ? median(rp[k]) : "")
+}' "$raw" | sort > "$OUT/medians.tsv"
+
+# ---- the table -------------------------------------------------------------------
+table=$OUT/table.txt
+awk -F'\t' -v quick=$quick '
+function fmt(v, u) { if (v == "") return "-"; return u == "MB/s" ? sprintf("%.1f", v) : sprintf("%.0f", v) }
+function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : sprintf(" (%.2fx)", a / b) }
+$1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default") cfgs[$3] = 1 }
+$1 == "control" { ca[$2, $5] = $7; cd[$2, $5] = $9; cn[$2, $5] = 1 }
+$1 == "rss" { ri[$5] = $7; rp[$5] = $9 }
+END {
+	printf "I/O through the stock xen-blkfront (fio in the guest, O_DIRECT, libaio); median of the repeats\n"
+	printf "ratios are against Linux blkback (kernel, loop device on the same tmpfs file)\n\n"
+	printf "%-20s %-5s %18s %12s %10s %20s\n", "job", "unit", "xbdev", "blkback", "qdisk", "dom0-local (limit)"
+	for (i = 1; i <= nj; i++) {
+		j = jobs[i]; b = v["blkback", "default", j]
+		printf "%-20s %-5s %18s %12s %10s %20s\n", j, u[j], \
+			fmt(v["xbdev", "default", j], u[j]) ratio(v["xbdev", "default", j], b), fmt(b, u[j]), "n/a", \
+			fmt(v["local", "default", j], u[j]) ratio(v["local", "default", j], b)
+	}
+	nc = 0; for (c in cfgs) nc++
+	if (nc) {
+		printf "\nPerformance features, one switched off in the guest'"'"'s blkfront (before = all on)\n"
+		printf "%-20s %-18s %18s %18s %16s\n", "job", "switched off", "xbdev", "blkback", "xbdev on/off"
+		for (i = 1; i <= nj; i++) {
+			j = jobs[i]
+			for (c in cfgs) {
+				if (!(("xbdev", c, j) in v) && !(("blkback", c, j) in v)) continue
+				printf "%-20s %-18s %18s %18s %16s\n", j, c, \
+					fmt(v["xbdev", c, j], u[j]) ratio(v["xbdev", c, j], v["blkback", c, j]), \
+					fmt(v["blkback", c, j], u[j]), \
+					(v["xbdev", c, j] ? sprintf("%.2fx", v["xbdev", "default", j] / v["xbdev", c, j]) : "-")
+			}
+		}
+	}
+	if (length(cn)) {
+		printf "\nControl plane: attach (to both ends Connected) and detach, seconds, median\n"
+		printf "%-16s %4s %16s %10s %14s %10s\n", "what", "devs", "attach", "per dev", "detach", "per dev"
+		split("xbdev-vbd blkback-vbd xbdev-mydevice seed-mydevice", order, " ")
+		split("1 8 32", ns, " ")
+		for (x = 1; x <= 3; x++) for (o = 1; o <= 4; o++) {
+			w = order[o]; n = ns[x]
+			if (!((w, n) in cn)) continue
+			ref = w ~ /mydevice/ ? "seed-mydevice" : "blkback-vbd"
+			r = w == ref ? "" : ratio(ca[w, n], ca[ref, n])
+			printf "%-16s %4s %16s %10.3f %14s %10.3f\n", w, n, sprintf("%.3f", ca[w, n]) r, ca[w, n] / n, \
+				sprintf("%.3f", cd[w, n]) (w == ref ? "" : ratio(cd[w, n], cd[ref, n])), cd[w, n] / n
+		}
+		printf "(ratios: xbdev-vbd against blkback-vbd, xbdev-mydevice against the seeds'"'"' bash script)\n"
+	}
+	if (length(ri)) {
+		printf "\nMemory of xbdev-blkback (one process per device), VmRSS per device\n"
+		for (n in ri) printf "  %2s device(s): idle %6.0f kB%s\n", n, ri[n], (rp[n] != "" ? sprintf(", peak under load (VmHWM) %6.0f kB", rp[n]) : "")
+	}
+}' "$OUT/medians.tsv" > "$table"
+skips=$(awk "$AWKLIB"'/"kind":"skip"/ { print "  skipped: " (get("backend") ? get("backend") : get("what")) ": " get("why") }' "$raw")
+errors=$(awk "$AWKLIB"'/"kind":"(io-error|attach-error|error)"/ { print "  error: " $0 }' "$raw" | cut -c1-300)
+{ [ -n "$skips" ] && printf '\n%s\n' "$skips"; [ -n "$errors" ] && printf '\n%s\n' "$errors"; } >> "$table"
+printf '\nhost: %s\n' "$host_json" >> "$table"
+
+# ---- JSON: everything in one document --------------------------------------------
+{
+	printf '{"host":%s,\n"medians":[' "$host_json"
+	awk -F'\t' 'BEGIN { s = "" } { printf "%s\n{\"kind\":\"%s\",\"who\":\"%s\",\"config\":\"%s\",\"job\":\"%s\",\"devices\":%s,\"unit\":\"%s\",\"median\":%s,\"samples\":%s,\"extra\":%s}", s, $1, $2, $3, $4, $5, $6, ($7 == "" ? "null" : $7), $8, ($9 == "" ? "null" : $9); s = "," }' "$OUT/medians.tsv"
+	printf '],\n"raw":['
+	awk 'NR > 1 { printf "," } { printf "\n%s", $0 }' "$raw"
+	printf ']}\n'
+} > "$OUT/results.json"
+cp "$OUT/results.json" "$OUT/results-$(date -u +%Y%m%dT%H%M).json"
+
+# ---- plot: IOPS versus queue depth ------------------------------------------------
+dat=$OUT/iops-vs-qd.dat
+awk -F'\t' '$1 == "io" && $3 == "default" && $4 ~ /^randread-4k-qd[0-9]+$/ {
+	q = $4; sub(/.*qd/, "", q); v[q, $2] = $7; qs[q] = 1 }
+	END { print "# qd xbdev blkback dom0-local (4k randread IOPS, median)"
+	      for (q in qs) printf "%s %s %s %s\n", q, ((q, "xbdev") in v ? v[q, "xbdev"] : "NaN"),
+		((q, "blkback") in v ? v[q, "blkback"] : "NaN"), ((q, "local") in v ? v[q, "local"] : "NaN") }' \
+	"$OUT/medians.tsv" | sort -n > "$dat"
+if command -v gnuplot >/dev/null && [ "$(wc -l < "$dat")" -gt 1 ]; then
+	gnuplot <<GP 2> "$OUT/gnuplot.log" || say "bench: gnuplot failed (see $OUT/gnuplot.log)"
+set terminal pngcairo size 900,560 noenhanced
+set output "$OUT/iops-vs-qd.png"
+set title "4 KiB random read through xen-blkfront, IOPS vs queue depth (Xen lab under QEMU TCG)"
+set xlabel "queue depth (fio iodepth)"
+set ylabel "IOPS (median)"
+set logscale x 2
+set key top left
+set grid
+set datafile missing "NaN"
+plot "$dat" using 1:2 with linespoints lw 2 title "xbdev-blkback (userspace)", \
+     "$dat" using 1:3 with linespoints lw 2 title "Linux blkback + loop", \
+     "$dat" using 1:4 with linespoints lw 2 dt 2 title "dom0-local fio on the tmpfs file (limit)"
+GP
+fi
+
+# ---- report ---------------------------------------------------------------------------
+if [ $quick = 1 ]; then
+	# TAP: one line per backend: did it produce a number?
+	fails=0
+	echo "1..4"
+	i=0
+	for b in xbdev blkback local; do
+		i=$((i + 1))
+		v=$(awk -F'\t' -v b=$b '$1 == "io" && $2 == b && $3 == "default" { print $7; exit }' "$OUT/medians.tsv")
+		if [ -n "$v" ] && awk -v v="$v" 'BEGIN { exit !(v > 0) }'; then
+			echo "ok $i - bench-quick: $b: randread-4k-qd32 $(printf '%.0f' "$v") IOPS"
+		else
+			why=${lab_problem:-$(awk -v b=$b "$AWKLIB"'/"kind":"(io-error|attach-error|error)"/ && (get("backend") == b || get("kind") == "error") { print get("error") get("output") get("what"); exit }' "$raw" | cut -c1-200)}
+			echo "not ok $i - bench-quick: $b: no number (${why:-no result line; see $serial})"
+			fails=$((fails + 1))
+		fi
+	done
+	why=$(awk "$AWKLIB"'/"kind":"skip"/ && get("backend") == "qdisk" { print get("why") }' "$raw")
+	echo "ok 4 - bench-quick: qdisk # SKIP ${why:-not measured}"
+	cat "$table" >&2
+	say "bench: results in $OUT/ (table.txt, results.json, raw.jsonl)"
+	exit $((fails > 0))
+fi
+cat "$table"
+echo
+echo "bench: results in $OUT/: table.txt, results.json (medians + raw), raw.jsonl, iops-vs-qd.png"
+[ -s "$raw" ] && grep -q '"kind":"done"' "$raw" || { echo "bench: the run did not complete (see $serial)" >&2; exit 1; }
