@@ -64,20 +64,28 @@ static void report(enum xbdev_state st, void *arg)
 }
 
 
-/* Wait for dir's end to close; 0 also when it is gone or has no driver. */
+/* State of dir's end, -1 when it is missing or unreadable. */
+static int state_now(struct xbdev *x, const char *dir)
+{
+	enum xbdev_state st;
+
+	return xbdev_state_read(x, XBDEV_TXN_NONE, dir, &st) ? -1 : (int)st;
+}
+
+/* Wait for dir's end to close; 0 also when it is gone or has no driver.
+ * before is its state before the detach began: an end that never left
+ * Initialising has nothing to close (and the backend's Closing was written
+ * by us, not by a driver). */
 static int wait_closed(struct xbdev *x, const char *dir, enum xbdev_side side,
-		       const struct xbdev_detach_opts *opts)
+		       const struct xbdev_detach_opts *opts, int before)
 {
 	struct side_arg a = { opts, side };
 	int64_t deadline = opts->deadline_ms;
-	enum xbdev_state st;
-	bool no_driver;
+	bool no_driver = before <= XBDEV_STATE_INITIALISING;
 	int err;
 
-	err = xbdev_state_read(x, XBDEV_TXN_NONE, dir, &st);
-	if (err == -ENOENT)
+	if (before < 0)
 		return 0;
-	no_driver = !err && st <= XBDEV_STATE_INITIALISING;
 	if (no_driver) {
 		int64_t grace = xbdev_now_ms() + NO_DRIVER_GRACE_MS;
 
@@ -141,16 +149,23 @@ static int rm_record_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 		 const struct xbdev_detach_opts *opts, enum xbdev_side *stuck)
 {
+	int fe_before = state_now(x, r->fe_dir);
+	int be_before = state_now(x, r->be_dir);
 	int err, werr;
 
+	/* A backend that never left Initialising has no driver: the Closing
+	 * about to be written is ours and nobody will answer it. */
+	if (be_before <= XBDEV_STATE_INITIALISING)
+		be_before = -1;
 	err = xbdev_txn(x, close_txn, (void *)r);
 	if (err)
 		return err;
-	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts);
+	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts, fe_before);
 	if (stuck)
 		*stuck = XBDEV_SIDE_FRONTEND;
 	if (!werr) {
-		werr = wait_closed(x, r->be_dir, XBDEV_SIDE_BACKEND, opts);
+		werr = wait_closed(x, r->be_dir, XBDEV_SIDE_BACKEND, opts,
+				   be_before);
 		if (stuck)
 			*stuck = XBDEV_SIDE_BACKEND;
 	}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libxbdev: the attach plan (what --dry-run prints and attach writes). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "xbdev.h"
+
+static const char *acl_str(const struct xbdev_node *n, char *buf, size_t len)
+{
+	static const char l[] = "nrwb";
+	size_t off = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n->n_acl; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%c%u",
+					i ? "," : "", l[n->acl[i].perm],
+					n->acl[i].domid);
+	return buf;
+}
+
+/* The plan rendered one node a line, as --dry-run prints it. */
+static char *render(const struct xbdev_plan *p)
+{
+	char *out = NULL, acl[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	unsigned i;
+
+	for (i = 0; i < p->n_nodes; i++)
+		fprintf(f, "%s%s = \"%s\" (%s)\n",
+			p->nodes[i].explicit_acl ? "*" : "", p->nodes[i].path,
+			p->nodes[i].value, acl_str(&p->nodes[i], acl,
+						   sizeof(acl)));
+	fclose(f);
+	return out;
+}
+
+static const char golden_mydevice[] =
+	"*/local/domain/5/device/mydevice/3 = \"\" (n5,r0)\n"
+	"/local/domain/5/device/mydevice/3/backend = "
+	"\"/local/domain/0/backend/mydevice/5/3\" (n5,r0)\n"
+	"/local/domain/5/device/mydevice/3/backend-id = \"0\" (n5,r0)\n"
+	"/local/domain/5/device/mydevice/3/ring-pages = \"2\" (n5,r0)\n"
+	"/local/domain/5/device/mydevice/3/state = \"1\" (n5,r0)\n"
+	"*/local/domain/0/backend/mydevice/5/3 = \"\" (n0,r5)\n"
+	"/local/domain/0/backend/mydevice/5/3/frontend = "
+	"\"/local/domain/5/device/mydevice/3\" (n0,r5)\n"
+	"/local/domain/0/backend/mydevice/5/3/frontend-id = \"5\" (n0,r5)\n"
+	"/local/domain/0/backend/mydevice/5/3/online = \"1\" (n0,r5)\n"
+	"/local/domain/0/backend/mydevice/5/3/q/0/x = \"a b\" (n0,r5)\n"
+	"/local/domain/0/backend/mydevice/5/3/state = \"1\" (n0,r5)\n"
+	"*/xbdev/5/mydevice/3 = \"\" (n0)\n"
+	"/xbdev/5/mydevice/3/frontend = \"/local/domain/5/device/mydevice/3\" (n0)\n"
+	"/xbdev/5/mydevice/3/backend = "
+	"\"/local/domain/0/backend/mydevice/5/3\" (n0)\n"
+	"/xbdev/5/mydevice/3/backend-id = \"0\" (n0)\n"
+	"/xbdev/5/mydevice/3/type = \"mydevice\" (n0)\n"
+	"/xbdev/5/mydevice/3/created = \"1700000000\" (n0)\n";
+
+static void test_golden(void **s)
+{
+	const struct xbdev_kv front[] = { { "ring-pages", "2" } };
+	const struct xbdev_kv back[] = { { "q/0/x", "a b" } };
+	struct xbdev_attach_spec spec = {
+		.fe = 5, .be = 0, .cls = "mydevice", .devid = 3,
+		.front = front, .n_front = 1, .back = back, .n_back = 1,
+		.created = 1700000000,
+	};
+	struct xbdev_plan *p = NULL;
+	char *text;
+
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	text = render(p);
+	assert_string_equal(text, golden_mydevice);
+	assert_string_equal(p->fe_dir, "/local/domain/5/device/mydevice/3");
+	assert_null(p->daemon);
+	free(text);
+	xbdev_plan_free(p);
+}
+
+static const char *value_of(const struct xbdev_plan *p, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < p->n_nodes; i++)
+		if (!strcmp(p->nodes[i].path, path))
+			return p->nodes[i].value;
+	return NULL;
+}
+
+static void test_vbd(void **s)
+{
+	const struct xbdev_vbd vbd = { "/images/d.img", true, false };
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .be = 2, .cls = "vbd", .be_type = "xbdev-vbd",
+		.devid = 51728, .vbd = &vbd,
+		.daemon = "/usr/libexec/xbdev/xbdev-blkback", .created = 1,
+	};
+	const char *be = "/local/domain/2/backend/xbdev-vbd/7/51728";
+	const char *fe = "/local/domain/7/device/vbd/51728";
+	struct xbdev_plan *p = NULL;
+	char path[256];
+
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+#define BE(k, v) do { snprintf(path, sizeof(path), "%s/%s", be, k); \
+		assert_string_equal(value_of(p, path), v); } while (0)
+#define FE(k, v) do { snprintf(path, sizeof(path), "%s/%s", fe, k); \
+		assert_string_equal(value_of(p, path), v); } while (0)
+	FE("backend", be);
+	FE("backend-id", "2");
+	FE("virtual-device", "51728");
+	FE("device-type", "disk");
+	FE("state", "1");
+	BE("frontend", fe);
+	BE("frontend-id", "7");
+	BE("online", "1");
+	BE("dev", "xvdb");
+	BE("type", "file");
+	BE("mode", "r");
+	BE("params", "/images/d.img");
+	BE("device-type", "disk");
+	BE("removable", "0");
+	BE("bootable", "1");
+	BE("discard-enable", "0");
+	BE("state", "1");
+	assert_string_equal(value_of(p, "/xbdev/7/vbd/51728/log"),
+			    "/var/log/xbdev/vbd-7-51728.log");
+	assert_string_equal(value_of(p, "/xbdev/7/vbd/51728/type"),
+			    "xbdev-vbd");
+	assert_string_equal(p->log, "/var/log/xbdev/vbd-7-51728.log");
+	/* The backend's state is the last node of the backend side. */
+	assert_string_equal(p->nodes[p->n_nodes - 8].path,
+			    "/local/domain/2/backend/xbdev-vbd/7/51728/state");
+	xbdev_plan_free(p);
+}
+
+static int plan_err(const struct xbdev_attach_spec *spec)
+{
+	struct xbdev_plan *p = NULL;
+	int err = xbdev_attach_plan(spec, &p);
+
+	xbdev_plan_free(p);
+	return err;
+}
+
+static void test_rejects(void **s)
+{
+	struct xbdev_kv kv[2] = { { "state", "4" }, { "x", "1" } };
+	const struct xbdev_vbd vbd = { "relative.img", false, false };
+	struct xbdev_attach_spec spec = { .fe = 1, .cls = "c" };
+
+	spec.front = kv;
+	spec.n_front = 1;
+	assert_int_equal(plan_err(&spec), -ENOTUNIQ);
+	kv[0].key = "x";
+	spec.n_front = 2;
+	assert_int_equal(plan_err(&spec), -ENOTUNIQ);
+	kv[0].key = "../x";
+	spec.n_front = 1;
+	assert_int_equal(plan_err(&spec), -EINVAL);
+	kv[0].key = "k";
+	kv[0].value = "a\nb";
+	assert_int_equal(plan_err(&spec), -EINVAL);
+	spec.n_front = 0;
+	spec.cls = "a/b";
+	assert_int_equal(plan_err(&spec), -EINVAL);
+	spec.cls = "c";
+	spec.be_type = "..";
+	assert_int_equal(plan_err(&spec), -EINVAL);
+	spec.be_type = NULL;
+	spec.vbd = &vbd;
+	assert_int_equal(plan_err(&spec), -EINVAL);   /* class is not vbd */
+	spec.cls = "vbd";
+	assert_int_equal(plan_err(&spec), -EINVAL);   /* relative params */
+	spec.vbd = NULL;
+	spec.daemon = "relative";
+	assert_int_equal(plan_err(&spec), -EINVAL);
+	spec.daemon = NULL;
+	spec.fe = 0x7ff0;
+	assert_int_equal(plan_err(&spec), -EINVAL);
+}
+
+static void test_same_domain(void **s)
+{
+	struct xbdev_attach_spec spec = { .fe = 0, .be = 0, .cls = "t" };
+	struct xbdev_plan *p = NULL;
+
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	/* One ACL entry: the owner is also the reader. */
+	assert_int_equal(p->nodes[0].n_acl, 1);
+	assert_int_equal(p->nodes[0].acl[0].domid, 0);
+	assert_int_equal(p->nodes[0].acl[0].perm, XBDEV_PERM_NONE);
+	xbdev_plan_free(p);
+}
+
+static void test_names(void **s)
+{
+	assert_string_equal(xbdev_side_name(XBDEV_SIDE_BACKEND), "backend");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_STUCK), "stuck");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_INCONSISTENT),
+			    "inconsistent");
+	assert_string_equal(xbdev_event_type_name(XBDEV_EVENT_REMOVED),
+			    "removed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+		cmocka_unit_test(test_vbd),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_same_domain),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
