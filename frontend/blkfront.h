@@ -140,10 +140,6 @@ int xbf_parse_bool(const char *s, bool *out);
  * build's native ABI, -EPROTONOSUPPORT = a known other ABI, -EINVAL. */
 int xbf_parse_protocol(const char *s);
 
-/* A vbd name or number: "xvdb", "xvdq", "sda", "hdc", "d3p1", "51728"
- * (xen-vbd-interface.7) -> the device id (the frontend dir's name). */
-int xbf_parse_vdev(const char *s, unsigned *devid);
-
 /* The backend's properties, from its xenstore nodes. */
 struct xbf_backend_info {
 	/* at InitWait */

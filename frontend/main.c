@@ -261,7 +261,7 @@ int main(int argc, char **argv)
 
 	if (a.device[0] == '/') {
 		a.o.fe_path = a.device;
-	} else if (xbf_parse_vdev(a.device, &a.o.devid)) {
+	} else if (xbdev_vdev_parse(a.device, &a.o.devid)) {
 		fprintf(stderr, "xbdev-blkfront: %s: not a vbd name, number or "
 			"frontend path\n", a.device);
 		return EX_USAGE;

@@ -382,39 +382,6 @@ static void test_parse_backend_nodes(void **state)
 	assert_int_equal(xbf_parse_backend_node(&in, NULL, "1"), -EINVAL);
 }
 
-static void test_parse_vdev(void **state)
-{
-	unsigned v;
-
-	assert_int_equal(xbf_parse_vdev("xvda", &v), 0);
-	assert_int_equal(v, 51712);
-	assert_int_equal(xbf_parse_vdev("xvdb", &v), 0);
-	assert_int_equal(v, 51728);
-	assert_int_equal(xbf_parse_vdev("xvda1", &v), 0);
-	assert_int_equal(v, 51713);
-	assert_int_equal(xbf_parse_vdev("xvdq", &v), 0);
-	assert_int_equal(v, 268439552);
-	assert_int_equal(xbf_parse_vdev("xvdaa", &v), 0);
-	assert_int_equal(v, (1u << 28) | (26u << 8));
-	assert_int_equal(xbf_parse_vdev("sda", &v), 0);
-	assert_int_equal(v, 2048);
-	assert_int_equal(xbf_parse_vdev("hda", &v), 0);
-	assert_int_equal(v, 768);
-	assert_int_equal(xbf_parse_vdev("hdc", &v), 0);
-	assert_int_equal(v, 5632);
-	assert_int_equal(xbf_parse_vdev("d0p1", &v), 0);
-	assert_int_equal(v, 51713);
-	assert_int_equal(xbf_parse_vdev("51728", &v), 0);
-	assert_int_equal(v, 51728);
-	assert_int_equal(xbf_parse_vdev("xvd", &v), -EINVAL);
-	assert_int_equal(xbf_parse_vdev("xvdA", &v), -EINVAL);
-	assert_int_equal(xbf_parse_vdev("xvda01", &v), -EINVAL);
-	assert_int_equal(xbf_parse_vdev("sdq", &v), -ERANGE);
-	assert_int_equal(xbf_parse_vdev("536870912", &v), -ERANGE);
-	assert_int_equal(xbf_parse_vdev("", &v), -EINVAL);
-	assert_int_equal(xbf_parse_vdev("vbd", &v), -EINVAL);
-}
-
 /* ---- histogram ---------------------------------------------------------- */
 
 static void test_hist_buckets(void **state)
@@ -478,7 +445,6 @@ int main(void)
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_bool_protocol),
 		cmocka_unit_test(test_parse_backend_nodes),
-		cmocka_unit_test(test_parse_vdev),
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_hist_percentiles),
 	};
