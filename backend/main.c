@@ -195,7 +195,8 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 
-	if (blk_xb_init(&dev, argv[1])) {
+	if (blk_xb_init(&dev, argv[1]) || blk_xb_probe(&dev) ||
+	    blk_xb_watch(&dev)) {
 		/* Tell the toolstack and the guest at once instead of
 		 * letting them time out: the device will not come. */
 		if (dev.xs && dev.be_path[0])
@@ -203,8 +204,6 @@ int main(int argc, char **argv)
 					  XBDEV_STATE_CLOSED);
 		goto out;
 	}
-	if (blk_xb_probe(&dev) || blk_xb_watch(&dev))
-		goto out;
 	blk_xb_publish(&dev, true);
 	rc = run(&dev, &orig);
 out:

@@ -1,0 +1,72 @@
+# xbdev-blkback data path with the guest's stock xen-blkfront: attach an
+# image with `xbdev attach --disk`, the guest sees /dev/xvdb of the right
+# size, writes a pattern (dd + sync), detach, dom0 finds exactly that pattern
+# in the image; then the reverse (dom0 writes, guest reads).  The backend
+# exits by itself on detach, its counters are published under info/ and
+# shown by `xbdev status`.
+# timeout: 420
+G=vbd50
+IMG=/tmp/vbd50.img
+DEV=51728
+vbd_image() { rm -f "$1"; dd if=/dev/zero of="$1" bs=1048576 count="$2" 2>/dev/null; }
+vbd_logs() {
+	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
+	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
+	tail -n 60 /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
+}
+
+vbd_image $IMG 64
+guest_start $G || exit 0
+FE=$(guest_domid $G)
+REC=/xbdev/$FE/vbd/$DEV
+BE=/local/domain/0/backend/xbdev-vbd/$FE/$DEV
+
+check "attach --disk $IMG as xvdb" xbdev attach $G vbd --disk $IMG --vdev xvdb --timeout 90 || { vbd_logs $FE $DEV; exit 0; }
+pid=$(xenstore-read $REC/pid 2>/dev/null)
+check "backend process $pid alive" kill -0 "$pid"
+check_eq "backend Connected" 4 "$(xenstore-read $BE/state)"
+check_eq "backend advertises ring order 4" 4 "$(xenstore-read $BE/max-ring-page-order)"
+check_eq "backend advertises 256 indirect segments" 256 "$(xenstore-read $BE/feature-max-indirect-segments)"
+check_eq "sectors node" 131072 "$(xenstore-read $BE/sectors)"
+check_eq "guest sees xvdb of 64 MiB" 131072 "$(guest_run $G cat /sys/block/xvdb/size)"
+check_eq "guest sees it writable" 0 "$(guest_run $G cat /sys/block/xvdb/ro)"
+
+# Guest -> dom0: 4 MiB of random data at 1 MiB, 64 KiB writes (indirect
+# requests with Linux's default of 32 indirect segments), then sync.
+out=$(guest_run $G 'dd if=/dev/urandom of=/tmp/p bs=65536 count=64 2>/dev/null && dd if=/tmp/p of=/dev/xvdb bs=65536 seek=16 2>/dev/null && sync && sha256sum < /tmp/p')
+gsum=${out%% *}
+check_match "guest wrote the pattern" '^[0-9a-f]{64}$' "$gsum"
+sleep 2
+check_match "info/bytes-written counts the pattern" '^([4-9][0-9]{6}|[0-9]{8,})$' "$(xenstore-read $REC/info/bytes-written)"
+check_match "info/requests > 0" '^[1-9]' "$(xenstore-read $REC/info/requests)"
+check_eq "info/errors 0" 0 "$(xenstore-read $REC/info/errors)"
+check_match "info/indirect-requests > 0 (indirect descriptors used)" '^[1-9]' "$(xenstore-read $REC/info/indirect-requests)"
+check_eq "info/queues" 1 "$(xenstore-read $REC/info/queues)"
+check_eq "info/ring-pages" 1 "$(xenstore-read $REC/info/ring-pages)"
+check_eq "info/backing-file" "$IMG" "$(xenstore-read $REC/info/backing-file)"
+st=$(xbdev status $G vbd/$DEV 2>&1)
+printf '%s\n' "$st" | sed 's/^/  | /'
+check_match "xbdev status shows the counters" 'bytes-written' "$st"
+
+check "detach" xbdev detach $G vbd/$DEV --timeout 30
+check "backend exited by itself" wait_for 10 sh -c "! kill -0 $pid"
+check_match "backend logged the detach" 'exiting: device detached' "$(cat /var/log/xbdev/vbd-$FE-$DEV.log 2>/dev/null)"
+check_eq "dom0 finds the pattern in the image" "$gsum" "$(dd if=$IMG bs=65536 skip=16 count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
+check_eq "nothing else written (before the pattern)" "$(head -c 1048576 /dev/zero | sha256sum)" "$(head -c 1048576 $IMG | sha256sum)"
+
+# dom0 -> guest.
+dd if=/dev/urandom of=/tmp/vbd50.q bs=65536 count=32 2>/dev/null
+dsum=$(sha256sum < /tmp/vbd50.q | cut -d' ' -f1)
+dd if=/tmp/vbd50.q of=$IMG bs=65536 seek=200 conv=notrunc 2>/dev/null
+check "re-attach" xbdev attach $G vbd --disk $IMG --vdev xvdb --timeout 90
+out=$(guest_run $G 'dd if=/dev/xvdb bs=65536 skip=200 count=32 2>/dev/null | sha256sum')
+check_eq "guest reads what dom0 wrote" "$dsum" "${out%% *}"
+check_match "info/bytes-read counts it" '^([2-9][0-9]{6}|[0-9]{8,})$' "$(sleep 2; xenstore-read $REC/info/bytes-read)"
+pid=$(xenstore-read $REC/pid 2>/dev/null)
+check "detach again" xbdev detach $G vbd/$DEV --timeout 30
+check "backend exited" wait_for 10 sh -c "! kill -0 $pid"
+check "no backend dir left" sh -c "! xenstore-exists $BE"
+check "no record left" sh -c "! xenstore-exists $REC"
+vbd_logs $FE $DEV
+guest_destroy $G
+rm -f $IMG /tmp/vbd50.q
