@@ -117,9 +117,18 @@ check-lab: deps all asan
 check-lab-selftest: deps all
 	@B=$(B) tests/lab/selftest.sh | tests/summarise.sh
 
+# Fuzzing: every tests/fuzz/fuzz-*.c for FUZZ_SECONDS (make fuzz: 60 s
+# each; make check runs a shorter pass of FUZZ_CHECK_SECONDS each).
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 45
+fuzz: deps
+	@B=$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh | tests/summarise.sh
+
 check: deps all asan $(UNIT_BINS)
 	@mkdir -p $(B)
-	@{ B=$(B) tests/run-unit.sh; B=$(B) tests/lab/run.sh; } \
+	@{ B=$(B) tests/run-unit.sh; \
+	   B=$(B) FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/fuzz/run.sh; \
+	   B=$(B) tests/lab/run.sh; } \
 		| tee $(B)/check.tap | tests/summarise.sh
 
 demo: deps all
