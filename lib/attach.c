@@ -73,17 +73,6 @@ int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 	return err;
 }
 
-static int exists(struct xbdev *x, xbdev_txn_t t, const char *path)
-{
-	char *v = NULL;
-	int err = xbdev_read(x, t, path, &v);
-
-	free(v);
-	if (err == -ENOENT)
-		return 0;
-	return err ? err : 1;
-}
-
 struct attach_ctx {
 	const struct xbdev_attach_spec *spec;
 	struct xbdev_plan *plan;
@@ -102,7 +91,7 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 	int r;
 
 	for (i = 0; i < 3; i++) {
-		r = exists(x, t, dirs[i]);
+		r = xbdev_exists(x, t, dirs[i]);
 		if (r < 0)
 			return r;
 		if (r) {
@@ -113,7 +102,7 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 	/* The frontend domain may have died since it was resolved; its
 	 * directory goes with it, and writing below it would recreate it. */
 	snprintf(dom, sizeof(dom), "/local/domain/%u", p->fe);
-	r = exists(x, t, dom);
+	r = xbdev_exists(x, t, dom);
 	return r < 0 ? r : r ? 0 : -ESRCH;
 }
 
@@ -289,9 +278,9 @@ int xbdev_vdev_free(struct xbdev *x, unsigned fe, unsigned *devid)
 						"vbd", id);
 		if (err)
 			return err;
-		r = exists(x, XBDEV_TXN_NONE, fe_dir);
+		r = xbdev_exists(x, XBDEV_TXN_NONE, fe_dir);
 		if (r == 0)
-			r = exists(x, XBDEV_TXN_NONE, rec_dir);
+			r = xbdev_exists(x, XBDEV_TXN_NONE, rec_dir);
 		if (r < 0)
 			return r;
 		if (r == 0) {

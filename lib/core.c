@@ -172,6 +172,17 @@ int xbdev_rm(struct xbdev *x, xbdev_txn_t t, const char *path)
 	return 0;
 }
 
+int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path)
+{
+	char *v = NULL;
+	int err = xbdev_read(x, t, path, &v);
+
+	free(v);
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
+}
+
 void xbdev_strv_free(char **v, unsigned n)
 {
 	unsigned i;

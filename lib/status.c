@@ -297,15 +297,6 @@ static bool points_to(struct xbdev *x, const char *dir, const char *key,
 	return ok;
 }
 
-static int exists(struct xbdev *x, const char *dir)
-{
-	char *v = NULL;
-	int err = xbdev_read(x, XBDEV_TXN_NONE, dir, &v);
-
-	free(v);
-	return !err;
-}
-
 static void read_state(struct xbdev *x, const char *dir, bool present,
 		       int *out)
 {
@@ -322,8 +313,8 @@ static void judge(struct scan *s, unsigned i, int64_t now)
 	bool closing;
 
 	if (d->has_record) {
-		d->has_front = exists(s->x, d->fe_dir);
-		d->has_back = exists(s->x, d->be_dir);
+		d->has_front = xbdev_exists(s->x, XBDEV_TXN_NONE, d->fe_dir) > 0;
+		d->has_back = xbdev_exists(s->x, XBDEV_TXN_NONE, d->be_dir) > 0;
 	}
 	read_state(s->x, d->fe_dir, d->has_front, &d->fe_state);
 	read_state(s->x, d->be_dir, d->has_back, &d->be_state);

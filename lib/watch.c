@@ -19,7 +19,11 @@ int64_t xbdev_now_ms(void)
 
 static int check_watch_args(const char *path, const char *token)
 {
-	if (!path || path[0] != '/' || !token || !*token)
+	/* Absolute paths, or xenstored's special "@releaseDomain" and
+	 * "@introduceDomain" watches. */
+	if (!path || !token || !*token ||
+	    (path[0] != '/' && strcmp(path, "@releaseDomain") &&
+	     strcmp(path, "@introduceDomain")))
 		return -EINVAL;
 	if (strnlen(path, XBDEV_PATH_MAX) >= XBDEV_PATH_MAX)
 		return -ENAMETOOLONG;

@@ -29,6 +29,9 @@ void xbdev_log(struct xbdev *x, int prio, const char *fmt, ...)
 /* -errno of the last failed libxenstore call (never 0). */
 int xbdev_errno(void);
 
+/* 1 if path exists, 0 if not, -errno when it cannot be told. */
+int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path);
+
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
 int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);
 

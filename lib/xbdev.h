@@ -152,6 +152,7 @@ int xbdev_txn(struct xbdev *x, xbdev_txn_fn fn, void *arg);
  * wait, since the fd may not signal queued events.
  */
 
+/* path: absolute, or "@releaseDomain" / "@introduceDomain". */
 int xbdev_watch(struct xbdev *x, const char *path, const char *token);
 int xbdev_unwatch(struct xbdev *x, const char *path, const char *token);
 /* Wait for one watch event until deadline (CLOCK_MONOTONIC ms; -1 = none).
