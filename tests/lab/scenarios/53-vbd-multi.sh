@@ -1,0 +1,57 @@
+# Multi-queue and multi-page rings negotiated with the guest's stock
+# xen-blkfront (2 vCPUs, reloaded with max_queues=2 max_ring_page_order=2),
+# published under info/; then reconnect: unload xen-blkfront in the guest
+# (frontend Closed, backend Closed and still serving), load it again with
+# the defaults (1 queue, 1 page) and the disk comes back with its data.
+# timeout: 420
+G=vbd53
+IMG=/tmp/vbd53.img
+DEV=51728
+vbd_logs() {
+	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
+	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
+	tail -n 40 /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
+}
+
+rm -f $IMG
+dd if=/dev/zero of=$IMG bs=1048576 count=32 2>/dev/null
+GUEST_VCPUS=2 guest_start $G || exit 0
+FE=$(guest_domid $G)
+REC=/xbdev/$FE/vbd/$DEV
+BE=/local/domain/0/backend/xbdev-vbd/$FE/$DEV
+FEP=/local/domain/$FE/device/vbd/$DEV
+BLKFRONT=$(guest_run $G 'grep blkfront /lib/modules.load')
+diag "guest module: $BLKFRONT"
+check "reload xen-blkfront with max_queues=2 max_ring_page_order=2" guest_run $G "rmmod xen_blkfront; insmod $BLKFRONT max_queues=2 max_ring_page_order=2"
+
+check "attach" xbdev attach $G vbd --disk $IMG --vdev xvdb --timeout 90 || { vbd_logs $FE $DEV; exit 0; }
+check_eq "frontend asked for 2 queues" 2 "$(xenstore-read $FEP/multi-queue-num-queues 2>&1)"
+check_eq "frontend asked for ring order 2" 2 "$(xenstore-read $FEP/ring-page-order 2>&1)"
+sleep 2
+check_eq "info/queues" 2 "$(xenstore-read $REC/info/queues)"
+check_eq "info/ring-pages" 4 "$(xenstore-read $REC/info/ring-pages)"
+check_match "backend log names the negotiation" '2 queue\(s\), 4 ring page\(s\)' "$(cat /var/log/xbdev/vbd-$FE-$DEV.log)"
+out=$(guest_run $G 'dd if=/dev/urandom of=/tmp/p bs=65536 count=64 2>/dev/null; dd if=/tmp/p of=/dev/xvdb bs=65536 2>/dev/null; sync; echo 3 > /proc/sys/vm/drop_caches; sha256sum < /tmp/p; dd if=/dev/xvdb bs=65536 count=64 2>/dev/null | sha256sum')
+diag "$out"
+check_eq "I/O over 2 queues reads back" 1 "$(printf '%s\n' "$out" | cut -d' ' -f1 | sort -u | wc -l)"
+psum=$(printf '%s\n' "$out" | head -n1 | cut -d' ' -f1)
+
+# Reconnect.
+pid=$(xenstore-read $REC/pid)
+check "unload xen-blkfront in the guest" guest_run $G 'rmmod xen_blkfront'
+check "backend goes Closed" wait_for 20 sh -c "[ \"\$(xenstore-read $BE/state)\" = 6 ]"
+check "backend still running" kill -0 $pid
+check "load xen-blkfront again" guest_run $G "insmod $BLKFRONT"
+check "backend Connected again" wait_for 30 sh -c "[ \"\$(xenstore-read $BE/state)\" = 4 ]"
+check "guest has xvdb again" wait_for 30 guest_run $G 'test -b /dev/xvdb'
+out=$(guest_run $G 'dd if=/dev/xvdb bs=65536 count=64 2>/dev/null | sha256sum')
+check_eq "data survived the reconnect" "$psum" "${out%% *}"
+sleep 2
+check_eq "info/queues after reconnect" 1 "$(xenstore-read $REC/info/queues)"
+check_eq "info/ring-pages after reconnect" 1 "$(xenstore-read $REC/info/ring-pages)"
+check_match "backend logged the reconnect" 'reconnecting' "$(cat /var/log/xbdev/vbd-$FE-$DEV.log)"
+check "detach" xbdev detach $G vbd/$DEV --timeout 30
+check "backend exited" wait_for 10 sh -c "! kill -0 $pid"
+vbd_logs $FE $DEV
+guest_destroy $G
+rm -f $IMG
