@@ -50,6 +50,16 @@ static int rd(struct blk_dev *d, const char *dir, const char *key, char **out)
 	return err ? err : xbdev_read(d->xs, XBDEV_TXN_NONE, p, out);
 }
 
+static int rd_txn(struct xbdev *x, xbdev_txn_t t, const char *dir,
+		  const char *key, char **out)
+{
+	char p[XBDEV_PATH_MAX];
+	int err = xbdev_path_join(p, sizeof(p), dir, key);
+
+	*out = NULL;
+	return err ? err : xbdev_read(x, t, p, out);
+}
+
 static int rd_uint(struct blk_dev *d, const char *dir, const char *key,
 		   unsigned long max, unsigned long *out)
 {
@@ -90,18 +100,41 @@ static int wr(struct blk_dev *d, xbdev_txn_t t, const char *dir,
 	return xbdev_write(d->xs, t, p, v);
 }
 
+struct state_arg {
+	struct blk_dev *d;
+	enum xbdev_state st;
+};
+
+/* Write our state only while our directory exists: a plain write after
+ * the toolstack removed the directory would recreate (and leak) it. */
+static int state_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct state_arg *a = arg;
+	char p[XBDEV_PATH_MAX], *v = NULL;
+	int err = xbdev_path_join(p, sizeof(p), a->d->be_path, "frontend-id");
+
+	if (!err)
+		err = xbdev_read(x, t, p, &v);
+	free(v);
+	if (!err)
+		err = xbdev_state_write(x, t, a->d->be_path, a->st);
+	return err;
+}
+
 static void set_state(struct blk_dev *d, enum xbdev_state st)
 {
+	struct state_arg a = { d, st };
 	int err;
 
 	if (d->state == st)
 		return;
-	err = xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->be_path, st);
+	err = xbdev_txn(d->xs, state_txn, &a);
 	if (err && err != -ENOENT)
 		blk_log(d, "cannot write state %s: %s", xbdev_state_name(st),
 			strerror(-err));
-	blk_log(d, "state %s -> %s", xbdev_state_name(d->state),
-		xbdev_state_name(st));
+	blk_log(d, "state %s -> %s%s", xbdev_state_name(d->state),
+		xbdev_state_name(st),
+		err == -ENOENT ? " (backend directory gone)" : "");
 	d->state = st;
 	d->info_dirty = true;
 }
@@ -303,8 +336,10 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct blk_dev *d = arg;
-	int err = 0;
+	char *v = NULL;
+	int err = rd_txn(x, t, d->be_path, "frontend-id", &v);
 
+	free(v);
 	err = err ?: wr(d, t, d->be_path, "max-ring-page-order", "%u",
 			BLK_MAX_RING_ORDER);
 	err = err ?: wr(d, t, d->be_path, "multi-queue-max-queues", "%u",
@@ -470,8 +505,10 @@ static unsigned info_bits(const struct blk_dev *d)
 static int connect_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct blk_dev *d = arg;
-	int err = 0;
+	char *v = NULL;
+	int err = rd_txn(x, t, d->be_path, "frontend-id", &v);
 
+	free(v);
 	/* sectors are always 512-byte units, whatever sector-size says */
 	err = err ?: wr(d, t, d->be_path, "sectors", "%llu",
 			(unsigned long long)d->sectors);
@@ -704,6 +741,15 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	char dir[XBDEV_PATH_MAX];
 	int err = xbdev_path_join(dir, sizeof(dir), d->record_path, "info");
 	const struct blk_stats *s = &d->st;
+	char *v = NULL;
+
+	/* Only into a record that still exists: detach removes it, and a
+	 * late publish must not bring it back. */
+	if (!err)
+		err = rd_txn(x, t, d->record_path, "backend", &v);
+	free(v);
+	if (err == -ENOENT)
+		return 0;
 
 #define W(key, fmt, ...) err = err ?: wr(d, t, dir, key, fmt, __VA_ARGS__)
 #define WU(key, v) W(key, "%llu", (unsigned long long)(v))
