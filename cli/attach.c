@@ -572,8 +572,12 @@ static int dry_run(struct xbdev *x, struct attach *t, const char *what)
 		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
 			       "repeats or collides with a node xbdev writes",
 			       what);
-	if (err)
+	if (!err && x)
+		err = xbdev_plan_parents(x, XBDEV_TXN_NONE, p);
+	if (err) {
+		xbdev_plan_free(p);
 		return cli_fail(err, what, "invalid device");
+	}
 	for (i = 0; x && i < 3; i++) {
 		const char *dir = i == 0 ? p->fe_dir :
 				  i == 1 ? p->be_dir : p->rec_dir;

@@ -106,6 +106,25 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 	return r < 0 ? r : r ? 0 : -ESRCH;
 }
 
+int xbdev_plan_parents(struct xbdev *x, xbdev_txn_t t, struct xbdev_plan *p)
+{
+	char top[2][64], v[160] = "";
+	unsigned i;
+	int r;
+
+	snprintf(top[0], sizeof(top[0]), "/local/domain/%u/device", p->fe);
+	snprintf(top[1], sizeof(top[1]), "/local/domain/%u/backend", p->be);
+	for (i = 0; i < 2; i++) {
+		r = xbdev_exists(x, t, top[i]);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			snprintf(v + strlen(v), sizeof(v) - strlen(v), "%s%s",
+				 *v ? " " : "", top[i]);
+	}
+	return *v ? xbdev_plan_add(p, XBDEV_SIDE_RECORD, "parents", v) : 0;
+}
+
 static int write_plan(struct xbdev *x, xbdev_txn_t t,
 		      const struct xbdev_plan *p)
 {
@@ -141,6 +160,8 @@ static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 		err = xbdev_attach_plan(&s, &c->plan);
 	if (!err)
 		err = check_free(x, t, c);
+	if (!err)
+		err = xbdev_plan_parents(x, t, c->plan);
 	if (!err)
 		err = write_plan(x, t, c->plan);
 	return err;
@@ -213,8 +234,22 @@ out:
 static int rollback_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	const struct xbdev_plan *p = arg;
+	char key[XBDEV_PATH_MAX], list[160], *tok, *save = NULL;
+	unsigned i;
+	int err;
 
-	return xbdev_remove_device(x, t, p->fe_dir, p->be_dir, p->rec_dir);
+	err = xbdev_remove_device(x, t, p->fe_dir, p->be_dir, p->rec_dir);
+	if (!err)
+		err = xbdev_path_join(key, sizeof(key), p->rec_dir, "parents");
+	for (i = 0; !err && i < p->n_nodes; i++) {
+		if (strcmp(p->nodes[i].path, key))
+			continue;
+		snprintf(list, sizeof(list), "%s", p->nodes[i].value);
+		for (tok = strtok_r(list, " ", &save); tok && !err;
+		     tok = strtok_r(NULL, " ", &save))
+			err = xbdev_rm_if_empty(x, t, tok);
+	}
+	return err;
 }
 
 static int start_daemon(struct xbdev *x, struct xbdev_plan *p)

@@ -135,8 +135,14 @@ static int rm_front_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 static int rm_both_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	const struct xbdev_record *r = arg;
+	int err = xbdev_remove_device(x, t, r->fe_dir, r->be_dir, NULL);
 
-	return xbdev_remove_device(x, t, r->fe_dir, r->be_dir, NULL);
+	/* Leave xenstore as attach found it. */
+	if (!err)
+		err = xbdev_rm_if_empty(x, t, r->parents[0]);
+	if (!err)
+		err = xbdev_rm_if_empty(x, t, r->parents[1]);
+	return err;
 }
 
 static int rm_record_txn(struct xbdev *x, xbdev_txn_t t, void *arg)

@@ -312,6 +312,24 @@ int xbdev_attach_plan(const struct xbdev_attach_spec *s,
 	return 0;
 }
 
+int xbdev_plan_add(struct xbdev_plan *p, enum xbdev_side side,
+		   const char *key, const char *value)
+{
+	struct builder b = { .p = p, .cap = p->n_nodes };
+	unsigned i;
+
+	/* Nodes inherit the ACL of their side's directory. */
+	for (i = 0; i < p->n_nodes; i++) {
+		if (p->nodes[i].side == side && p->nodes[i].explicit_acl) {
+			memcpy(b.acl[side], p->nodes[i].acl,
+			       sizeof(b.acl[side]));
+			b.n_acl[side] = p->nodes[i].n_acl;
+			return add(&b, side, key, value);
+		}
+	}
+	return -EINVAL;
+}
+
 void xbdev_plan_free(struct xbdev_plan *p)
 {
 	unsigned i;

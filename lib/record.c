@@ -41,6 +41,26 @@ static int read_num(struct xbdev *x, xbdev_txn_t t, const char *dir,
 	return err == -ENOENT ? 0 : err;
 }
 
+/* "parents": only the two directories an attach may have created. */
+static int parse_parents(struct xbdev_record *r, const char *v)
+{
+	char want[2][64], copy[160], *tok, *save = NULL;
+	unsigned i;
+
+	snprintf(want[0], sizeof(want[0]), "/local/domain/%u/device", r->fe);
+	snprintf(want[1], sizeof(want[1]), "/local/domain/%u/backend", r->be);
+	snprintf(copy, sizeof(copy), "%s", v);
+	for (tok = strtok_r(copy, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		for (i = 0; i < 2 && strcmp(tok, want[i]); i++)
+			;
+		if (i == 2)
+			return -EBADMSG;
+		memcpy(r->parents[i], want[i], sizeof(want[i]));
+	}
+	return 0;
+}
+
 /* The record's paths must be the ones xbdev would build for it. */
 static int record_check(struct xbdev_record *r)
 {
@@ -62,6 +82,7 @@ static int record_check(struct xbdev_record *r)
 int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		      const char *cls, unsigned devid, struct xbdev_record *r)
 {
+	char parents[160];
 	unsigned long v;
 	int err;
 
@@ -95,6 +116,11 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 	if (!err)
 		err = read_str(x, t, r->rec_dir, "log", r->log, sizeof(r->log),
 			       true);
+	if (!err)
+		err = read_str(x, t, r->rec_dir, "parents", parents,
+			       sizeof(parents), true);
+	if (!err)
+		err = parse_parents(r, parents);
 	if (!err)
 		err = record_check(r);
 	return err;
@@ -150,6 +176,23 @@ int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
 			return err;
 	}
 	return 0;
+}
+
+int xbdev_rm_if_empty(struct xbdev *x, xbdev_txn_t t, const char *dir)
+{
+	char **kids = NULL;
+	unsigned n = 0;
+	int err;
+
+	if (!*dir)
+		return 0;
+	err = xbdev_ls(x, t, dir, &kids, &n);
+	xbdev_strv_free(kids, n);
+	if (err == -ENOENT)
+		return 0;
+	if (!err && n == 0)
+		err = xbdev_rm(x, t, dir);
+	return err;
 }
 
 /* Components kept when removing: /local/domain/<id>/{device,backend}. */

@@ -35,10 +35,16 @@ int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path);
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
 int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);
 
+/* Append a node to side's part of a plan (inheriting its ACL). */
+int xbdev_plan_add(struct xbdev_plan *p, enum xbdev_side side,
+		   const char *key, const char *value);
+
 /* Remove dir and then every parent that became empty, keeping the first
  * `keep` path components. */
 int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
 		      unsigned keep);
+/* Remove dir if it exists and has no children ("" is ignored). */
+int xbdev_rm_if_empty(struct xbdev *x, xbdev_txn_t t, const char *dir);
 /* Remove whichever of the three directories is non-NULL (and empty
  * parents), frontend first. */
 int xbdev_remove_device(struct xbdev *x, xbdev_txn_t t, const char *fe_dir,

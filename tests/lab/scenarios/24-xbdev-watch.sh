@@ -1,0 +1,37 @@
+# xbdev watch: a line per event with a relative timestamp, JSON lines,
+# --until and --timeout.  The device lives in dom0 alone; its "drivers"
+# are xenstore-write calls, so every transition is known.
+# timeout: 180
+C=xbw
+FE=/local/domain/0/device/$C/0
+BE=/local/domain/0/backend/$C/0/0
+xbdev watch 0 > $L/w.txt 2>&1 &
+w1=$!
+xbdev watch 0 --json > $L/wj.txt 2>&1 &
+w2=$!
+sleep 2
+check "attach" xbdev attach 0 $C --wait none
+step() { xenstore-write "$1/state" "$2"; sleep 0.5; }
+step $BE 2; step $FE 3; step $BE 4; step $FE 4
+check "watch --until Connected returns at once for a connected device" \
+	xbdev watch 0 $C/0 --until Connected --timeout 10
+out=$(xbdev watch 0 $C/0 --until Closed --timeout 2 2>&1); rc=$?
+check_eq "watch --until not reached: exit 3" 3 "$rc"
+check_match "watch --until timeout message" 'Closed not reached' "$out"
+out=$(xbdev watch 0 --timeout 1 2>&1); rc=$?
+check_eq "watch --timeout without --until: exit 0" 0 "$rc"
+check "detach" xbdev detach 0 $C/0 --timeout 5
+sleep 1
+kill $w1 $w2; wait $w1 $w2 2>/dev/null
+w=$(cat $L/w.txt)
+printf '%s\n' "$w" | sed 's/^/  | /'
+check_match "appeared" "^\+[0-9]+\.[0-9]{3}s Domain-0 $C/0 appeared \(frontend Initialising, backend Initialising\)" "$w"
+check_match "backend Initialising -> InitWait" "$C/0 backend Initialising -> InitWait$" "$w"
+check_match "frontend Initialising -> Initialised" "$C/0 frontend Initialising -> Initialised$" "$w"
+check_match "backend InitWait -> Connected" "$C/0 backend InitWait -> Connected$" "$w"
+check_match "frontend Initialised -> Connected" "$C/0 frontend Initialised -> Connected$" "$w"
+check_match "backend Connected -> Closing" "$C/0 backend Connected -> Closing$" "$w"
+check_match "removed" "$C/0 removed" "$w"
+check "events in order" sh -c "grep -n '$C/0' $L/w.txt | cut -d' ' -f4- | tr '\n' '|' | grep -q 'appeared.*backend Initialising -> InitWait.*frontend Initialising -> Initialised.*backend InitWait -> Connected.*frontend Initialised -> Connected.*removed'"
+check_eq "JSON: one object per line" "$(grep -c . $L/wj.txt)" "$(grep -c '^{.*}$' $L/wj.txt)"
+check_match "JSON: state event shape" '"event":"state","domain":"Domain-0","domid":0,"class":"xbw","devid":0,"side":"backend","from":"Initialising","to":"InitWait"' "$(tr -d ' ' < $L/wj.txt)"
