@@ -30,6 +30,7 @@ for w in $LAB_ONLY; do
 	repeats=*) REPEATS=${w#*=} ;;
 	size=*) SIZE=${w#*=} ;;
 	skip=*) SKIP=${w#*=} ;;
+	jobs=quick) QUICKJOBS=1 ;;
 	esac
 done
 if [ $MODE = quick ]; then
@@ -40,7 +41,7 @@ if [ $MODE = quick ]; then
 fi
 stage() { case ",$SKIP," in *",$1,"*) return 1 ;; esac; return 0; }
 
-say() { echo "DEMO: bench: $*" > /dev/console; echo "# $*"; }
+say() { echo "DEMO: bench: $*" > /dev/console; }
 now() { echo "$EPOCHREALTIME"; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.4f", b - a }'; }
 # emit JSON: one result line on the console and in the bench log.
@@ -54,6 +55,7 @@ finish() {
 	say "cleaning up"
 	detach_any >/dev/null 2>&1
 	guest_destroy_all
+	[ -n "$QEMU_PID" ] && kill "$QEMU_PID" 2>/dev/null
 	for l in $(losetup -a 2>/dev/null | cut -d: -f1); do losetup -d "$l"; done
 	emit "{\"kind\":\"done\",\"mode\":\"$MODE\",\"status\":${1:-0}}"
 	lab_dump_logs
@@ -96,16 +98,26 @@ blkback_args() {  # blkback_args DEVID VDEVNAME LOOPDEV MAJ:MIN
 	     "--back removable=0 --back bootable=1 --back discard-enable=1" \
 	     "--back physical-device=$4 --back hotplug-status=connected"
 }
+# QEMU's qdisk: the nodes libxl writes for a qdisk disk ("aio:" = raw file).
+qdisk_args() {  # qdisk_args DEVID VDEVNAME FILE
+	echo "--backend-type qdisk --devid $1 --front virtual-device=$1" \
+	     "--front device-type=disk --back dev=$2 --back type=qdisk" \
+	     "--back params=aio:$3 --back mode=w --back device-type=disk" \
+	     "--back removable=0 --back bootable=1 --back discard-enable=1"
+}
 attach() {  # attach BACKEND: the file at xvdb through BACKEND
 	local b=$1 out rc
 	case $b in
 	xbdev)
-		out=$(T 90 xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --quiet --timeout 60 2>&1) ;;
+		out=$(T 90 xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --timeout 60 2>&1) ;;
+	qdisk)
+		# shellcheck disable=SC2046
+		out=$(T 90 xbdev attach "$G" vbd $(qdisk_args $DEVID $VDEV "$IMG") --timeout 60 2>&1) ;;
 	blkback)
 		loop_setup || { echo "losetup failed"; return 1; }
 		# shellcheck disable=SC2046
 		out=$(T 90 xbdev attach "$G" vbd $(blkback_args $DEVID $VDEV "$LOOP" "$LOOP_DEV") \
-			--quiet --timeout 60 2>&1) ;;
+			--timeout 60 2>&1) ;;
 	esac
 	rc=$?
 	[ $rc -ne 0 ] && { echo "xbdev attach ($b) exit $rc: $out"; return 1; }
@@ -122,6 +134,26 @@ detach_any() {
 backend_pid() {  # the xbdev-blkback serving DOMID's device DEVID
 	xenstore-read "/xbdev/$(guest_domid "$G")/vbd/${1:-$DEVID}/pid" 2>/dev/null
 }
+# CPU used while a job runs: dom0's whole vCPU (from /proc/stat, percent
+# busy) and the backend's own threads (xbdev-blkback's process, or the
+# kernel's blkback.* threads), in seconds.
+cpu_ticks() {  # cpu_ticks PID...: utime+stime of those processes, in ticks
+	local p t=0 v
+	for p in "$@"; do
+		v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null) && t=$((t + ${v:-0}))
+	done
+	echo $t
+}
+backend_pids() {  # the processes doing the backend's work
+	case $1 in
+	xbdev) backend_pid ;;
+	qdisk) echo "$QEMU_PID" ;;
+	blkback) for p in /proc/[0-9]*; do
+			case "$(cat "$p/comm" 2>/dev/null)" in blkback.*|loop[0-9]*) echo "${p#/proc/}" ;; esac
+		done ;;
+	esac
+}
+dom0_stat() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 kb_of() {  # kb_of FIELD PID: VmRSS/VmHWM of PID in kB, or null
 	local v
 	v=$(sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status" 2>/dev/null)
@@ -139,7 +171,7 @@ read-1m-qd8:read:1m:8
 write-1m-qd8:write:1m:8
 randrw70-4k-qd32:randrw:4k:32:--rwmixread=70"
 JOBS_QUICK="randread-4k-qd32:randread:4k:32"
-[ $MODE = quick ] && JOBS=$JOBS_QUICK || JOBS=$JOBS_FULL
+[ $MODE = quick ] || [ -n "$QUICKJOBS" ] && JOBS=$JOBS_QUICK || JOBS=$JOBS_FULL
 
 fio_args() {  # fio_args RW BS QD EXTRA: the common part of every job
 	echo "--rw=$1 --bs=$2 --iodepth=$3 $4 --time_based --runtime=$RUNTIME" \
@@ -152,19 +184,33 @@ terse_json() {
 	awk -F';' '/^3;/ { printf "\"read_kbs\":%s,\"read_iops\":%s,\"read_clat_us\":%s,\"write_kbs\":%s,\"write_iops\":%s,\"write_clat_us\":%s", $7, $8, $16, $48, $49, $57; found = 1; exit }
 		END { if (!found) exit 1 }'
 }
+summary() {  # one result line, for the progress output
+	tr ',' '\n' | tr -d '{}"' | awk -F: '{ v[$1] = $2 }
+		END { printf "read %d IOPS %.1f MB/s, write %d IOPS %.1f MB/s, clat %.1f/%.1f ms, dom0 busy %s%%, backend cpu %ss",
+			v["read_iops"], v["read_kbs"] / 1024, v["write_iops"], v["write_kbs"] / 1024,
+			v["read_clat_us"] / 1000, v["write_clat_us"] / 1000, v["dom0_busy_pct"], v["backend_cpu_s"] }'
+}
 # run_job WHERE BACKEND SPEC REP [CONFIG]: WHERE is guest (fio in the guest on
 # /dev/xvdb, O_DIRECT, libaio) or local (fio in dom0 on the file: tmpfs has
 # no O_DIRECT, so buffered io_uring).
 run_job() {
 	local where=$1 b=$2 spec=$3 rep=$4 cfg=${5:-default} name rw bs qd extra out j
 	IFS=: read -r name rw bs qd extra <<<"$spec"
+	local pids s0 s1 c0 c1 hz=100
+	pids=$(backend_pids "$b")
+	# shellcheck disable=SC2086
+	c0=$(cpu_ticks $pids); s0=$(dom0_stat)
 	if [ "$where" = guest ]; then
 		out=$(GRT=$((RUNTIME + RAMP + 90)) gq "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
 	else
 		out=$(T $((RUNTIME + RAMP + 90)) $LFIO --name=$name --filename=$IMG --direct=0 --ioengine=io_uring $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1)
 	fi
+	# shellcheck disable=SC2086
+	c1=$(cpu_ticks $pids); s1=$(dom0_stat)
+	local cpu
+	cpu=$(echo "$s0 $s1" | awk -v c=$((c1 - c0)) -v hz=$hz '{ t = $4 - $2; printf "\"dom0_busy_pct\":%.1f,\"backend_cpu_s\":%.2f", t > 0 ? 100 * ($3 - $1) / t : 0, c / hz }')
 	if j=$(printf '%s\n' "$out" | terse_json); then
-		emit "{\"kind\":\"io\",\"backend\":\"$b\",\"job\":\"$name\",\"rw\":\"$rw\",\"bs\":\"$bs\",\"qd\":$qd,\"config\":\"$cfg\",\"rep\":$rep,\"runtime_s\":$RUNTIME,$j}"
+		emit "{\"kind\":\"io\",\"backend\":\"$b\",\"job\":\"$name\",\"rw\":\"$rw\",\"bs\":\"$bs\",\"qd\":$qd,\"config\":\"$cfg\",\"rep\":$rep,\"runtime_s\":$RUNTIME,$j,$cpu}"
 		return 0
 	fi
 	emit "{\"kind\":\"io-error\",\"backend\":\"$b\",\"job\":\"$name\",\"config\":\"$cfg\",\"rep\":$rep,\"output\":$(jstr "$(printf '%s' "$out" | tail -n 3 | cut -c1-300)")}"
@@ -183,12 +229,14 @@ dd if=/dev/zero of=$CPIMG bs=1M count=16 status=none
 # Unpack the guest image's fio and its libraries (same glibc as dom0).
 LFIO=
 if stage local; then
-	mkdir -p /tmp/groot && (cd /tmp/groot && zcat /lab/img/guest.cpio.gz | cpio -id 2>/dev/null)
+	mkdir -p /tmp/groot && (cd /tmp/groot && zcat /lab/img/guest.cpio.gz | cpio -id) > "$L/logs/bench-groot.log" 2>&1
 	if [ -x /tmp/groot/usr/bin/fio ]; then
-		LFIO="env LD_LIBRARY_PATH=/tmp/groot/lib/x86_64-linux-gnu:/tmp/groot/usr/lib/x86_64-linux-gnu /tmp/groot/usr/bin/fio"
-		$LFIO --version >/dev/null 2>&1 || LFIO=
+		# every directory holding a library (fio's plugins have RUNPATHs)
+		libs=$(find /tmp/groot -name '*.so*' -type f | sed 's|/[^/]*$||' | sort -u | tr '\n' ':')
+		LFIO="env LD_LIBRARY_PATH=${libs%:} /tmp/groot/usr/bin/fio"
+		$LFIO --version >> "$L/logs/bench-groot.log" 2>&1 || LFIO=
 	fi
-	[ -z "$LFIO" ] && say "no fio for dom0 (the guest image has none? LAB_WITH_FIO=1): no local limit"
+	[ -z "$LFIO" ] && say "no fio for dom0 (from the guest image): no local limit: $(tail -n 3 "$L/logs/bench-groot.log" | tr '\n' ' ')"
 fi
 
 say "starting guest $G (${GUEST_MEMORY:-1024} MiB)"
@@ -198,18 +246,41 @@ gq "command -v fio" >/dev/null || fatal "no fio in the guest image (build it wit
 emit "{\"kind\":\"guest\",\"domid\":$(guest_domid "$G"),\"memory_mib\":${GUEST_MEMORY:-1024},\"vcpus\":${GUEST_VCPUS:-1},\"fio\":$(jstr "$(gq fio --version)")}"
 
 # ---- QEMU qdisk -----------------------------------------------------------------
-# qdisk needs a QEMU built with Xen support in dom0 (Debian's
-# qemu-system-xen: qemu-system-i386 -M xenpv -xen-attach).
-QEMU_XEN=$(command -v qemu-system-i386 2>/dev/null)
-if [ -n "$QEMU_XEN" ] && "$QEMU_XEN" -machine help 2>/dev/null | grep -q xenpv; then
-	BACKENDS="xbdev blkback"
-	QDISK_WHY="qemu-system-i386 is in dom0 but the bench does not drive it yet"
+# qdisk needs a QEMU built with Xen support in dom0: Debian's qemu-system-xen
+# (/usr/libexec/xen-qemu-system-i386).  The lab's dom0 image has none;
+# bench.sh stages one (binary + libraries) where image.sh picks up extra
+# files, $LAB_OUT/modules, so it arrives at /lab/modules/qemu/.  Started as
+# libxl starts a PV guest's device model: -machine xenpv -xen-attach; its
+# xen-bus then serves every backend/qdisk/<domid>/* directory.
+QDIR=/lab/modules/qemu
+QEMU_XEN=$QDIR/xen-qemu-system-i386
+QEMU_PID=
+BACKENDS="xbdev blkback"
+QDISK_WHY=
+if [ ! -x "$QEMU_XEN" ]; then
+	QDISK_WHY="no Xen-enabled QEMU in dom0: the lab's dom0 image has no qemu-system-xen and bench.sh staged none (BENCH_QDISK=0, or apt-get download qemu-system-xen failed)"
+elif ! LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" -machine help 2>&1 | grep -q xenpv; then
+	QDISK_WHY="$QEMU_XEN does not run or has no xenpv machine: $(LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" -machine help 2>&1 | tail -n 2 | tr '\n' ' ')"
 else
-	BACKENDS="xbdev blkback"
-	QDISK_WHY="no Xen-enabled QEMU in dom0: qemu-system-xen (qemu-system-i386 -M xenpv) is not in the lab's dom0 image (tests/lab/image.sh copies no QEMU)"
+	dom=$(guest_domid "$G")
+	mkdir -p /var/run/xen
+	LD_LIBRARY_PATH=$QDIR/lib setsid "$QEMU_XEN" -xen-domid "$dom" -xen-attach -name "$G" \
+		-nodefaults -no-user-config -display none -nographic -machine xenpv \
+		-m "${GUEST_MEMORY:-1024}" > "$L/logs/qemu-qdisk.log" 2>&1 < /dev/null &
+	QEMU_PID=$!
+	if wait_for 60 sh -c "[ \"\$(xenstore-read /local/domain/0/device-model/$dom/state 2>/dev/null)\" = running ]" &&
+	   kill -0 $QEMU_PID 2>/dev/null; then
+		BACKENDS="xbdev blkback qdisk"
+		emit "{\"kind\":\"qdisk\",\"qemu\":$(jstr "$(LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" --version | head -n1)"),\"pid\":$QEMU_PID,\"rss_kb\":$(kb_of VmRSS $QEMU_PID)}"
+	else
+		QDISK_WHY="QEMU (xenpv, -xen-attach) did not come up: $(tail -n 3 "$L/logs/qemu-qdisk.log" | tr '\n' ' ')"
+		kill $QEMU_PID 2>/dev/null; QEMU_PID=
+	fi
 fi
-emit "{\"kind\":\"skip\",\"backend\":\"qdisk\",\"why\":$(jstr "$QDISK_WHY")}"
-say "qdisk: skipped: $QDISK_WHY"
+if [ -n "$QDISK_WHY" ]; then
+	emit "{\"kind\":\"skip\",\"backend\":\"qdisk\",\"why\":$(jstr "$QDISK_WHY")}"
+	say "qdisk: skipped: $QDISK_WHY"
+fi
 
 # ---- I/O: each backend, the same jobs, repeats interleaved ----------------------
 # Repeats go round the backends (xbdev, blkback, xbdev, ...) so that a slow
@@ -226,15 +297,16 @@ if stage io; then
 				continue
 			fi
 			pid=
-			if [ $b = xbdev ]; then
-				pid=$(backend_pid)
-				idle=$(kb_of VmRSS "$pid")
-			fi
+			case $b in
+			xbdev) pid=$(backend_pid) ;;
+			qdisk) pid=$QEMU_PID ;;
+			esac
+			idle=$(kb_of VmRSS "$pid")
 			while read -r spec; do
-				run_job guest $b "$spec" $rep && say "  $b ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | sed 's/.*"read_iops":\([0-9.]*\).*"write_iops":\([0-9.]*\).*/read \1 IOPS, write \2 IOPS/')"
+				run_job guest $b "$spec" $rep && say "  $b ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | summary)"
 			done <<<"$JOBS"
 			if [ -n "$pid" ]; then
-				emit "{\"kind\":\"rss\",\"backend\":\"xbdev\",\"devices\":1,\"rep\":$rep,\"idle_kb\":$idle,\"after_load_kb\":$(kb_of VmRSS "$pid"),\"peak_kb\":$(kb_of VmHWM "$pid")}"
+				emit "{\"kind\":\"rss\",\"backend\":\"$b\",\"devices\":1,\"rep\":$rep,\"idle_kb\":$idle,\"after_load_kb\":$(kb_of VmRSS "$pid"),\"peak_kb\":$(kb_of VmHWM "$pid")}"
 			fi
 			detach_any > "$L/logs/bench-detach.log" 2>&1 ||
 				say "  $b: detach failed: $(tail -n 2 "$L/logs/bench-detach.log" | tr '\n' ' ')"
@@ -242,7 +314,7 @@ if stage io; then
 		if stage local && [ -n "$LFIO" ]; then
 			say "repeat $rep/$REPEATS: dom0-local (fio on the tmpfs file)"
 			while read -r spec; do
-				run_job local local "$spec" $rep
+				run_job local local "$spec" $rep && say "  local ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | summary)"
 			done <<<"$JOBS"
 		fi
 	done
@@ -354,10 +426,10 @@ cp_run() {
 	t0=$(now)
 	for i in $(seq 0 $((n - 1))); do
 		case $what in
-		xbdev-mydevice) T 60 xbdev attach "$G" mydevice --devid $((100 + i)) --quiet --timeout 30 ;;
+		xbdev-mydevice) T 60 xbdev attach "$G" mydevice --devid $((100 + i)) --timeout 30 ;;
 		seed-mydevice) T 60 bash /tmp/seed-attach.sh "$dom" mydevice $((100 + i)) 30 ;;
-		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --quiet --timeout 30 ;;
-		blkback-vbd) T 60 xbdev attach "$G" vbd $(blkback_args "$(vdev_num $i)" "$(vdev_name $i)" "$CPLOOP" "$CPLOOP_DEV") --quiet --timeout 30 ;;
+		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --timeout 30 ;;
+		blkback-vbd) T 60 xbdev attach "$G" vbd $(blkback_args "$(vdev_num $i)" "$(vdev_name $i)" "$CPLOOP" "$CPLOOP_DEV") --timeout 30 ;;
 		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; }
 	done
 	ta=$(since "$t0")
