@@ -72,16 +72,16 @@ static int state_now(struct xbdev *x, const char *dir)
 	return xbdev_state_read(x, XBDEV_TXN_NONE, dir, &st) ? -1 : (int)st;
 }
 
-/* Wait for dir's end to close; 0 also when it is gone or has no driver.
- * before is its state before the detach began: an end that never left
- * Initialising has nothing to close (and the backend's Closing was written
- * by us, not by a driver). */
+/* Wait for dir's end to close; 0 also when it is gone (before < 0).
+ * With no_driver the end has nobody to close with (its own driver, or its
+ * peer's, never left Initialising): it gets a short grace, then counts as
+ * closed. */
 static int wait_closed(struct xbdev *x, const char *dir, enum xbdev_side side,
-		       const struct xbdev_detach_opts *opts, int before)
+		       const struct xbdev_detach_opts *opts, int before,
+		       bool no_driver)
 {
 	struct side_arg a = { opts, side };
 	int64_t deadline = opts->deadline_ms;
-	bool no_driver = before <= XBDEV_STATE_INITIALISING;
 	int err;
 
 	if (before < 0)
@@ -166,12 +166,16 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 	err = xbdev_txn(x, close_txn, (void *)r);
 	if (err)
 		return err;
-	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts, fe_before);
+	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts, fe_before,
+			   fe_before <= XBDEV_STATE_INITIALISING);
 	if (stuck)
 		*stuck = XBDEV_SIDE_FRONTEND;
 	if (!werr) {
+		/* A backend closes when its frontend does; a frontend that
+		 * never connected gives it nothing to wait for. */
 		werr = wait_closed(x, r->be_dir, XBDEV_SIDE_BACKEND, opts,
-				   be_before);
+				   be_before,
+				   fe_before <= XBDEV_STATE_INITIALISING);
 		if (stuck)
 			*stuck = XBDEV_SIDE_BACKEND;
 	}
