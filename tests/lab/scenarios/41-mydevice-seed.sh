@@ -1,4 +1,4 @@
-# timeout: 420
+# timeout: 600
 # The seed scenario, for real (issue 3): a developer's own split driver for
 # device class "mydevice" - the fixture modules of tests/lab/modules, a
 # backend in dom0 and a frontend in a guest - brought up and torn down by
@@ -97,32 +97,43 @@ check_match "backend dir ACL is [{0,none},{$ga,read}]" \
 	"^0 = .*\\(n0,r$ga\\)\$" "$(xenstore-ls -p "/local/domain/0/backend/mydevice/$ga")"
 check_match "frontend dir ACL is [{$ga,none},{0,read}]" \
 	"^0 = .*\\(n$ga,r0\\)\$" "$(xenstore-ls -p "/local/domain/$ga/device/mydevice")"
-check "guest $G reads its backend's state" guest_run "$G" xenstore-read "$BE/state"
-check "guest $G lists its backend directory" guest_run "$G" xenstore-ls "$BE"
-check_fails "guest $G cannot write its backend's state" \
-	guest_run "$G" xenstore-write "$BE/state" 6
-check_fails "guest $G cannot add a node to its backend directory" \
-	guest_run "$G" xenstore-write "$BE/evil" 1
-check_fails "guest $G cannot remove its backend directory" \
-	guest_run "$G" xenstore-rm "$BE"
-check_eq "backend state unchanged after the guest's attempts" 4 "$(state_of "$BE")"
-check "no node was added by the guest" gone "$BE/evil"
-check_fails "guest $G cannot read xbdev's record" \
-	guest_run "$G" xenstore-read "$REC/backend"
-
-check_fails "bystander $O cannot read the backend state" \
-	guest_run "$O" xenstore-read "$BE/state"
-check_fails "bystander $O cannot list the backend directory" \
-	guest_run "$O" xenstore-ls "$BE"
-check_fails "bystander $O cannot read the frontend state" \
-	guest_run "$O" xenstore-read "$FE/state"
-check_fails "bystander $O cannot list the frontend directory" \
-	guest_run "$O" xenstore-ls "$FE"
-check_fails "bystander $O cannot write the frontend state" \
-	guest_run "$O" xenstore-write "$FE/state" 6
-check_fails "bystander $O cannot read xbdev's record" \
-	guest_run "$O" xenstore-read "$REC/backend"
+# Each guest tries everything in one round trip (tests/lab/guest/
+# mydevice-perms.sh prints "PROBE name status"); then each answer is checked.
+own=$(guest_run "$G" sh /lab/guest/mydevice-perms.sh own "$BE" "$FE" "$REC")
+other=$(guest_run "$O" sh /lab/guest/mydevice-perms.sh other "$BE" "$FE" "$REC")
+printf '%s\n' "$own" | sed "s/^/  $G | /"
+printf '%s\n' "$other" | sed "s/^/  $O | /"
+# probe_is OUTPUT NAME allowed|denied DESC
+probe_is() {
+	local rc
+	rc=$(printf '%s\n' "$1" | sed -n "s/^PROBE $2 \\([0-9]*\\)\$/\\1/p")
+	if [ -z "$rc" ]; then not_ok "$4" "no answer from the guest for $2"
+	elif [ "$3" = allowed ] && [ "$rc" -eq 0 ]; then ok "$4"
+	elif [ "$3" = denied ] && [ "$rc" -ne 0 ]; then ok "$4"
+	else not_ok "$4" "$2 exited $rc"; fi
+}
+probe_is "$own" read-be-state allowed "guest $G reads its backend's state"
+probe_is "$own" list-be allowed "guest $G lists its backend directory"
+probe_is "$own" write-be-state denied "guest $G cannot write its backend's state"
+probe_is "$own" add-be-node denied "guest $G cannot add a node to its backend directory"
+probe_is "$own" rm-be denied "guest $G cannot remove its backend directory"
+probe_is "$own" read-record denied "guest $G cannot read xbdev's record"
+probe_is "$own" list-record denied "guest $G cannot list xbdev's record"
+probe_is "$other" read-be-state denied "bystander $O cannot read the backend state"
+probe_is "$other" list-be denied "bystander $O cannot list the backend directory"
+probe_is "$other" write-be-state denied "bystander $O cannot write the backend state"
+probe_is "$other" add-be-node denied "bystander $O cannot add a node to the backend directory"
+probe_is "$other" rm-be denied "bystander $O cannot remove the backend directory"
+probe_is "$other" read-fe-state denied "bystander $O cannot read the frontend state"
+probe_is "$other" list-fe denied "bystander $O cannot list the frontend directory"
+probe_is "$other" write-fe-state denied "bystander $O cannot write the frontend state"
+probe_is "$other" add-fe-node denied "bystander $O cannot add a node to the frontend directory"
+probe_is "$other" rm-fe denied "bystander $O cannot remove the frontend directory"
+probe_is "$other" read-record denied "bystander $O cannot read xbdev's record"
+check_eq "backend state unchanged after the guests' attempts" 4 "$(state_of "$BE")"
 check_eq "frontend state unchanged after the bystander's attempts" 4 "$(state_of "$FE")"
+check "no node was added to the backend directory" gone "$BE/evil"
+check "no node was added to the frontend directory" gone "$FE/evil"
 
 # ---- the bash completion, with live values ----------------------------------
 COMPLETION=/usr/share/bash-completion/completions/xbdev
