@@ -162,22 +162,34 @@ struct be_ctx { unsigned be; const char *type, *fe; };
 static void front_from_backend(struct scan *s, struct xbdev_dev_status *d)
 {
 	char path[XBDEV_PATH_MAX], *v = NULL, cls[XBDEV_NAME_MAX + 1];
+	char prefix[32];
 	unsigned fe, devid;
 	int end = 0;
 
-	/* Where the backend says its frontend is; built from type if not. */
-	if (!xbdev_path_join(path, sizeof(path), d->be_dir, "frontend") &&
-	    !xbdev_read(s->x, XBDEV_TXN_NONE, path, &v) &&
-	    sscanf(v, "/local/domain/%u/device/%64[^/]/%u%n", &fe, cls, &devid,
-		   &end) == 3 && v[end] == '\0' && fe == d->fe &&
-	    devid == d->devid && !xbdev_validate_name(cls, false)) {
+	/* Where the backend says its frontend is.  Most frontends live in
+	 * device/<class>/<devid>; some (the PV console) elsewhere in the
+	 * frontend's domain; otherwise the path is built from the type. */
+	snprintf(d->cls, sizeof(d->cls), "%s", d->type);
+	snprintf(prefix, sizeof(prefix), "/local/domain/%u/", d->fe);
+	if (xbdev_path_join(path, sizeof(path), d->be_dir, "frontend") ||
+	    xbdev_read(s->x, XBDEV_TXN_NONE, path, &v)) {
+		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
+				    d->cls, d->devid);
+	} else if (sscanf(v, "/local/domain/%u/device/%64[^/]/%u%n", &fe, cls,
+			  &devid, &end) == 3 && v[end] == '\0' &&
+		   fe == d->fe && devid == d->devid &&
+		   !xbdev_validate_name(cls, false)) {
 		snprintf(d->cls, sizeof(d->cls), "%s", cls);
+		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
+				    d->cls, d->devid);
+	} else if (!strncmp(v, prefix, strlen(prefix)) && !strstr(v, "/..") &&
+		   strlen(v) < sizeof(d->fe_dir)) {
+		snprintf(d->fe_dir, sizeof(d->fe_dir), "%s", v);
 	} else {
-		snprintf(d->cls, sizeof(d->cls), "%s", d->type);
+		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
+				    d->cls, d->devid);
 	}
 	free(v);
-	xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe, d->cls,
-			    d->devid);
 }
 
 static int be_devid(struct scan *s, const char *dir, const char *name,
@@ -312,10 +324,10 @@ static void judge(struct scan *s, unsigned i, int64_t now)
 	int64_t created = s->created[i], detaching = s->detaching[i];
 	bool closing;
 
-	if (d->has_record) {
+	if (d->has_record || !d->has_front)
 		d->has_front = xbdev_exists(s->x, XBDEV_TXN_NONE, d->fe_dir) > 0;
+	if (d->has_record)
 		d->has_back = xbdev_exists(s->x, XBDEV_TXN_NONE, d->be_dir) > 0;
-	}
 	read_state(s->x, d->fe_dir, d->has_front, &d->fe_state);
 	read_state(s->x, d->be_dir, d->has_back, &d->be_state);
 	closing = detaching || d->fe_state == XBDEV_STATE_CLOSING ||

@@ -20,7 +20,11 @@ check_eq "watch --until not reached: exit 3" 3 "$rc"
 check_match "watch --until timeout message" 'Closed not reached' "$out"
 out=$(xbdev watch 0 --timeout 1 2>&1); rc=$?
 check_eq "watch --timeout without --until: exit 0" 0 "$rc"
-check "detach" xbdev detach 0 $C/0 --timeout 5
+# The "drivers" answer Closing: the frontend closes, then the backend.
+( i=0; while [ "$(xenstore-read $BE/state 2>/dev/null)" != 5 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1)); done
+  step $FE 6; step $BE 6 ) &
+check "detach" xbdev detach 0 $C/0 --timeout 10
 sleep 1
 kill $w1 $w2; wait $w1 $w2 2>/dev/null
 w=$(cat $L/w.txt)
@@ -31,7 +35,9 @@ check_match "frontend Initialising -> Initialised" "$C/0 frontend Initialising -
 check_match "backend InitWait -> Connected" "$C/0 backend InitWait -> Connected$" "$w"
 check_match "frontend Initialised -> Connected" "$C/0 frontend Initialised -> Connected$" "$w"
 check_match "backend Connected -> Closing" "$C/0 backend Connected -> Closing$" "$w"
+check_match "frontend Connected -> Closed" "$C/0 frontend Connected -> Closed$" "$w"
+check_match "backend Closing -> Closed" "$C/0 backend Closing -> Closed$" "$w"
 check_match "removed" "$C/0 removed" "$w"
-check "events in order" sh -c "grep -n '$C/0' $L/w.txt | cut -d' ' -f4- | tr '\n' '|' | grep -q 'appeared.*backend Initialising -> InitWait.*frontend Initialising -> Initialised.*backend InitWait -> Connected.*frontend Initialised -> Connected.*removed'"
+check "events in order" sh -c "grep -n '$C/0' $L/w.txt | cut -d' ' -f4- | tr '\n' '|' | grep -q 'appeared.*backend Initialising -> InitWait.*frontend Initialising -> Initialised.*backend InitWait -> Connected.*frontend Initialised -> Connected.*backend Connected -> Closing.*frontend Connected -> Closed.*backend Closing -> Closed.*removed'"
 check_eq "JSON: one object per line" "$(grep -c . $L/wj.txt)" "$(grep -c '^{.*}$' $L/wj.txt)"
 check_match "JSON: state event shape" '"event":"state","domain":"Domain-0","domid":0,"class":"xbw","devid":0,"side":"backend","from":"Initialising","to":"InitWait"' "$(tr -d ' ' < $L/wj.txt)"
