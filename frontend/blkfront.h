@@ -265,6 +265,7 @@ struct xbf_dev {
 	uint16_t handle;
 	struct xbf_queue q[XBF_MAX_QUEUES];
 	int be_state, fe_state;
+	int found_state;         /* the frontend state xbf_open() found */
 	bool connected;
 	bool be_gone;            /* the backend closed under us */
 	bool watching;

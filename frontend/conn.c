@@ -181,7 +181,7 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 	if (!d)
 		return -ENOMEM;
 	d->opts = *o;
-	d->be_state = d->fe_state = -1;
+	d->be_state = d->fe_state = d->found_state = -1;
 	r = xbdev_open(&d->xs);
 	if (r)
 		goto out;
@@ -219,6 +219,12 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 	r = kernel_owner(d, o->unbind);
 	if (r)
 		goto out;
+	{
+		enum xbdev_state st;
+
+		if (!xbdev_state_read(d->xs, 0, d->fe_path, &st))
+			d->found_state = (int)st;
+	}
 	d->xce = xenevtchn_open(NULL, 0);
 	if (!d->xce) {
 		r = -errno;

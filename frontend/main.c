@@ -8,9 +8,19 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <unwind.h>
 
 #include "blkfront.h"
 #include "xbdev.h"
+
+/*
+ * libxenstore cancels its reader thread in xs_close(); glibc implements
+ * cancellation by unwinding, dlopen()s libgcc_s for it and aborts when it
+ * cannot (the lab's minimal guest).  Referencing the unwinder makes
+ * libgcc_s a real dependency, so anything that installs this binary with
+ * the libraries ldd lists brings it along.
+ */
+void *const xbf_needs_libgcc_s = (void *)_Unwind_Backtrace;
 
 enum { EX_OK = 0, EX_FAIL = 1, EX_USAGE = 2, EX_TIMEOUT = 3, EX_NOTFOUND = 4 };
 
@@ -226,6 +236,25 @@ static void xs_log(void *data, int prio, const char *fmt, va_list ap)
 	(void)ap;
 }
 
+/*
+ * A device attached for us sits in Initialising (backend InitWait) until a
+ * frontend comes.  Leave it that way rather than Closed: the next run, or
+ * a kernel frontend bound later, finds it as the toolstack left it, and a
+ * detach sees a frontend that never connected.
+ */
+static void leave_as_found(struct xbf_dev *d)
+{
+	int r;
+
+	if (d->found_state != XBDEV_STATE_INITIALISING || d->connected)
+		return;
+	r = xbf_reset(d);
+	if (r)
+		fprintf(stderr, "xbdev-blkfront: %s: back to Initialising: %s "
+			"(backend %s)\n", d->fe_path, xbf_strerror(r),
+			xbdev_state_name(d->be_state));
+}
+
 static int exit_code(int r)
 {
 	switch (r) {
@@ -292,6 +321,7 @@ int main(int argc, char **argv)
 
 	if (!strcmp(a.mode, "hostile")) {
 		r = xbf_hostile(d, &a.h, stdout);
+		leave_as_found(d);
 		xbf_free(d);
 		return exit_code(r == -EIO ? -EIO : r);
 	}
@@ -322,6 +352,7 @@ int main(int argc, char **argv)
 		if (!r)
 			r = r2;
 	}
+	leave_as_found(d);
 	xbf_free(d);
 	return r == -EIO ? EX_FAIL : exit_code(r);
 }

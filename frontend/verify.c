@@ -356,11 +356,12 @@ int xbf_verify(struct xbf_dev *d, const struct xbf_verify_opts *vo,
 	if (!c.gen)
 		return -ENOMEM;
 	fprintf(out, "# verify: %s sectors %" PRIu64 "..%" PRIu64 " (%" PRIu64
-		" MiB), %u queue(s), ring order %u, %s, persistent %s, "
-		"max %u segments\n", d->be_path, c.start, c.start + c.len - 1,
-		c.len / 2048, d->nqueues, d->ring_order,
-		d->use_indirect ? "indirect" : "direct only",
-		d->use_persistent ? "on" : "off", d->max_segs);
+		" MiB), %u queue(s), ring order %u, %s, persistent grants "
+		"%s by us, %s by the backend, max %u segments\n", d->be_path,
+		c.start, c.start + c.len - 1, c.len / 2048, d->nqueues,
+		d->ring_order, d->use_indirect ? "indirect" : "direct only",
+		d->opts.persistent ? "offered" : "not offered",
+		d->be.persistent ? "offered" : "not offered", d->max_segs);
 
 	if (ro) {
 		/* read-only: all reads must succeed; contents are unknown */
@@ -374,7 +375,7 @@ int xbf_verify(struct xbf_dev *d, const struct xbf_verify_opts *vo,
 		    (r = run_phase(d, &c, PH_READ, "read")))
 			break;
 		c.cur_gen++;
-		c.count = c.len / 64 + 16;
+		c.count = c.len / 512 + 16;
 		if ((r = run_phase(d, &c, PH_RANDOM, "random")) ||
 		    (r = do_flush(d, &c)))
 			break;

@@ -46,7 +46,8 @@ check_match "bench --json has p99 latency" '"lat_p99_us": *[0-9.]+' "$out"
 check_match "bench --json: no errors" '"errors": *0' "$out"
 
 check "backend log has no sanitizer report" fe_sanitizer_clean "$LOG"
-check "detach" xbdev detach $G vbd/$DEV --timeout 30
+check "detach" xbdev detach $G vbd/$DEV --timeout 30 ||
+	xbdev detach $G vbd/$DEV --force --timeout 10 >/dev/null 2>&1
 check "no backend dir left" sh -c "! xenstore-exists /local/domain/0/backend/xbdev-vbd/$FEID/$DEV"
 tail -n 40 "$LOG" 2>/dev/null | sed 's/^/  | /'
 guest_destroy $G

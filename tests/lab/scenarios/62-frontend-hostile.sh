@@ -60,7 +60,8 @@ for id in $ID_A $ID_B $ID_R; do
 	check "no sanitizer report in the backend log of vbd/$id" fe_sanitizer_clean "$(fe_backend_log $FEID $id)"
 done
 for id in $ID_A $ID_B $ID_R; do
-	check "detach vbd/$id" xbdev detach $G vbd/$id --timeout 30
+	check "detach vbd/$id" xbdev detach $G vbd/$id --timeout 30 ||
+		xbdev detach $G vbd/$id --force --timeout 10 >/dev/null 2>&1
 done
 check "attacked backend exited cleanly" wait_for 10 sh -c "! kill -0 $pidA"
 check_eq "attacked image unchanged outside the attack range" "$sumA" "$(fe_sum_outside $A $RANGE_OFF $RANGE_LEN)"
