@@ -616,7 +616,12 @@ static int attach(struct xbdev *x, struct attach *t, char *what, size_t len)
 		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain went away",
 			       what);
 	default:
-		return cli_fail(err, what, "attach failed, nothing left behind");
+		if (t->spec.daemon && access(t->spec.daemon, X_OK))
+			return cli_err(XBDEV_EXIT_FAIL, "%s: cannot start %s: %s; "
+				       "nothing left behind", what,
+				       t->spec.daemon, strerror(errno));
+		return cli_err(XBDEV_EXIT_FAIL, "%s: attach failed, nothing "
+			       "left behind: %s", what, strerror(-err));
 	}
 	snprintf(what, len, "%s %s/%u", t->a.dom, p->cls, p->devid);
 	rc = wait_result(x, t, p, what);

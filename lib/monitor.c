@@ -121,6 +121,84 @@ static bool relevant(const char *path)
 	       !strncmp(path, "/xbdev", 6) || !strcmp(path, "/local/domain");
 }
 
+/* Is path dir itself (0), a node below dir (1), or neither (-1)? */
+static int under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strncmp(path, dir, n))
+		return -1;
+	if (path[n] == '\0')
+		return 0;
+	return path[n] == '/' ? 1 : -1;
+}
+
+/* A state node of a known device changed: read it now, so that quick
+ * successive states are seen as they happen rather than at the next
+ * rescan.  Returns -ENOENT when path belongs to no known device. */
+static int state_event(struct mon *m, const char *path)
+{
+	struct xbdev_dev_status *d;
+	enum xbdev_state st;
+	unsigned i, side;
+	int now, *cur, r = 0;
+
+	for (i = 0; i < m->n; i++) {
+		d = &m->devs[i];
+		for (side = 0; side < 2; side++) {
+			const char *dir = side ? d->be_dir : d->fe_dir;
+			size_t n = strlen(dir);
+
+			if (strncmp(path, dir, n) || strcmp(path + n, "/state"))
+				continue;
+			cur = side ? &d->be_state : &d->fe_state;
+			/* A vanished state node: the device is going away,
+			 * which a rescan reports. */
+			if (xbdev_state_read(m->x, XBDEV_TXN_NONE, dir, &st))
+				return rescan(m);
+			now = (int)st;
+			if (now != *cur) {
+				int old = *cur;
+
+				*cur = now;
+				r = emit(m, XBDEV_EVENT_STATE, d,
+					 side ? XBDEV_SIDE_BACKEND :
+						XBDEV_SIDE_FRONTEND, old, now);
+			}
+			return r;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Nodes inside a known device's directories other than its state do not
+ * change what is reported; anything else may add or remove a device. */
+static bool needs_rescan(const struct mon *m, const char *path)
+{
+	unsigned i;
+
+	if (!relevant(path))
+		return false;
+	for (i = 0; i < m->n; i++)
+		if (under(path, m->devs[i].fe_dir) == 1 ||
+		    under(path, m->devs[i].be_dir) == 1)
+			return false;
+	return true;
+}
+
+static int handle(struct mon *m, const char *path)
+{
+	size_t n = strlen(path);
+	int r;
+
+	if (n > 6 && !strcmp(path + n - 6, "/state")) {
+		r = state_event(m, path);
+		if (r != -ENOENT)
+			return r;
+	}
+	return needs_rescan(m, path) ? rescan(m) : 0;
+}
+
 int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 		  int64_t deadline_ms, xbdev_event_fn fn, void *arg)
 {
@@ -137,8 +215,8 @@ int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 		r = rescan(&m);
 	while (!r) {
 		r = xbdev_watch_next(x, deadline_ms, &path, &tok);
-		if (!r && !strcmp(tok, token) && relevant(path))
-			r = rescan(&m);
+		if (!r && !strcmp(tok, token))
+			r = handle(&m, path);
 		free(path);
 		free(tok);
 		path = tok = NULL;

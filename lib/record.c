@@ -129,12 +129,14 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 bool xbdev_record_daemon_alive(const struct xbdev_record *r)
 {
 	char path[64], cmd[XBDEV_PATH_MAX * 2];
-	size_t n, arg1;
+	size_t n, i;
 	FILE *f;
 
 	if (r->pid <= 0 || (kill((pid_t)r->pid, 0) && errno != EPERM))
 		return false;
-	/* argv is NUL-separated: "<daemon>\0<backend dir>\0". */
+	/* A recycled pid would not carry the backend directory among its
+	 * NUL-separated arguments (argv[1] of the daemon, or a later one
+	 * when it runs under an interpreter). */
 	snprintf(path, sizeof(path), "/proc/%ld/cmdline", r->pid);
 	f = fopen(path, "re");
 	if (!f)
@@ -142,8 +144,10 @@ bool xbdev_record_daemon_alive(const struct xbdev_record *r)
 	n = fread(cmd, 1, sizeof(cmd) - 1, f);
 	fclose(f);
 	cmd[n] = '\0';
-	arg1 = strlen(cmd) + 1;
-	return arg1 < n && !strcmp(cmd + arg1, r->be_dir);
+	for (i = strlen(cmd) + 1; i < n; i += strlen(cmd + i) + 1)
+		if (!strcmp(cmd + i, r->be_dir))
+			return true;
+	return false;
 }
 
 /* Remove dir, then each parent that became empty, up to (not including)
