@@ -21,13 +21,13 @@ BE=/local/domain/0/backend/$CLASS/$DOMID/$DEVID
 
 xenstore-write $FE/backend $BE
 xenstore-write $FE/backend-id 0
-xenstore-write $FE/state 1
 xenstore-write $BE/frontend $FE
 xenstore-write $BE/frontend-id $DOMID
 xenstore-write $BE/online 1
 xenstore-write $BE/state 1
-# let the guest see its backend
+# let the guest see its backend (before the frontend probes: it reads it)
 xenstore-chmod -r $BE r
+xenstore-write $FE/state 1
 
 # wait for both ends
 end=$((SECONDS + TIMEOUT))

@@ -154,6 +154,15 @@ backend_pids() {  # the processes doing the backend's work
 	esac
 }
 dom0_stat() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# What xbdev-blkback negotiated with the guest's blkfront (record/info/).
+negotiated() {  # negotiated CONFIG
+	local info
+	sleep 1.5   # the backend publishes at most once a second
+	info=$(xenstore-ls "/xbdev/$(guest_domid "$G")/vbd/$DEVID/info" 2>/dev/null | tr -d '"' |
+		awk '{ printf "%s%s=%s", (NR > 1 ? " " : ""), $1, $3 }')
+	emit "{\"kind\":\"negotiated\",\"backend\":\"xbdev\",\"config\":\"$1\",\"info\":$(jstr "$info")}"
+	say "  xbdev negotiated ($1): $info"
+}
 kb_of() {  # kb_of FIELD PID: VmRSS/VmHWM of PID in kB, or null
 	local v
 	v=$(sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status" 2>/dev/null)
@@ -208,7 +217,7 @@ run_job() {
 	# shellcheck disable=SC2086
 	c1=$(cpu_ticks $pids); s1=$(dom0_stat)
 	local cpu
-	cpu=$(echo "$s0 $s1" | awk -v c=$((c1 - c0)) -v hz=$hz '{ t = $4 - $2; printf "\"dom0_busy_pct\":%.1f,\"backend_cpu_s\":%.2f", t > 0 ? 100 * ($3 - $1) / t : 0, c / hz }')
+	cpu=$(echo "$s0 $s1" | awk -v c=$((c1 - c0)) -v hz=$hz '{ t = $4 - $2; b = 0; if (t > 0) b = 100 * ($3 - $1) / t; printf "\"dom0_busy_pct\":%.1f,\"backend_cpu_s\":%.2f", b, c / hz }')
 	if j=$(printf '%s\n' "$out" | terse_json); then
 		emit "{\"kind\":\"io\",\"backend\":\"$b\",\"job\":\"$name\",\"rw\":\"$rw\",\"bs\":\"$bs\",\"qd\":$qd,\"config\":\"$cfg\",\"rep\":$rep,\"runtime_s\":$RUNTIME,$j,$cpu}"
 		return 0
@@ -302,6 +311,7 @@ if stage io; then
 			qdisk) pid=$QEMU_PID ;;
 			esac
 			idle=$(kb_of VmRSS "$pid")
+			[ $b = xbdev ] && [ $rep = 1 ] && negotiated default
 			while read -r spec; do
 				run_job guest $b "$spec" $rep && say "  $b ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | summary)"
 			done <<<"$JOBS"
@@ -318,31 +328,6 @@ if stage io; then
 			done <<<"$JOBS"
 		fi
 	done
-fi
-
-# ---- performance features: before/after rows --------------------------------------
-# The guest's blkfront caps what it negotiates: reloading it with a module
-# parameter switches one feature off for every backend alike.
-if stage features; then
-	FEAT_JOBS="randread-4k-qd32:randread:4k:32
-read-1m-qd8:read:1m:8"
-	for cfg in single-page-ring:max_ring_page_order=0 one-queue:max_queues=1 no-indirect:max_indirect_segments=0; do
-		name=${cfg%%:*} param=${cfg#*:}
-		say "feature off: $name ($param)"
-		blkfront_reload "$param"
-		for rep in $(seq 1 "$REPEATS"); do
-			for b in $BACKENDS; do
-				attach $b > "$L/logs/bench-attach.log" 2>&1 || {
-					emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"config\":\"$name\",\"error\":$(jstr "$(cat "$L/logs/bench-attach.log")")}"
-					detach_any >/dev/null 2>&1; continue; }
-				while read -r spec; do
-					run_job guest $b "$spec" $rep "$name"
-				done <<<"$FEAT_JOBS"
-				detach_any >/dev/null 2>&1
-			done
-		done
-	done
-	blkfront_reload
 fi
 
 # ---- control plane ------------------------------------------------------------------
@@ -373,13 +358,13 @@ BE=/local/domain/0/backend/$CLASS/$DOMID/$DEVID
 
 xenstore-write $FE/backend $BE
 xenstore-write $FE/backend-id 0
-xenstore-write $FE/state 1
 xenstore-write $BE/frontend $FE
 xenstore-write $BE/frontend-id $DOMID
 xenstore-write $BE/online 1
 xenstore-write $BE/state 1
-# let the guest see its backend
+# let the guest see its backend (before the frontend probes: it reads it)
 xenstore-chmod -r $BE r
+xenstore-write $FE/state 1
 
 # wait for both ends
 end=$((SECONDS + TIMEOUT))
@@ -396,9 +381,10 @@ SEED
 # The seeds' detach: state Closing, wait for Closed, remove both dirs.
 seed_detach() {  # seed_detach DOMID CLASS DEVID
 	local fe=/local/domain/$1/device/$2/$3 be=/local/domain/0/backend/$2/$1/$3
+	local end=$((SECONDS + 20))
 	xenstore-write $be/online 0 $be/state 5
-	wait_for 30 sh -c "[ \"\$(xenstore-read $fe/state 2>/dev/null)\" = 6 ]"
-	wait_for 30 sh -c "[ \"\$(xenstore-read $be/state 2>/dev/null)\" = 6 ]"
+	until [ "$(xenstore-read $fe/state 2>/dev/null)" = 6 ] || [ $SECONDS -ge $end ]; do sleep 0.05; done
+	until [ "$(xenstore-read $be/state 2>/dev/null)" = 6 ] || [ $SECONDS -ge $end ]; do sleep 0.05; done
 	xenstore-rm $fe; xenstore-rm $be
 }
 emit_cp() {  # emit_cp WHAT CLASS N ATTACH_S DETACH_S OK
@@ -462,13 +448,44 @@ if stage control; then
 	for rep in $(seq 1 "$REPEATS"); do
 		for k in $kinds; do cp_run $k 1; done
 	done
-	if stage scale; then
-		for n in 8 32; do
-			say "control plane: $n devices"
-			rep=1
-			for k in $kinds; do cp_run $k $n; done
+fi
+
+# ---- performance features: before/after rows --------------------------------------
+# The guest's blkfront caps what it negotiates: reloading it with a module
+# parameter switches one feature off for every backend alike.
+if stage features; then
+	# Each feature with the job where it should matter: deep queues for the
+	# ring size and queues, big requests for indirect descriptors.
+	for cfg in single-page-ring:max_ring_page_order=0:randread-4k-qd32 \
+		   one-queue:max_queues=1:randread-4k-qd32 \
+		   no-indirect:max_indirect_segments=0:read-1m-qd8; do
+		IFS=: read -r name param job <<<"$cfg"
+		FEAT_JOBS=$(printf '%s\n' "$JOBS_FULL" | grep "^$job:")
+		say "feature off: $name ($param)"
+		blkfront_reload "$param"
+		for rep in $(seq 1 "$REPEATS"); do
+			for b in xbdev blkback; do
+				attach $b > "$L/logs/bench-attach.log" 2>&1 || {
+					emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"config\":\"$name\",\"error\":$(jstr "$(cat "$L/logs/bench-attach.log")")}"
+					detach_any >/dev/null 2>&1; continue; }
+				[ $b = xbdev ] && [ $rep = 1 ] && negotiated "$name"
+				while read -r spec; do
+					run_job guest $b "$spec" $rep "$name"
+				done <<<"$FEAT_JOBS"
+				detach_any >/dev/null 2>&1
+			done
 		done
-	fi
+	done
+	blkfront_reload
+fi
+
+
+if stage control && stage scale; then
+	for n in 8 32; do
+		say "control plane: $n devices"
+		rep=1
+		for k in $kinds; do cp_run $k $n; done
+	done
 fi
 
 say "done"
