@@ -21,7 +21,7 @@ CPIMG=/tmp/cp.img               # small file for the control-plane runs
 VDEV=xvdb DEVID=51728           # where the file appears in the guest
 LIBEXEC=${XBDEV_LIBEXECDIR:-/usr/libexec/xbdev}
 
-MODE=full RUNTIME=6 RAMP=1 REPEATS=3 SIZE=256 SKIP=
+MODE=full RUNTIME=5 RAMP=1 REPEATS=3 SIZE=256 SKIP=
 for w in $LAB_ONLY; do
 	case "$w" in
 	quick) MODE=quick ;;

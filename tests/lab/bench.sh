@@ -81,7 +81,7 @@ if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 fi
 serial=$LAB_OUT/serial.log
 raw=$OUT/raw.jsonl
-sed -n 's/\r$//; s/^BENCH: //p' "$serial" 2>/dev/null > "$raw"
+sed -n 's/\r$//; s/,}$/}/; s/^BENCH: //p' "$serial" 2>/dev/null > "$raw"
 
 # ---- the host, for the record ------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
