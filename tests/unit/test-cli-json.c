@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The JSON shape of `xbdev status` is an interface: its keys are fixed
+ * (and equal to xenstore node names where there is one).  The command's
+ * own sources are compiled in so that its static builders are tested.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../cli/common.c"
+#include "../../cli/status.c"
+
+static void expect_keys(json_object *o, const char *const *keys, size_t n)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!json_object_object_get_ex(o, keys[i], NULL))
+			fail_msg("missing key %s", keys[i]);
+	}
+	json_object_object_foreach(o, k, v) {
+		(void)k;
+		(void)v;
+		count++;
+	}
+	assert_int_equal(count, n);
+}
+
+static void test_device_shape(void **s)
+{
+	static const char *const keys[] = {
+		"domain", "domid", "class", "devid", "backend-id", "type",
+		"frontend", "backend", "frontend-state", "backend-state",
+		"health", "since", "record", "pid", "pid-alive",
+	};
+	struct xbdev_dev_status d = {
+		.fe = 3, .be = 0, .devid = 51728, .cls = "vbd",
+		.type = "xbdev-vbd", .fe_dir = "/local/domain/3/device/vbd/51728",
+		.be_dir = "/local/domain/0/backend/xbdev-vbd/3/51728",
+		.has_front = true, .has_back = true, .has_record = true,
+		.fe_state = 4, .be_state = 2, .health = XBDEV_HEALTH_STUCK,
+		.since = 1700000000, .pid = 42, .pid_alive = true,
+	};
+	json_object *o = dev_json(NULL, &d), *v;
+
+	expect_keys(o, keys, sizeof(keys) / sizeof(keys[0]));
+	assert_true(json_object_object_get_ex(o, "frontend-state", &v));
+	assert_string_equal(json_object_get_string(v), "Connected");
+	assert_true(json_object_object_get_ex(o, "backend-state", &v));
+	assert_string_equal(json_object_get_string(v), "InitWait");
+	assert_true(json_object_object_get_ex(o, "health", &v));
+	assert_string_equal(json_object_get_string(v), "stuck");
+	assert_true(json_object_object_get_ex(o, "devid", &v));
+	assert_int_equal(json_object_get_int64(v), 51728);
+	assert_true(json_object_object_get_ex(o, "domain", &v));
+	assert_string_equal(json_object_get_string(v), "?");
+	assert_true(json_object_object_get_ex(o, "pid-alive", &v));
+	assert_true(json_object_get_boolean(v));
+	json_object_put(o);
+}
+
+static void test_missing_side(void **s)
+{
+	struct xbdev_dev_status d = {
+		.fe = 3, .cls = "c", .type = "c", .fe_state = -1,
+		.be_state = 1, .health = XBDEV_HEALTH_ORPHANED,
+	};
+	json_object *o = dev_json(NULL, &d), *v = (json_object *)1;
+
+	/* A missing end is null, not a made-up state; no daemon, no pid. */
+	assert_true(json_object_object_get_ex(o, "frontend-state", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(o, "since", &v));
+	assert_null(v);
+	assert_false(json_object_object_get_ex(o, "pid", NULL));
+	assert_true(json_object_object_get_ex(o, "health", &v));
+	assert_string_equal(json_object_get_string(v), "orphaned");
+	json_object_put(o);
+}
+
+static void test_acl(void **s)
+{
+	const struct xbdev_acl_entry acl[] = {
+		{ 5, XBDEV_PERM_NONE }, { 0, XBDEV_PERM_READ },
+		{ 7, XBDEV_PERM_BOTH }, { 9, XBDEV_PERM_WRITE },
+	};
+	json_object *a = cli_acl_json(acl, 4);
+	char buf[64];
+
+	cli_format_acl(buf, sizeof(buf), acl, 4);
+	assert_string_equal(buf, "n5,r0,b7,w9");
+	assert_string_equal(json_object_to_json_string_ext(
+				    a, JSON_C_TO_STRING_PLAIN),
+			    "[\"n5\",\"r0\",\"b7\",\"w9\"]");
+	json_object_put(a);
+}
+
+static void test_exit_codes(void **s)
+{
+	assert_int_equal(cli_exit_code(0), XBDEV_EXIT_OK);
+	assert_int_equal(cli_exit_code(-ENOENT), XBDEV_EXIT_NOTFOUND);
+	assert_int_equal(cli_exit_code(-ESRCH), XBDEV_EXIT_NOTFOUND);
+	assert_int_equal(cli_exit_code(-ETIMEDOUT), XBDEV_EXIT_TIMEOUT);
+	assert_int_equal(cli_exit_code(-EINVAL), XBDEV_EXIT_USAGE);
+	assert_int_equal(cli_exit_code(-EEXIST), XBDEV_EXIT_USAGE);
+	assert_int_equal(cli_exit_code(-EIO), XBDEV_EXIT_FAIL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_device_shape),
+		cmocka_unit_test(test_missing_side),
+		cmocka_unit_test(test_acl),
+		cmocka_unit_test(test_exit_codes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
