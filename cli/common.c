@@ -77,6 +77,14 @@ static const char *mem_text(struct mem *m)
 	return m->buf;
 }
 
+static void mem_close(struct mem *m)
+{
+	if (m->f)
+		fclose(m->f);
+	free(m->buf);
+	memset(m, 0, sizeof(*m));
+}
+
 static void restore_streams(void)
 {
 	if (real_stdout)
@@ -146,6 +154,8 @@ void cli_parse_flags(const struct argp *argp, int argc, char **argv,
 	if (err)
 		parse_failed();
 	restore_streams();
+	mem_close(&cli_out);
+	mem_close(&cli_errs);
 }
 
 void cli_usage(const char *fmt, ...)
