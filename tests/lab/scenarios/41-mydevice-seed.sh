@@ -135,7 +135,8 @@ check_eq "frontend state unchanged after the bystander's attempts" 4 "$(state_of
 check "no node was added to the backend directory" gone "$BE/evil"
 check "no node was added to the frontend directory" gone "$FE/evil"
 
-# ---- the bash completion, with live values ----------------------------------
+# ---- the installed docs: the completion, with live values; the man page -------
+check "make install put xbdev(1) in dom0" test -f /usr/share/man/man1/xbdev.1
 COMPLETION=/usr/share/bash-completion/completions/xbdev
 # complete WORD...: the completion's candidates for "xbdev WORD... <TAB>".
 complete_words() {
