@@ -45,7 +45,7 @@ _xbdev_args()
 _xbdev_compgen()
 {
 	local IFS=$'\n'
-	COMPREPLY=($(compgen -W "$1" -- "$cur"))
+	mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
 }
 
 _xbdev_value()
@@ -65,8 +65,7 @@ _xbdev_value()
 		_xbdev_compgen "$(printf '%s\n' none initwait connected)"
 		;;
 	--disk | --log | --log-dir | --file)
-		local IFS=$'\n'
-		COMPREPLY=($(compgen -f -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames 2>/dev/null
 		;;
 	--device)
@@ -81,7 +80,7 @@ _xbdev_value()
 _xbdev()
 {
 	local bin=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]}
-	local prev= cmd= opts= takes_arg= want= dom= i w n=0
+	local prev='' cmd='' opts='' want='' dom='' i w
 	local -a pos=()
 
 	# A bare "xbdev" must name a program that exists.
@@ -173,6 +172,7 @@ _xbdev()
 		# Classes in use on this host, and xbdev's own block class.
 		local classes
 		classes=$(_xbdev_ask "$bin" list-devices | sed -n 's|/.*||p' | sort -u)
+		# shellcheck disable=SC2086 # one class a line, no blanks
 		_xbdev_compgen "$(printf '%s\n' vbd $classes)"
 		;;
 	COMMAND)
