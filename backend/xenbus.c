@@ -647,8 +647,12 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 		break;
 	case XBDEV_STATE_INITIALISED:
 	case XBDEV_STATE_CONNECTED:
-		if (d->state != XBDEV_STATE_INITWAIT || d->closing)
-			break;  /* already connected, or not offered */
+		/* From InitWait, but also from Closing/Closed: a frontend
+		 * that went Closed -> Initialising -> Initialised faster than
+		 * we read its state looks like Closed -> Initialised. */
+		if (d->state == XBDEV_STATE_CONNECTED || d->closing)
+			break;
+		disconnect(d, "frontend re-initialised");
 		err = do_connect(d);
 		if (err)
 			blk_xb_fail(d, "cannot connect to the frontend's rings");
