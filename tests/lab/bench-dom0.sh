@@ -31,6 +31,7 @@ for w in $LAB_ONLY; do
 	size=*) SIZE=${w#*=} ;;
 	skip=*) SKIP=${w#*=} ;;
 	jobs=quick) QUICKJOBS=1 ;;
+	profile) PROFILE=1 ;;
 	esac
 done
 if [ $MODE = quick ]; then
@@ -199,6 +200,26 @@ summary() {  # one result line, for the progress output
 			v["read_iops"], v["read_kbs"] / 1024, v["write_iops"], v["write_kbs"] / 1024,
 			v["read_clat_us"] / 1000, v["write_clat_us"] / 1000, v["dom0_busy_pct"], v["backend_cpu_s"] }'
 }
+# profile PID SECONDS: what the backend process does while a job runs (no
+# perf in dom0): user vs system time per thread, and a histogram of the
+# system call each thread sits in (/proc/PID/task/TID/syscall, 5 samples a
+# second).  Runs in the background; prints one JSON fragment at the end.
+profile() {
+	local pid=$1 secs=$2 t i=0 before after
+	before=$(for t in /proc/$pid/task/*; do echo "$(cat $t/comm) $(awk '{ print $14, $15 }' $t/stat)"; done)
+	while [ $i -lt $((secs * 5)) ] && kill -0 "$pid" 2>/dev/null; do
+		for t in /proc/$pid/task/*; do
+			echo "S $(cat $t/comm 2>/dev/null | tr ' ' _) $(cut -d' ' -f1 $t/syscall 2>/dev/null) $(cat $t/wchan 2>/dev/null)"
+		done
+		i=$((i + 1)); sleep 0.2
+	done > "$L/prof.samples"
+	after=$(for t in /proc/$pid/task/*; do echo "$(cat $t/comm) $(awk '{ print $14, $15 }' $t/stat)"; done)
+	{ echo "$before" | sed 's/^/B /'; echo "$after" | sed 's/^/A /'; cat "$L/prof.samples"; } |
+	awk '$1 == "B" { bu[$2] += $3; bs[$2] += $4 } $1 == "A" { au[$2] += $3; as[$2] += $4 }
+		$1 == "S" { h[$2 ":" $3 (NF > 3 ? "/" $4 : "")]++; n++ }
+		END { printf "\"threads\":\""; for (t in au) printf "%s user %.2fs sys %.2fs; ", t, (au[t] - bu[t]) / 100, (as[t] - bs[t]) / 100
+		      printf "\",\"syscalls\":\""; for (k in h) printf "%s %d%%; ", k, 100 * h[k] / n; printf "\"" }'
+}
 # run_job WHERE BACKEND SPEC REP [CONFIG]: WHERE is guest (fio in the guest on
 # /dev/xvdb, O_DIRECT, libaio) or local (fio in dom0 on the file: tmpfs has
 # no O_DIRECT, so buffered io_uring).
@@ -209,6 +230,11 @@ run_job() {
 	pids=$(backend_pids "$b")
 	# shellcheck disable=SC2086
 	c0=$(cpu_ticks $pids); s0=$(dom0_stat)
+	local prof=
+	if [ -n "$PROFILE" ] && [ "$b" != blkback ] && [ -n "$pids" ]; then
+		profile "$pids" $((RUNTIME + RAMP)) > "$L/prof.out" 2>/dev/null &
+		prof=$!
+	fi
 	if [ "$where" = guest ]; then
 		out=$(GRT=$((RUNTIME + RAMP + 90)) gq "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
 	else
@@ -218,6 +244,11 @@ run_job() {
 	c1=$(cpu_ticks $pids); s1=$(dom0_stat)
 	local cpu
 	cpu=$(echo "$s0 $s1" | awk -v c=$((c1 - c0)) -v hz=$hz '{ t = $4 - $2; b = 0; if (t > 0) b = 100 * ($3 - $1) / t; printf "\"dom0_busy_pct\":%.1f,\"backend_cpu_s\":%.2f", b, c / hz }')
+	if [ -n "$prof" ]; then
+		wait $prof
+		emit "{\"kind\":\"profile\",\"backend\":\"$b\",\"job\":\"$name\",\"rep\":$rep,$(cat "$L/prof.out")}"
+		say "  profile $b $name: $(cat "$L/prof.out")"
+	fi
 	if j=$(printf '%s\n' "$out" | terse_json); then
 		emit "{\"kind\":\"io\",\"backend\":\"$b\",\"job\":\"$name\",\"rw\":\"$rw\",\"bs\":\"$bs\",\"qd\":$qd,\"config\":\"$cfg\",\"rep\":$rep,\"runtime_s\":$RUNTIME,$j,$cpu}"
 		return 0
@@ -454,11 +485,15 @@ fi
 # The guest's blkfront caps what it negotiates: reloading it with a module
 # parameter switches one feature off for every backend alike.
 if stage features; then
-	# Each feature with the job where it should matter: deep queues for the
-	# ring size and queues, big requests for indirect descriptors.
-	for cfg in single-page-ring:max_ring_page_order=0:randread-4k-qd32 \
-		   one-queue:max_queues=1:randread-4k-qd32 \
-		   no-indirect:max_indirect_segments=0:read-1m-qd8; do
+	# Each blkfront setting with the job where it should matter: deep
+	# queues for the ring size, big requests for indirect descriptors.
+	# Linux 6.1 blkfront defaults: ring order 0 (one page), 32 indirect
+	# segments, persistent grants on, queues = min(backend, vCPUs) = 1
+	# here (the guest has one vCPU, so multi-queue cannot show).
+	for cfg in ring-16-pages:max_ring_page_order=4:randread-4k-qd32 \
+		   no-indirect:max_indirect_segments=0:read-1m-qd8 \
+		   indirect-256:max_indirect_segments=256:read-1m-qd8 \
+		   no-persistent:feature_persistent=0:randread-4k-qd32; do
 		IFS=: read -r name param job <<<"$cfg"
 		FEAT_JOBS=$(printf '%s\n' "$JOBS_FULL" | grep "^$job:")
 		say "feature off: $name ($param)"

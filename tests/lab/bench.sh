@@ -155,8 +155,8 @@ END {
 	}
 	nc = 0; for (c in cfgs) nc++
 	if (nc) {
-		printf "\nPerformance features, one switched off in the guest'"'"'s blkfront (before = all on)\n"
-		printf "%-20s %-18s %18s %18s %16s\n", "job", "switched off", "xbdev", "blkback", "xbdev on/off"
+		printf "\nPerformance features: the guest'"'"'s blkfront reloaded with one setting (before = the I/O table above)\n"
+		printf "%-20s %-18s %18s %18s %16s\n", "job", "blkfront setting", "xbdev", "blkback", "xbdev this/before"
 		for (i = 1; i <= nj; i++) {
 			j = jobs[i]
 			for (c in cfgs) {
@@ -164,7 +164,7 @@ END {
 				printf "%-20s %-18s %18s %18s %16s\n", j, c, \
 					fmt(v["xbdev", c, j], u[j]) ratio(v["xbdev", c, j], v["blkback", c, j]), \
 					fmt(v["blkback", c, j], u[j]), \
-					(v["xbdev", c, j] ? sprintf("%.2fx", v["xbdev", "default", j] / v["xbdev", c, j]) : "-")
+					(v["xbdev", "default", j] ? sprintf("%.2fx", v["xbdev", c, j] / v["xbdev", "default", j]) : "-")
 			}
 		}
 	}
