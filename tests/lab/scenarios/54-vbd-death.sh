@@ -51,7 +51,7 @@ check "kill -9 the backend" kill -9 $pid
 sleep 1
 st=$(xbdev status $G vbd/$DEV 2>&1)
 printf '%s\n' "$st" | sed 's/^/  | /'
-check_match "status says the backend is dead" 'dead|not running|exited' "$st"
+check_match "status says the backend is dead (pid-alive false)" 'pid-alive[^a-z]*false' "$st"
 check "detach --force cleans up" xbdev detach $G vbd/$DEV --timeout 5 --force
 check "no backend dir left" sh -c "! xenstore-exists /local/domain/0/backend/xbdev-vbd/$FE/$DEV"
 check "no record left" sh -c "! xenstore-exists $REC"
