@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* xbdev watch [DOMAIN [DEVICE]]: a line per device event. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,10 +129,16 @@ static int on_event(const struct xbdev_event_info *e, void *arg)
 }
 
 static volatile sig_atomic_t stop;
+static pthread_t main_thread;
 
+/* libxenstore reads watch events in a thread of its own, which may be the
+ * one to receive the signal: pass it on to the thread sitting in poll(),
+ * so that poll() returns EINTR and the watch ends cleanly. */
 static void on_signal(int sig)
 {
 	stop = 1;
+	if (!pthread_equal(pthread_self(), main_thread))
+		pthread_kill(main_thread, sig);
 }
 
 static int run(int argc, char **argv, const struct cli_global *g)
@@ -164,6 +171,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	if (timeout)
 		deadline = w.t0 + (int64_t)timeout * 1000;
 	/* No SA_RESTART: poll() returns EINTR and the watch ends cleanly. */
+	main_thread = pthread_self();
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	err = xbdev_monitor(w.x, a.dom ? (int)domid : -1, a.dev ? cls : NULL,

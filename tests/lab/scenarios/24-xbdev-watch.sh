@@ -26,7 +26,13 @@ check_eq "watch --timeout without --until: exit 0" 0 "$rc"
   step $FE 6; step $BE 6 ) &
 check "detach" xbdev detach 0 $C/0 --timeout 10
 sleep 1
-kill $w1 $w2; wait $w1 $w2 2>/dev/null
+kill $w1 $w2
+if wait_for 5 sh -c "! kill -0 $w1 2>/dev/null && ! kill -0 $w2 2>/dev/null"; then
+	ok "watch exits on SIGTERM"
+else
+	not_ok "watch exits on SIGTERM"; kill -9 $w1 $w2 2>/dev/null
+fi
+wait $w1 $w2 2>/dev/null
 w=$(cat $L/w.txt)
 printf '%s\n' "$w" | sed 's/^/  | /'
 check_match "appeared" "^\+[0-9]+\.[0-9]{3}s Domain-0 $C/0 appeared \(frontend Initialising, backend Initialising\)" "$w"
