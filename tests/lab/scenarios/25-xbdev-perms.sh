@@ -1,7 +1,7 @@
 # Permissions seen from inside guests: the device's guest reads its backend
 # directory but cannot write it; a second guest reads neither directory;
 # no guest reads xbdev's record.
-# timeout: 300
+# timeout: 480
 G=xa
 O=xb
 guest_start $G || exit 0
