@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The backend's data path (backend/io.c) end to end without Xen: a shared
+ * ring in plain memory played by the test as the frontend, a fake grant
+ * table (xengnttab_grant_copy and xenevtchn_notify are defined here and
+ * take precedence over the libraries' at link time), and a real io_uring
+ * on a temporary backing file.  For both ABIs: direct and indirect writes
+ * land at the right offsets, reads come back through grant copy, flush and
+ * discard (a punched hole) are acknowledged, bad requests and bad grants
+ * get error responses, and a producer beyond the ring is -EPROTO.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* Reads land in our buffers through io_uring, behind valgrind's back: say
+ * so when the fake hypervisor copies them out (check-unit runs the tests
+ * under valgrind too). */
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#else
+#define VALGRIND_MAKE_MEM_DEFINED(p, n) ((void)(p), (void)(n))
+#endif
+
+#include "blkback.h"
+
+/* ---- fakes ----------------------------------------------------------------- */
+
+#define NGREFS 64
+static uint8_t gpage[NGREFS][4096] __attribute__((aligned(4096)));
+static bool gread_only[NGREFS];
+static unsigned notifies;
+
+int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
+			 xengnttab_grant_copy_segment_t *segs)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		xengnttab_grant_copy_segment_t *s = &segs[i];
+		bool from = s->flags & GNTCOPY_source_gref;
+		uint32_t ref = from ? s->source.foreign.ref : s->dest.foreign.ref;
+		uint16_t off = from ? s->source.foreign.offset
+				    : s->dest.foreign.offset;
+
+		assert_true(from != !!(s->flags & GNTCOPY_dest_gref));
+		if (ref >= NGREFS) {
+			s->status = GNTST_bad_gntref;
+			continue;
+		}
+		/* the hypervisor's rule: within one page of the grant */
+		if (off + s->len > 4096) {
+			s->status = GNTST_bad_copy_arg;
+			continue;
+		}
+		if (from) {
+			memcpy(s->dest.virt, gpage[ref] + off, s->len);
+		} else {
+			if (gread_only[ref]) {
+				s->status = GNTST_permission_denied;
+				continue;
+			}
+			VALGRIND_MAKE_MEM_DEFINED(s->source.virt, s->len);
+			memcpy(gpage[ref] + off, s->source.virt, s->len);
+		}
+		s->status = GNTST_okay;
+	}
+	return 0;
+}
+
+int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+	notifies++;
+	return 0;
+}
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+struct fx {
+	struct blk_dev d;
+	void *ring;
+	enum blk_abi abi;
+	unsigned prod;
+	char path[64];
+};
+
+static int setup(void **state, enum blk_abi abi)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->path, sizeof(f->path), "/tmp/test-backend-io.XXXXXX");
+	f->d.fd = mkstemp(f->path);
+	assert_true(f->d.fd >= 0);
+	assert_int_equal(ftruncate(f->d.fd, 1 << 20), 0);
+	f->d.size = 1 << 20;
+	f->d.sectors = f->d.size >> 9;
+	f->d.fe_domid = 7;
+	f->d.lim = (struct blk_limits){ .sectors = f->d.sectors,
+					 .discard = true, .flush = true,
+					 .max_indirect_segs = 256 };
+	snprintf(f->d.tag, sizeof(f->d.tag), "unit");
+	assert_int_equal(blk_io_init(&f->d), 0);
+	f->ring = aligned_alloc(4096, 4096);
+	assert_non_null(f->ring);
+	memset(f->ring, 0, 4096);
+	f->abi = abi;
+	if (abi == BLK_ABI_X86_32)
+		SHARED_RING_INIT((struct xb32_sring *)f->ring);
+	else
+		SHARED_RING_INIT((struct xb64_sring *)f->ring);
+	f->d.q[0].dev = &f->d;
+	f->d.q[0].local_port = 5;
+	assert_int_equal(blk_ring_attach(&f->d.q[0].ring, f->ring, 1, abi), 0);
+	f->d.nr_queues = 1;
+	memset(gpage, 0, sizeof(gpage));
+	memset(gread_only, 0, sizeof(gread_only));
+	*state = f;
+	return 0;
+}
+static int setup32(void **state) { return setup(state, BLK_ABI_X86_32); }
+static int setup64(void **state) { return setup(state, BLK_ABI_X86_64); }
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	blk_io_fini(&f->d);
+	close(f->d.fd);
+	unlink(f->path);
+	free(f->ring);
+	free(f);
+	return 0;
+}
+
+static void *slot(struct fx *f, unsigned i)
+{
+	size_t esz = f->abi == BLK_ABI_X86_32 ? 108 : 112;
+
+	return (uint8_t *)f->ring + 64 + (size_t)(i & 31) * esz;
+}
+
+/* Frontend: queue a request in the next slot. */
+static void put(struct fx *f, uint8_t op, uint64_t id, uint64_t sector,
+		unsigned nseg, const struct xb_seg *seg)
+{
+	void *s = slot(f, f->prod++);
+
+	memset(s, 0, f->abi == BLK_ABI_X86_32 ? 108 : 112);
+	if (f->abi == BLK_ABI_X86_32) {
+		struct xb32_rw *r = s;
+
+		r->operation = op;
+		r->nr_segments = (uint8_t)nseg;
+		r->id = id;
+		r->sector_number = sector;
+		memcpy(r->seg, seg, sizeof(*seg) * (nseg > 11 ? 11 : nseg));
+	} else {
+		struct xb64_rw *r = s;
+
+		r->operation = op;
+		r->nr_segments = (uint8_t)nseg;
+		r->id = id;
+		r->sector_number = sector;
+		memcpy(r->seg, seg, sizeof(*seg) * (nseg > 11 ? 11 : nseg));
+	}
+}
+
+static void put_indirect(struct fx *f, uint8_t iop, uint64_t id,
+			 uint64_t sector, unsigned nseg, uint32_t page_gref)
+{
+	void *s = slot(f, f->prod++);
+
+	memset(s, 0, f->abi == BLK_ABI_X86_32 ? 108 : 112);
+	if (f->abi == BLK_ABI_X86_32) {
+		struct xb32_indirect *r = s;
+
+		r->operation = BLKIF_OP_INDIRECT;
+		r->indirect_op = iop;
+		r->nr_segments = (uint16_t)nseg;
+		r->id = id;
+		r->sector_number = sector;
+		r->indirect_grefs[0] = page_gref;
+	} else {
+		struct xb64_indirect *r = s;
+
+		r->operation = BLKIF_OP_INDIRECT;
+		r->indirect_op = iop;
+		r->nr_segments = (uint16_t)nseg;
+		r->id = id;
+		r->sector_number = sector;
+		r->indirect_grefs[0] = page_gref;
+	}
+}
+
+static void put_discard(struct fx *f, uint64_t id, uint64_t sector,
+			uint64_t n)
+{
+	void *s = slot(f, f->prod++);
+
+	memset(s, 0, f->abi == BLK_ABI_X86_32 ? 108 : 112);
+	if (f->abi == BLK_ABI_X86_32) {
+		struct xb32_discard *r = s;
+
+		r->operation = BLKIF_OP_DISCARD;
+		r->id = id;
+		r->sector_number = sector;
+		r->nr_sectors = n;
+	} else {
+		struct xb64_discard *r = s;
+
+		r->operation = BLKIF_OP_DISCARD;
+		r->id = id;
+		r->sector_number = sector;
+		r->nr_sectors = n;
+	}
+}
+
+/* Publish req_prod, let the backend run until everything is answered. */
+static int run(struct fx *f)
+{
+	int r;
+
+	__atomic_store_n((uint32_t *)f->ring, f->prod, __ATOMIC_RELEASE);
+	r = blk_io_queue_work(&f->d.q[0]);
+	if (r)
+		return r;
+	blk_io_flush(&f->d);
+	blk_io_drain(&f->d, 5000);
+	assert_int_equal(f->d.inflight, 0);
+	return 0;
+}
+
+/* The response in slot i (responses are written in completion order). */
+static void rsp(struct fx *f, unsigned i, uint64_t *id, uint8_t *op,
+		int16_t *st)
+{
+	uint8_t *s = slot(f, i);
+
+	memcpy(id, s, 8);
+	*op = s[8];
+	memcpy(st, s + 10, 2);
+}
+
+/* Status of the response carrying id among the first n responses. */
+static int16_t status_of(struct fx *f, unsigned n, uint64_t want)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t id;
+		uint8_t op;
+		int16_t st;
+
+		rsp(f, i, &id, &op, &st);
+		if (id == want)
+			return st;
+	}
+	fail_msg("no response for id %llu", (unsigned long long)want);
+	return 99;
+}
+
+static void fill(unsigned gref, uint8_t v)
+{
+	memset(gpage[gref], v, 4096);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_write_read(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[2] = { { .gref = 1, .first_sect = 0, .last_sect = 7 },
+				 { .gref = 2, .first_sect = 2, .last_sect = 5 } };
+	uint8_t buf[6144], want[6144];
+	uint64_t id;
+	uint8_t op;
+	int16_t st;
+
+	fill(1, 0x11);
+	fill(2, 0x22);
+	put(f, BLKIF_OP_WRITE, 100, 8, 2, seg);
+	assert_int_equal(run(f), 0);
+	rsp(f, 0, &id, &op, &st);
+	assert_int_equal(id, 100);
+	assert_int_equal(op, BLKIF_OP_WRITE);
+	assert_int_equal(st, BLKIF_RSP_OKAY);
+	assert_int_equal(((uint32_t *)f->ring)[2], 1);   /* rsp_prod */
+	assert_true(notifies > 0);
+	/* 8 + 4 sectors at sector 8: page 1 whole, then page 2's 2..5 */
+	memset(want, 0x11, 4096);
+	memset(want + 4096, 0x22, 2048);
+	assert_int_equal(pread(f->d.fd, buf, sizeof(buf), 8 * 512),
+			 (ssize_t)sizeof(buf));
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(f->d.st.bytes_written, 6144);
+
+	/* read it back into two other grants, at an offset in the page */
+	struct xb_seg rseg[2] = { { .gref = 3, .first_sect = 0, .last_sect = 7 },
+				  { .gref = 4, .first_sect = 4, .last_sect = 7 } };
+
+	put(f, BLKIF_OP_READ, 101, 8, 2, rseg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 2, 101), BLKIF_RSP_OKAY);
+	assert_memory_equal(gpage[3], want, 4096);
+	assert_memory_equal(gpage[4] + 2048, want + 4096, 2048);
+	assert_int_equal(f->d.st.bytes_read, 6144);
+}
+
+static void test_indirect(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg *ip = (struct xb_seg *)gpage[10];
+	uint8_t buf[4096];
+
+	/* 20 segments of one sector each, from grefs 20..39 */
+	for (unsigned i = 0; i < 20; i++) {
+		ip[i] = (struct xb_seg){ .gref = 20 + i, .first_sect = 3,
+					 .last_sect = 3 };
+		fill(20 + i, (uint8_t)(0x40 + i));
+	}
+	put_indirect(f, BLKIF_OP_WRITE, 7, 100, 20, 10);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 1, 7), BLKIF_RSP_OKAY);
+	for (unsigned i = 0; i < 20; i++) {
+		assert_int_equal(pread(f->d.fd, buf, 512, (100 + i) * 512), 512);
+		assert_int_equal(buf[0], 0x40 + i);
+		assert_int_equal(buf[511], 0x40 + i);
+	}
+	assert_int_equal(f->d.st.indirect, 1);
+	/* the response names the indirect_op, as blkfront checks */
+	uint64_t id;
+	uint8_t op;
+	int16_t st;
+
+	rsp(f, 0, &id, &op, &st);
+	assert_int_equal(op, BLKIF_OP_WRITE);
+
+	/* an indirect page the guest never granted */
+	put_indirect(f, BLKIF_OP_READ, 8, 100, 20, 999);
+	/* an indirect page with a bad segment */
+	ip[5].last_sect = 9;
+	put_indirect(f, BLKIF_OP_READ, 9, 100, 20, 10);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 3, 8), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 3, 9), BLKIF_RSP_ERROR);
+}
+
+static void test_bad_requests(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+	struct xb_seg bad[1] = { { .gref = 5000, .first_sect = 0,
+				   .last_sect = 7 } };
+	uint8_t before[4096], after[4096];
+
+	assert_int_equal(pread(f->d.fd, before, 4096, 2040 * 512), 4096);
+	put(f, BLKIF_OP_WRITE, 1, 2045, 1, seg);        /* past the end */
+	put(f, BLKIF_OP_WRITE, 2, 0, 1, bad);           /* bad grant */
+	put(f, 42, 3, 0, 1, seg);                       /* unknown op */
+	put(f, BLKIF_OP_WRITE_BARRIER, 4, 0, 1, seg);   /* not offered */
+	put(f, BLKIF_OP_READ, 5, 0, 0, seg);            /* no segments */
+	gread_only[6] = true;
+	struct xb_seg ro[1] = { { .gref = 6, .first_sect = 0, .last_sect = 0 } };
+
+	put(f, BLKIF_OP_READ, 6, 0, 1, ro);             /* read into r/o */
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 6, 1), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 6, 2), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 6, 3), BLKIF_RSP_EOPNOTSUPP);
+	assert_int_equal(status_of(f, 6, 4), BLKIF_RSP_EOPNOTSUPP);
+	assert_int_equal(status_of(f, 6, 5), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 6, 6), BLKIF_RSP_ERROR);
+	assert_int_equal(f->d.st.errors, 6);
+	assert_int_equal(f->d.st.bytes_written, 0);
+	assert_int_equal(pread(f->d.fd, after, 4096, 2040 * 512), 4096);
+	assert_memory_equal(before, after, 4096);
+}
+
+static void test_readonly(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+
+	f->d.lim.readonly = true;
+	fill(1, 0x77);
+	put(f, BLKIF_OP_WRITE, 1, 0, 1, seg);
+	put_discard(f, 2, 0, 8);
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 3, 0, 1, seg);  /* write + flush */
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 4, 0, 0, seg);  /* bare flush ok */
+	put(f, BLKIF_OP_READ, 5, 0, 1, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 5, 1), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 5, 2), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 5, 3), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 5, 4), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 5, 5), BLKIF_RSP_OKAY);
+	assert_int_equal(gpage[1][0], 0);   /* the file's zeros were read */
+}
+
+static void test_flush_discard(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+	uint8_t buf[4096], zero[4096] = { 0 };
+
+	fill(1, 0x5a);
+	/* flush with data: written, then fdatasync, then acknowledged */
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 1, 64, 1, seg);
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 2, 0, 0, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 2, 1), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 2, 2), BLKIF_RSP_OKAY);
+	assert_int_equal(pread(f->d.fd, buf, 4096, 64 * 512), 4096);
+	assert_int_equal(buf[100], 0x5a);
+	assert_int_equal(f->d.st.flushes, 2);
+	/* discard punches a hole: reads back as zeros */
+	put_discard(f, 3, 64, 8);
+	put_discard(f, 4, 2040, 9);      /* crosses the end */
+	put_discard(f, 5, 0, 0);         /* empty: fine */
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 5, 3), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 5, 4), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 5, 5), BLKIF_RSP_OKAY);
+	assert_int_equal(pread(f->d.fd, buf, 4096, 64 * 512), 4096);
+	assert_memory_equal(buf, zero, 4096);
+}
+
+static void test_prod_overflow(void **state)
+{
+	struct fx *f = *state;
+
+	f->prod = 33;       /* one more than the 32-slot ring holds */
+	assert_int_equal(run(f), -EPROTO);
+	assert_int_equal(f->d.inflight, 0);
+	assert_int_equal(f->d.st.requests, 0);
+}
+
+static void test_many_in_flight(void **state)
+{
+	struct fx *f = *state;
+	uint8_t buf[512];
+
+	/* a full ring of one-sector writes, each its own grant */
+	for (unsigned i = 0; i < 32; i++) {
+		struct xb_seg seg[1] = { { .gref = 20 + (i % 40),
+					   .first_sect = 0, .last_sect = 0 } };
+
+		fill(20 + (i % 40), (uint8_t)i);
+		put(f, BLKIF_OP_WRITE, 1000 + i, 512 + i, 1, seg);
+	}
+	assert_int_equal(run(f), 0);
+	for (unsigned i = 0; i < 32; i++) {
+		assert_int_equal(status_of(f, 32, 1000 + i), BLKIF_RSP_OKAY);
+		assert_int_equal(pread(f->d.fd, buf, 512, (512 + i) * 512), 512);
+		assert_int_equal(buf[0], i);
+	}
+	/* the ring wrapped: the next batch reuses the slots */
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0,
+				   .last_sect = 0 } };
+
+	put(f, BLKIF_OP_READ, 77, 512 + 5, 1, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 1, 77), BLKIF_RSP_OKAY);
+	assert_int_equal(gpage[1][0], 5);
+}
+
+#define BOTH(t)                                                              \
+	cmocka_unit_test_setup_teardown(t, setup32, teardown),               \
+	cmocka_unit_test_setup_teardown(t, setup64, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_write_read),
+		BOTH(test_indirect),
+		BOTH(test_bad_requests),
+		BOTH(test_readonly),
+		BOTH(test_flush_discard),
+		BOTH(test_prod_overflow),
+		BOTH(test_many_in_flight),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
