@@ -32,6 +32,12 @@
  * or ring cannot starve the rest (XSA-332). */
 #define BLK_BUDGET 64u
 
+/* Bounce buffers in flight per device.  Without a bound a hostile guest
+ * could make us allocate queues x ring size x 1 MiB (2 GiB); past this we
+ * stop taking requests until completions free memory (the requests wait
+ * on the ring, the frontend just sees a slower disk). */
+#define BLK_MAX_BUF_BYTES (64u << 20)
+
 struct blk_dev;
 
 struct blk_queue {
@@ -90,6 +96,9 @@ struct blk_dev {
 	bool fe_persistent;
 	struct blk_queue q[BLK_MAX_QUEUES];
 	unsigned inflight;              /* over all queues */
+	size_t buf_bytes;               /* bounce buffers allocated */
+	size_t max_buf_bytes;           /* BLK_MAX_BUF_BYTES */
+	bool throttled;                 /* hit max_buf_bytes */
 	bool closing;                   /* toolstack asked us to close */
 	bool exit;                      /* leave the main loop */
 	int exit_code;

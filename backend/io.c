@@ -74,6 +74,8 @@ int blk_io_init(struct blk_dev *d)
 	if (err)
 		return err;
 	d->uring_ok = true;
+	if (!d->max_buf_bytes)
+		d->max_buf_bytes = BLK_MAX_BUF_BYTES;
 	return 0;
 }
 
@@ -160,6 +162,8 @@ static int fetch_indirect(struct blk_dev *d, struct blk_io *io)
 
 static void io_free(struct blk_io *io)
 {
+	if (io->buf)
+		io->q->dev->buf_bytes -= io->len;
 	free(io->buf);
 	free(io);
 }
@@ -294,6 +298,7 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 			status = BLKIF_RSP_ERROR;
 			goto fail;
 		}
+		d->buf_bytes += io->len;
 		if (io->req.op != BLKIF_OP_READ &&
 		    grant_copy(d, io->segs, io->nsegs, io->buf, false)) {
 			d->st.grant_errors++;
@@ -400,6 +405,12 @@ int blk_io_queue_work(struct blk_queue *q)
 	for (int i = 0; i < n; i++) {
 		struct blk_req req;
 
+		if (q->dev->buf_bytes >= q->dev->max_buf_bytes) {
+			/* Leave the rest on the ring; completions wake us. */
+			q->dev->throttled = true;
+			q->kick = true;
+			return 0;
+		}
 		blk_ring_take(&q->ring, &req);
 		start(q, &req);
 	}
@@ -424,6 +435,8 @@ void blk_io_reap(struct blk_dev *d)
 		if (io)
 			complete(io, res);
 	}
+	if (d->buf_bytes < d->max_buf_bytes)
+		d->throttled = false;
 }
 
 void blk_io_flush(struct blk_dev *d)

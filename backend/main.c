@@ -99,6 +99,8 @@ static void handle_events(struct blk_dev *d)
 
 static bool have_work(const struct blk_dev *d)
 {
+	if (d->throttled)       /* wait for completions, do not spin */
+		return false;
 	for (unsigned k = 0; k < d->nr_queues; k++)
 		if (d->q[k].kick)
 			return true;

@@ -470,6 +470,38 @@ static void test_many_in_flight(void **state)
 	assert_int_equal(gpage[1][0], 5);
 }
 
+/* A device's bounce buffers are bounded: past max_buf_bytes requests stay
+ * on the ring until completions free memory. */
+static void test_throttle(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+	unsigned rounds = 0;
+
+	f->d.max_buf_bytes = 8192;
+	fill(1, 0x33);
+	for (unsigned i = 0; i < 6; i++)
+		put(f, BLKIF_OP_WRITE, 200 + i, i * 8, 1, seg);
+	__atomic_store_n((uint32_t *)f->ring, f->prod, __ATOMIC_RELEASE);
+	assert_int_equal(blk_io_queue_work(&f->d.q[0]), 0);
+	assert_int_equal(f->d.st.requests, 2);
+	assert_true(f->d.throttled);
+	assert_true(f->d.q[0].kick);
+	while (f->d.st.requests < 6 && rounds++ < 10) {
+		blk_io_flush(&f->d);
+		blk_io_drain(&f->d, 5000);
+		assert_false(f->d.throttled);
+		assert_int_equal(f->d.buf_bytes, 0);
+		assert_int_equal(blk_io_queue_work(&f->d.q[0]), 0);
+	}
+	blk_io_flush(&f->d);
+	blk_io_drain(&f->d, 5000);
+	assert_int_equal(f->d.st.requests, 6);
+	for (unsigned i = 0; i < 6; i++)
+		assert_int_equal(status_of(f, 6, 200 + i), BLKIF_RSP_OKAY);
+	assert_int_equal(f->d.st.bytes_written, 6 * 4096);
+}
+
 #define BOTH(t)                                                              \
 	cmocka_unit_test_setup_teardown(t, setup32, teardown),               \
 	cmocka_unit_test_setup_teardown(t, setup64, teardown)
@@ -484,6 +516,7 @@ int main(void)
 		BOTH(test_flush_discard),
 		BOTH(test_prod_overflow),
 		BOTH(test_many_in_flight),
+		BOTH(test_throttle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
