@@ -266,6 +266,7 @@ struct xbf_dev {
 	struct xbf_queue q[XBF_MAX_QUEUES];
 	int be_state, fe_state;
 	int found_state;         /* the frontend state xbf_open() found */
+	bool unbound;            /* we unbound the kernel's driver */
 	bool connected;
 	bool be_gone;            /* the backend closed under us */
 	bool watching;
@@ -289,6 +290,8 @@ int xbf_disconnect(struct xbf_dev *d, bool drain);
 void xbf_release(struct xbf_dev *d);
 /* Make a Closed device Initialising again so the backend re-probes. */
 int xbf_reset(struct xbf_dev *d);
+/* Give a device we unbound back to the kernel's xen-blkfront. */
+int xbf_rebind(struct xbf_dev *d);
 /* Read the backend's state (and note it in d->be_state). */
 int xbf_backend_state(struct xbf_dev *d);
 const char *xbf_strerror(int err);

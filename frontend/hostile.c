@@ -717,7 +717,7 @@ static enum result a_prod_overflow(struct hctx *h)
 
 static enum result a_evtchn_storm(struct hctx *h)
 {
-	const unsigned n = 200000;
+	const unsigned n = 50000;
 	int64_t t0 = xbf_now_ns();
 	unsigned fails = 0;
 
@@ -936,7 +936,7 @@ static const struct attack attacks[] = {
 	{ "double-fetch", EX_SURVIVE,
 	  "request rewritten in the ring after req_prod moved",
 	  a_double_fetch },
-	{ "evtchn-storm", EX_SURVIVE, "200000 notifications, no requests",
+	{ "evtchn-storm", EX_SURVIVE, "50000 notifications, no requests",
 	  a_evtchn_storm },
 	{ "prod-overflow", EX_STOP, "req_prod moved a ring size ahead",
 	  a_prod_overflow },

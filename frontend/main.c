@@ -240,19 +240,25 @@ static void xs_log(void *data, int prio, const char *fmt, va_list ap)
  * A device attached for us sits in Initialising (backend InitWait) until a
  * frontend comes.  Leave it that way rather than Closed: the next run, or
  * a kernel frontend bound later, finds it as the toolstack left it, and a
- * detach sees a frontend that never connected.
+ * detach sees a frontend that never connected.  A device taken from the
+ * kernel with --unbind goes back to the kernel's driver.
  */
 static void leave_as_found(struct xbf_dev *d)
 {
 	int r;
 
-	if (d->found_state != XBDEV_STATE_INITIALISING || d->connected)
+	if (d->connected ||
+	    (d->found_state != XBDEV_STATE_INITIALISING && !d->unbound))
 		return;
 	r = xbf_reset(d);
 	if (r)
 		fprintf(stderr, "xbdev-blkfront: %s: back to Initialising: %s "
 			"(backend %s)\n", d->fe_path, xbf_strerror(r),
 			xbdev_state_name(d->be_state));
+	/* --unbind took it from the kernel: give it back */
+	if (d->unbound && (r = xbf_rebind(d)))
+		fprintf(stderr, "xbdev-blkfront: vbd-%u: rebinding the kernel "
+			"driver: %s\n", d->devid, strerror(-r));
 }
 
 static int exit_code(int r)

@@ -34,7 +34,7 @@ run_verify "16-page ring, 2 queues, indirect, persistent" -r 4 -q 2
 run_verify "1-page ring, 1 queue, direct only, no persistent" -r 0 -q 1 --no-indirect --no-persistent
 run_verify "16-page ring, 2 queues, direct only, no persistent" -r 4 -q 2 --no-indirect --no-persistent
 run_verify "16-page ring, 2 queues, indirect, no persistent, iodepth 16" -r 4 -q 2 --no-persistent -d 16
-check_eq "backend Closed between connections" 6 "$(xenstore-read /local/domain/0/backend/xbdev-vbd/$FEID/$DEV/state)"
+check_eq "device left as found between runs (backend InitWait)" 2 "$(xenstore-read /local/domain/0/backend/xbdev-vbd/$FEID/$DEV/state)"
 
 out=$(guest_run $G "$FE bench xvdb --rw randread --bs 4k -d 8 -q 2 -r 4 --runtime 3")
 printf '%s\n' "$out" | sed 's/^/  | /'
@@ -44,6 +44,24 @@ printf '%s\n' "$out" | sed 's/^/  | /'
 check_match "bench --json has total IOPS" '"iops": *[0-9.]+' "$out"
 check_match "bench --json has p99 latency" '"lat_p99_us": *[0-9.]+' "$out"
 check_match "bench --json: no errors" '"errors": *0' "$out"
+
+# The other way to take a device from the kernel: a second disk bound by
+# the guest's xen-blkfront, then `verify --unbind` (the kernel frontend
+# closes it, the backend goes Closed, xbdev-blkfront reconnects).
+IMG2=/tmp/fe60-2.img
+rm -f $IMG2; dd if=/dev/zero of=$IMG2 bs=1048576 count=8 2>/dev/null
+guest_run $G 'echo 1 > /sys/bus/xen/drivers_autoprobe' >/dev/null
+if check "attach a second disk as xvdc, bound by the kernel's xen-blkfront" \
+	xbdev attach $G vbd --disk $IMG2 --vdev xvdc --timeout 90; then
+	check "the kernel frontend owns xvdc" guest_run $G 'test -e /sys/bus/xen/devices/vbd-51744/driver'
+	check_fails "the userspace frontend refuses a kernel-owned device" guest_run $G "$FE verify xvdc"
+	check "verify --unbind takes it over" guest_run $G "$FE verify xvdc --unbind"
+	check "and gives it back to the kernel frontend" guest_run $G 'for i in $(seq 50); do [ -b /dev/xvdc ] && exit 0; sleep 0.2; done; exit 1'
+	check "detach xvdc" xbdev detach $G vbd/51744 --timeout 30 ||
+		xbdev detach $G vbd/51744 --force --timeout 10 >/dev/null 2>&1
+fi
+guest_run $G 'echo 0 > /sys/bus/xen/drivers_autoprobe' >/dev/null
+rm -f $IMG2
 
 check "backend log has no sanitizer report" fe_sanitizer_clean "$LOG"
 check "detach" xbdev detach $G vbd/$DEV --timeout 30 ||
