@@ -8,7 +8,9 @@
 # the command's arguments; each option is documented in its command's
 # section (or, for --help/--usage/--version, under GLOBAL OPTIONS); each exit
 # status is in EXIT STATUS; and the completion, sourced in bash and run
-# against the same binary, offers each command and each option.
+# against the same binary, offers each command and each option.  The other
+# programs ($B/xbdev-*) are held to their own man/<name>.1 the same way
+# (options and exit statuses), when they have one.
 # Prints TAP.
 B=${B:-build}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -150,5 +152,29 @@ section "EXIT STATUS" > "$tmp/exit"
 t "xbdev --help documents exit statuses" test -s "$tmp/codes"
 for code in $(sort -u "$tmp/codes"); do
 	t "man: exit status $code under EXIT STATUS" grep -qx "\\.B $code" "$tmp/exit"
+done
+# ---- the other programs: their own man pages ---------------------------------
+# Each $B/xbdev-* with a man/<name>.1 must document its long options and exit
+# statuses there (anywhere in the page: these have no subcommands).
+for b in "$(dirname "$bin")"/xbdev-*; do
+	[ -x "$b" ] && [ -f "$b" ] || continue
+	name=$(basename "$b")
+	page=$top/man/$name.1
+	if [ ! -f "$page" ]; then
+		echo "ok $((n += 1)) - man/$name.1 # SKIP no man page for $name yet"
+		continue
+	fi
+	sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' "$page" > "$tmp/page"
+	"$b" --help > "$tmp/bhelp" 2>&1 < /dev/null
+	for o in $(long_opts < "$tmp/bhelp"); do
+		case $o in --usage | --version | --help) continue ;; esac
+		t "man/$name.1: option $o documented" mentions "$tmp/page" "$o"
+	done
+	awk '/^\.SH / { on = ($2 == "EXIT" && $3 == "STATUS"); next } on' \
+		"$tmp/page" > "$tmp/pexit"
+	for code in $(exit_codes < "$tmp/bhelp"); do
+		t "man/$name.1: exit status $code under EXIT STATUS" \
+			grep -qw "$code" "$tmp/pexit"
+	done
 done
 echo "1..$n"
