@@ -108,21 +108,19 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 
 int xbdev_plan_parents(struct xbdev *x, xbdev_txn_t t, struct xbdev_plan *p)
 {
-	char top[2][64], v[160] = "";
+	char dirs[2][64], markers[2][64];
 	unsigned i;
 	int r;
 
-	snprintf(top[0], sizeof(top[0]), "/local/domain/%u/device", p->fe);
-	snprintf(top[1], sizeof(top[1]), "/local/domain/%u/backend", p->be);
+	xbdev_parent_dirs(p->fe, p->be, dirs, markers);
 	for (i = 0; i < 2; i++) {
-		r = xbdev_exists(x, t, top[i]);
+		r = xbdev_exists(x, t, dirs[i]);
+		if (r == 0)
+			r = xbdev_plan_add_path(p, markers[i], dirs[i]);
 		if (r < 0)
 			return r;
-		if (r == 0)
-			snprintf(v + strlen(v), sizeof(v) - strlen(v), "%s%s",
-				 *v ? " " : "", top[i]);
 	}
-	return *v ? xbdev_plan_add(p, XBDEV_SIDE_RECORD, "parents", v) : 0;
+	return 0;
 }
 
 static int write_plan(struct xbdev *x, xbdev_txn_t t,
@@ -234,21 +232,11 @@ out:
 static int rollback_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	const struct xbdev_plan *p = arg;
-	char key[XBDEV_PATH_MAX], list[160], *tok, *save = NULL;
-	unsigned i;
 	int err;
 
 	err = xbdev_remove_device(x, t, p->fe_dir, p->be_dir, p->rec_dir);
 	if (!err)
-		err = xbdev_path_join(key, sizeof(key), p->rec_dir, "parents");
-	for (i = 0; !err && i < p->n_nodes; i++) {
-		if (strcmp(p->nodes[i].path, key))
-			continue;
-		snprintf(list, sizeof(list), "%s", p->nodes[i].value);
-		for (tok = strtok_r(list, " ", &save); tok && !err;
-		     tok = strtok_r(NULL, " ", &save))
-			err = xbdev_rm_if_empty(x, t, tok);
-	}
+		err = xbdev_remove_parents(x, t, p->fe, p->be);
 	return err;
 }
 

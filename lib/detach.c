@@ -139,9 +139,7 @@ static int rm_both_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 
 	/* Leave xenstore as attach found it. */
 	if (!err)
-		err = xbdev_rm_if_empty(x, t, r->parents[0]);
-	if (!err)
-		err = xbdev_rm_if_empty(x, t, r->parents[1]);
+		err = xbdev_remove_parents(x, t, r->fe, r->be);
 	return err;
 }
 

@@ -312,22 +312,28 @@ int xbdev_attach_plan(const struct xbdev_attach_spec *s,
 	return 0;
 }
 
-int xbdev_plan_add(struct xbdev_plan *p, enum xbdev_side side,
-		   const char *key, const char *value)
+int xbdev_plan_add_path(struct xbdev_plan *p, const char *path,
+			const char *value)
 {
 	struct builder b = { .p = p, .cap = p->n_nodes };
-	unsigned i;
+	struct xbdev_node *n;
+	int err;
 
-	/* Nodes inherit the ACL of their side's directory. */
-	for (i = 0; i < p->n_nodes; i++) {
-		if (p->nodes[i].side == side && p->nodes[i].explicit_acl) {
-			memcpy(b.acl[side], p->nodes[i].acl,
-			       sizeof(b.acl[side]));
-			b.n_acl[side] = p->nodes[i].n_acl;
-			return add(&b, side, key, value);
-		}
-	}
-	return -EINVAL;
+	if (path[0] != '/' || xbdev_validate_value(value))
+		return -EINVAL;
+	err = grow(&b);
+	if (err)
+		return err;
+	n = &p->nodes[p->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->side = XBDEV_SIDE_RECORD;
+	/* Below /xbdev, whose nodes are dom0's alone. */
+	n->acl[0] = (struct xbdev_acl_entry){ 0, XBDEV_PERM_NONE };
+	n->n_acl = 1;
+	n->path = strdup(path);
+	n->value = strdup(value);
+	p->n_nodes++;
+	return n->path && n->value ? 0 : -ENOMEM;
 }
 
 void xbdev_plan_free(struct xbdev_plan *p)

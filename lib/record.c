@@ -41,26 +41,6 @@ static int read_num(struct xbdev *x, xbdev_txn_t t, const char *dir,
 	return err == -ENOENT ? 0 : err;
 }
 
-/* "parents": only the two directories an attach may have created. */
-static int parse_parents(struct xbdev_record *r, const char *v)
-{
-	char want[2][64], copy[160], *tok, *save = NULL;
-	unsigned i;
-
-	snprintf(want[0], sizeof(want[0]), "/local/domain/%u/device", r->fe);
-	snprintf(want[1], sizeof(want[1]), "/local/domain/%u/backend", r->be);
-	snprintf(copy, sizeof(copy), "%s", v);
-	for (tok = strtok_r(copy, " ", &save); tok;
-	     tok = strtok_r(NULL, " ", &save)) {
-		for (i = 0; i < 2 && strcmp(tok, want[i]); i++)
-			;
-		if (i == 2)
-			return -EBADMSG;
-		memcpy(r->parents[i], want[i], sizeof(want[i]));
-	}
-	return 0;
-}
-
 /* The record's paths must be the ones xbdev would build for it. */
 static int record_check(struct xbdev_record *r)
 {
@@ -82,7 +62,6 @@ static int record_check(struct xbdev_record *r)
 int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		      const char *cls, unsigned devid, struct xbdev_record *r)
 {
-	char parents[160];
 	unsigned long v;
 	int err;
 
@@ -116,11 +95,6 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 	if (!err)
 		err = read_str(x, t, r->rec_dir, "log", r->log, sizeof(r->log),
 			       true);
-	if (!err)
-		err = read_str(x, t, r->rec_dir, "parents", parents,
-			       sizeof(parents), true);
-	if (!err)
-		err = parse_parents(r, parents);
 	if (!err)
 		err = record_check(r);
 	return err;
@@ -196,6 +170,44 @@ int xbdev_rm_if_empty(struct xbdev *x, xbdev_txn_t t, const char *dir)
 		return 0;
 	if (!err && n == 0)
 		err = xbdev_rm(x, t, dir);
+	return err;
+}
+
+int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],
+		      char markers[2][64])
+{
+	snprintf(dirs[0], 64, "/local/domain/%u/device", fe);
+	snprintf(dirs[1], 64, "/local/domain/%u/backend", be);
+	snprintf(markers[0], 64, XBDEV_PARENTS_DIR "/%u-device", fe);
+	snprintf(markers[1], 64, XBDEV_PARENTS_DIR "/%u-backend", be);
+	return 0;
+}
+
+int xbdev_remove_parents(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+			 unsigned be)
+{
+	char dirs[2][64], markers[2][64], **kids = NULL;
+	unsigned i, n = 0;
+	int err = 0, r;
+
+	xbdev_parent_dirs(fe, be, dirs, markers);
+	for (i = 0; i < 2 && !err; i++) {
+		r = xbdev_exists(x, t, markers[i]);
+		if (r <= 0) {
+			err = r;
+			continue;
+		}
+		err = xbdev_ls(x, t, dirs[i], &kids, &n);
+		xbdev_strv_free(kids, n);
+		if (err == -ENOENT || (!err && n == 0)) {
+			/* Ours and empty: the last device of ours is gone. */
+			err = xbdev_rm(x, t, dirs[i]);
+			if (!err || err == -ENOENT)
+				err = xbdev_rm(x, t, markers[i]);
+		}
+	}
+	if (!err)
+		err = xbdev_rm_if_empty(x, t, XBDEV_PARENTS_DIR);
 	return err;
 }
 

@@ -35,14 +35,27 @@ int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path);
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
 int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);
 
-/* Append a node to side's part of a plan (inheriting its ACL). */
-int xbdev_plan_add(struct xbdev_plan *p, enum xbdev_side side,
-		   const char *key, const char *value);
+/* Append a node at an absolute path to a plan, with the record's ACL. */
+int xbdev_plan_add_path(struct xbdev_plan *p, const char *path,
+			const char *value);
 
 /* Remove dir and then every parent that became empty, keeping the first
  * `keep` path components. */
 int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
 		      unsigned keep);
+/*
+ * xbdev leaves xenstore as it found it: when an attach has to create
+ * /local/domain/<fe>/device or /local/domain/<be>/backend (dom0 has
+ * neither until it hosts a device), it leaves a dom0-only marker
+ * /xbdev/parents/<fe>-device or <be>-backend, and the detach that finds
+ * such a directory empty removes it with its marker.
+ */
+#define XBDEV_PARENTS_DIR "/xbdev/parents"
+int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],
+		      char markers[2][64]);
+int xbdev_remove_parents(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+			 unsigned be);
+
 /* Remove dir if it exists and has no children ("" is ignored). */
 int xbdev_rm_if_empty(struct xbdev *x, xbdev_txn_t t, const char *dir);
 /* Remove whichever of the three directories is non-NULL (and empty

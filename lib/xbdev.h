@@ -275,10 +275,12 @@ int xbdev_attach_plan(const struct xbdev_attach_spec *spec,
 		      struct xbdev_plan **out);
 void xbdev_plan_free(struct xbdev_plan *p);
 
-/* Add the record node "parents" to p when this attach is about to create
- * /local/domain/<fe>/device or /local/domain/<be>/backend, so that detach
- * can remove them again and leave xenstore as it found it.  attach calls
- * it inside its transaction; --dry-run calls it to print the same plan. */
+/* When this attach is about to create /local/domain/<fe>/device or
+ * /local/domain/<be>/backend, add the dom0-only marker
+ * /xbdev/parents/<fe>-device or /xbdev/parents/<be>-backend to p, so that
+ * the detach that leaves such a directory empty removes it again (xenstore
+ * is left as xbdev found it).  attach calls it inside its transaction;
+ * --dry-run calls it to print the same plan. */
 int xbdev_plan_parents(struct xbdev *x, xbdev_txn_t t, struct xbdev_plan *p);
 
 /* Lowest id of class cls (backend type type) of frontend fe that has no
@@ -308,9 +310,6 @@ struct xbdev_record {
 	int64_t detaching;      /* unix time a detach began, 0 if none */
 	long pid;               /* backend daemon, 0 if none */
 	char log[XBDEV_PATH_MAX];
-	/* Parents this device's attach created (see xbdev_plan_parents):
-	 * "" or /local/domain/<fe>/device, /local/domain/<be>/backend. */
-	char parents[2][64];
 };
 
 /* -ENOENT when xbdev has no record of the device.  The record is trusted

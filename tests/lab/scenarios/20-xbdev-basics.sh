@@ -55,4 +55,9 @@ js=$(xbdev attach 0 $C --wait none --json 2>&1)
 printf '%s\n' "$js" | sed 's/^/  | /'
 check_match "attach --json has the backend path" "\"backend\":\"$BE\"" "$(printf '%s' "$js" | tr -d ' \n')"
 check "cleanup" xbdev detach 0 $C/0
-check_eq "xenstore as before" "$before" "$(xenstore-ls -p / 2>&1)"
+after=$(xenstore-ls -p / 2>&1)
+if [ "$before" = "$after" ]; then ok "xenstore as before"
+else
+	printf '%s\n' "$before" > $L/x20-before; printf '%s\n' "$after" > $L/x20-after
+	not_ok "xenstore as before" "$(diff $L/x20-before $L/x20-after | head -n 6 | tr '\n' ' ')"
+fi
