@@ -66,6 +66,25 @@ T() { timeout -s KILL "$@"; }   # T SECONDS CMD...: every call is bounded
 
 # ---- guest helpers ---------------------------------------------------------
 gq() { GUEST_RUN_TIMEOUT=${GRT:-60} guest_run "$G" "$@"; }
+# gq_after SECONDS CMD: guest_run for a long job: the same protocol (see
+# tests/lab/guest-init), but no polling of the console (forks in dom0,
+# competing with the backend for dom0's one vCPU) before SECONDS passed.
+gq_after() {
+	local secs=$1 id seq log end; shift
+	id=$(guest_domid "$G") || return 125
+	seq=$(( $(cat "$L/seq.$G" 2>/dev/null || echo 0) + 1 ))
+	echo $seq > "$L/seq.$G"
+	xenstore-write "/local/domain/$id/data/lab-cmd" "$*" &&
+	xenstore-write "/local/domain/$id/data/lab-seq" "$seq" || return 125
+	sleep "$secs"
+	log=$(guest_console "$G")
+	end=$((SECONDS + 90))
+	until tr -d '\r' < "$log" | grep -q "^LABEND $seq "; do
+		[ $SECONDS -ge $end ] && { echo "guest $G: no answer" >&2; return 124; }
+		sleep 0.5
+	done
+	tr -d '\r' < "$log" | sed -n "s/^LABOUT $seq //p"
+}
 guest_has_dev() {  # guest_has_dev yes|no NAME: wait for /dev/NAME (not) to exist
 	local want=$1 dev=$2
 	if [ "$want" = yes ]; then
@@ -236,7 +255,7 @@ run_job() {
 		prof=$!
 	fi
 	if [ "$where" = guest ]; then
-		out=$(GRT=$((RUNTIME + RAMP + 90)) gq "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
+		out=$(gq_after $((RUNTIME + RAMP)) "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
 	else
 		out=$(T $((RUNTIME + RAMP + 90)) $LFIO --name=$name --filename=$IMG --direct=0 --ioengine=io_uring $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1)
 	fi
