@@ -5,7 +5,7 @@
 #    status / detach clean up what is left.
 #  - kill -9 of a backend: xbdev status says it is dead, detach --force
 #    cleans up.
-# timeout: 420
+# timeout: 600
 IMG=/tmp/vbd54.img
 DEV=51728
 vbd_logs() {
