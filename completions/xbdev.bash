@@ -42,10 +42,14 @@ _xbdev_args()
 }
 
 # _xbdev_compgen WORDS: COMPREPLY = the WORDS that start with $cur.
+# (No process substitution here or below: it needs /dev/fd, which a minimal
+# system such as the lab's dom0 does not have.)
 _xbdev_compgen()
 {
-	local IFS=$'\n'
-	mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
+	local IFS=$'\n' out
+	out=$(compgen -W "$1" -- "$cur")
+	COMPREPLY=()
+	[[ -n $out ]] && mapfile -t COMPREPLY <<<"$out"
 }
 
 _xbdev_value()
@@ -65,7 +69,10 @@ _xbdev_value()
 		_xbdev_compgen "$(printf '%s\n' none initwait connected)"
 		;;
 	--disk | --log | --log-dir | --file)
-		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		local out
+		out=$(compgen -f -- "$cur")
+		COMPREPLY=()
+		[[ -n $out ]] && mapfile -t COMPREPLY <<<"$out"
 		compopt -o filenames 2>/dev/null
 		;;
 	--device)
