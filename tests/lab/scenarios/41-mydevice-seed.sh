@@ -54,10 +54,16 @@ REC=/xbdev/$ga/mydevice/0
 
 # ---- attach, watched ----------------------------------------------------------
 # The watch runs for the whole lifetime of the device; its output is checked
-# after the detach.  Give it a moment to arm its watches first.
+# after the detach.  It must have armed its watches before the attach: it
+# reports the devices already there (the guest's PV console) once it has, so
+# wait for its first line (on a loaded machine its start takes seconds).
 xbdev watch "$G" > "$L/seed-watch.txt" 2> "$L/seed-watch.err" &
 wpid=$!
-sleep 2
+if wait_for 30 test -s "$L/seed-watch.txt"; then
+	diag "watch ready: $(head -n 1 "$L/seed-watch.txt")"
+else
+	diag "watch printed nothing in 30 s (no device of $G yet?); going on"
+fi
 check "watch is running" kill -0 "$wpid"
 
 guest_run "$G" dmesg -c > /dev/null	# $G may come from 40-mydevice-fixture
