@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -425,6 +426,31 @@ static void poll_states(struct waiter *w)
 	}
 }
 
+/* How often a served device's daemon is checked while waiting. */
+#define DAEMON_CHECK_MS 500
+
+/* The next watch event; for a served device, also notice the daemon (our
+ * child until attach exits) dying, which xenstore would not tell. */
+static int next_event(struct waiter *w, int64_t deadline, char **ev,
+		      char **tok)
+{
+	int64_t step;
+	int err, status;
+
+	if (w->p->pid <= 0)
+		return xbdev_watch_next(w->x, deadline, ev, tok);
+	for (;;) {
+		step = xbdev_now_ms() + DAEMON_CHECK_MS;
+		err = xbdev_watch_next(w->x, step < deadline ? step : deadline,
+				       ev, tok);
+		if (err != -ETIMEDOUT || step >= deadline)
+			return err;
+		if (waitpid((pid_t)w->p->pid, &status, WNOHANG) ==
+		    (pid_t)w->p->pid)
+			return -ECHILD;
+	}
+}
+
 /* Watch both state nodes; each event re-reads both. */
 static int wait_device(struct waiter *w, int64_t deadline)
 {
@@ -449,9 +475,10 @@ static int wait_device(struct waiter *w, int64_t deadline)
 			err = -ECONNREFUSED;
 			break;
 		}
-		err = xbdev_watch_next(w->x, deadline, &ev, &tok);
+		err = next_event(w, deadline, &ev, &tok);
 		free(ev);
 		free(tok);
+		ev = tok = NULL;
 	}
 	for (i = 0; i < 2; i++)
 		xbdev_unwatch(w->x, path[i], "xbdev-attach");
@@ -505,6 +532,10 @@ static int wait_result(struct xbdev *x, const struct attach *t,
 		explain(&w, what);
 		return XBDEV_EXIT_TIMEOUT;
 	}
+	if (err == -ECHILD)
+		return cli_err(XBDEV_EXIT_FAIL, "%s: the backend daemon exited "
+			       "(backend %s); see %s (the device is left in place)",
+			       what, xbdev_state_name(w.st[1]), p->log);
 	if (err == -ECONNREFUSED)
 		return cli_err(XBDEV_EXIT_FAIL, "%s: gave up: frontend %s, "
 			       "backend %s (the device is left in place)",

@@ -48,6 +48,20 @@ check "daemon stopped" sh -c "! kill -0 $pid 2>/dev/null"
 check_match "daemon saw SIGTERM" 'got TERM' "$(cat /var/log/xbdev/vbd-$id-$DEV.log)"
 check "everything removed" sh -c "! xenstore-exists $BE && ! xenstore-exists $FE && ! xenstore-exists $REC"
 
+# A daemon that dies at once: attach notices instead of waiting it out.
+mkdir -p /tmp/fake-dying
+printf '#!/bin/sh\necho "dying $*"\nexit 3\n' > /tmp/fake-dying/xbdev-blkback
+chmod +x /tmp/fake-dying/xbdev-blkback
+t0=$(date +%s)
+out=$(XBDEV_LIBEXECDIR=/tmp/fake-dying xbdev attach $G vbd --disk /tmp/x.img --vdev xvdd --timeout 60 2>&1); rc=$?
+t1=$(date +%s)
+printf '%s\n' "$out" | sed 's/^/  | /'
+check_eq "dying daemon: exit 1" 1 "$rc"
+check_match "dying daemon: named, with its log" 'backend daemon exited.*vbd-'$id'-51760.log' "$out"
+check "dying daemon: noticed within 10 s" test $((t1 - t0)) -le 10
+check_match "status: pid not alive" 'pid-alive +false' "$(xbdev status $G vbd/xvdd)"
+check "detach the dead daemon's device" xbdev detach $G vbd/xvdd --timeout 5
+
 before=$(xenstore-ls -p / | grep -v '/data/lab-')
 out=$(XBDEV_LIBEXECDIR=/nonexistent xbdev attach $G vbd --disk /tmp/x.img --wait none 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/  | /'
