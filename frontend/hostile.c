@@ -343,8 +343,9 @@ static enum result plain_error(struct hctx *h, struct blkif_request *req,
 			       struct xbf_slot *s)
 {
 	int16_t st = 0;
+	enum outcome oc = send_raw(h, s, req, sizeof(*req), &st);
 
-	return judge_error(h, send_raw(h, s, req, sizeof(*req), &st), st);
+	return judge_error(h, oc, st);
 }
 
 /* ---- the attacks -------------------------------------------------------- */
@@ -443,8 +444,11 @@ static enum result a_discard(struct hctx *h, uint64_t sector, uint64_t n)
 	int16_t st = 0;
 
 	NEED_SLOT(h, s);
+	enum outcome oc;
+
 	xbf_build_discard(&req, h->d->handle, 0, sector, n, false);
-	return judge_error(h, send_raw(h, s, &req, sizeof(req), &st), st);
+	oc = send_raw(h, s, &req, sizeof(req), &st);
+	return judge_error(h, oc, st);
 }
 static enum result a_discard_past_end(struct hctx *h)
 {
@@ -521,6 +525,7 @@ static enum result indirect(struct hctx *h, uint8_t op, unsigned nseg,
 	struct blkif_request_segment *segs;
 	struct xbf_slot *s;
 	int16_t st = 0;
+	enum outcome oc;
 	unsigned slot_pages, room;
 
 	if (!h->d->be.max_indirect_segs) {
@@ -554,7 +559,8 @@ static enum result indirect(struct hctx *h, uint8_t op, unsigned nseg,
 		req.indirect_grefs[i] = s->ind_refs[i];
 	if (bad_gref)
 		req.indirect_grefs[0] = 0xfffffff0u;
-	return judge_error(h, send_raw(h, s, &req, sizeof(req), &st), st);
+	oc = send_raw(h, s, &req, sizeof(req), &st);
+	return judge_error(h, oc, st);
 }
 
 static enum result a_ind_over_max(struct hctx *h)
@@ -615,11 +621,13 @@ static enum result a_double_fetch(struct hctx *h)
 	xbf_pattern_fill(s->data, valid, XBF_SECTS_PER_PAGE, GEN_RANGE, SEED);
 	idx = q->ring.req_prod_pvt;
 	rp0 = q->ring.sring->rsp_prod;
-	if ((r = xbf_queue_raw(q, s, &req, sizeof(req))) ||
-	    (r = xbf_push(h->d, q)) || (r = xbf_notify(h->d, q))) {
+	if ((r = xbf_queue_raw(q, s, &req, sizeof(req)))) {
 		obs(h, "frontend could not queue: %s", xbf_strerror(r));
 		return R_FAIL;
 	}
+	/* publish without a notification: the backend is kicked from
+	 * inside the rewrite loop, so it reads while we rewrite */
+	RING_PUSH_REQUESTS(&q->ring);
 	e = (volatile struct blkif_request *)RING_GET_REQUEST(&q->ring, idx);
 	end = xbf_now_ns() + 2000000000LL;
 	/*
@@ -651,7 +659,7 @@ static enum result a_double_fetch(struct hctx *h)
 			break;
 		}
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if ((flips & 1023) == 0)
+		if ((flips & 1023) == 64)
 			xbf_notify(h->d, q);
 	}
 	switch (wait_slot(h, s, &st)) {
