@@ -18,7 +18,7 @@ in_guest() {
 	printf '%s\n' "$out" | sed 's/^/DEMO:     /' > /dev/console
 	return $rc
 }
-fail() { say ""; say "DEMO FAILED: $*"; say "(logs: build/lab/logs/)"; exit 1; }
+fail() { say ""; say "DEMO FAILED: $*"; say "(logs: build/lab/logs/ on the host)"; exit 1; }
 
 say ""
 say "== 1. Xen is running: this is dom0 of a real Xen 4.17, inside QEMU =="
@@ -31,22 +31,29 @@ in_guest cat /proc/partitions
 say ""
 say "== 3. A 64 MiB disk image in dom0, and xbdev attaches it to the guest =="
 show dd if=/dev/zero of=/tmp/demo.img bs=1M count=0 seek=64
+say "  (a 'xbdev watch' runs beside it and records every state transition)"
+xbdev watch demo vbd/51728 --until connected --timeout 120 > /tmp/demo-watch.log 2>&1 &
+watcher=$!
+sleep 1
 show xbdev attach demo vbd --disk /tmp/demo.img --vdev xvdb ||
 	fail "xbdev attach failed"
+wait $watcher
+show cat /tmp/demo-watch.log
 say ""
 say "== 4. What xbdev knows: both ends Connected, the backend's counters =="
 show xbdev status
+show xbdev status demo vbd/51728
 say ""
 say "== 5. The guest sees /dev/xvdb, makes a filesystem and writes a file =="
 in_guest cat /proc/partitions
-in_guest sh -c 'mkfs.ext4 -q -F /dev/xvdb && mkdir -p /mnt && mount /dev/xvdb /mnt && echo "written by the guest through xbdev" > /mnt/hello.txt && umount /mnt && e2fsck -fn /dev/xvdb >/dev/null && echo "filesystem clean"' ||
+in_guest 'mkfs.ext4 -q -F /dev/xvdb && mkdir -p /mnt && mount /dev/xvdb /mnt && echo "written by the guest through xbdev" > /mnt/hello.txt && cat /mnt/hello.txt && umount /mnt && e2fsck -fn /dev/xvdb >/dev/null && echo "filesystem clean"' ||
 	fail "the guest could not use its disk"
-in_guest sh -c 'printf "XBDEV-DEMO-PATTERN" | dd of=/dev/xvdb bs=512 seek=131000 conv=fsync 2>/dev/null && echo "pattern written at sector 131000"'
+in_guest 'printf XBDEV-DEMO-PATTERN | dd of=/dev/xvdb bs=512 seek=131000 conv=fsync 2>/dev/null && echo "pattern written at sector 131000"'
 say ""
 say "== 6. Detach: the backend flushes and closes, nothing is left behind =="
 show xbdev detach demo vbd/51728 || fail "xbdev detach failed"
 show sh -c "dd if=/tmp/demo.img bs=512 skip=131000 count=1 2>/dev/null | head -c 18; echo"
-show sh -c "xenstore-ls /local/domain/0/backend 2>/dev/null | grep -c . || true"
+show xbdev status demo
 in_guest cat /proc/partitions
 say ""
 say "== Done: a disk image served to an unmodified guest by xbdev's userspace backend =="
