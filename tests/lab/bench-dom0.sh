@@ -411,10 +411,11 @@ xenstore-write $FE/backend-id 0
 xenstore-write $BE/frontend $FE
 xenstore-write $BE/frontend-id $DOMID
 xenstore-write $BE/online 1
-xenstore-write $BE/state 1
 # let the guest see its backend (before the frontend probes: it reads it)
 xenstore-chmod -r $BE r
+# frontend first: a backend probed before it sees "Unknown" and closes
 xenstore-write $FE/state 1
+xenstore-write $BE/state 1
 
 # wait for both ends
 end=$((SECONDS + TIMEOUT))
