@@ -16,7 +16,7 @@ set -o pipefail
 . "$(dirname "$0")/common.sh"
 quick=0
 [ "$1" = --quick ] && quick=1
-OUT=$B/bench
+OUT=${BENCH_OUT:-$B/bench}
 export LAB_OUT=$OUT/lab LAB_WITH_FIO=1 LAB_MODE=bench
 # The settings ride in LAB_ONLY (see bench-dom0.sh); "bench-mode" keeps the
 # value from ever matching a scenario's file name.
@@ -85,7 +85,8 @@ sed -n 's/\r$//; s/,}$/}/; s/^BENCH: //p' "$serial" 2>/dev/null > "$raw"
 
 # ---- the host, for the record ------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-host_json=$(printf '{"date":"%s","host_cpu":"%s","host_cores":%s,"host_mem_gib":%s,"host_kernel":"%s","qemu":"%s","lab":"QEMU TCG -smp 2 -m %s, Xen dom0 1 vCPU 1536 MiB, guest 1 vCPU %s MiB"}' \
+commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+host_json=$(printf '{"date":"%s","commit":"'"$commit"'","host_cpu":"%s","host_cores":%s,"host_mem_gib":%s,"host_kernel":"%s","qemu":"%s","lab":"QEMU TCG -smp 2 -m %s, Xen dom0 1 vCPU 1536 MiB, guest 1 vCPU %s MiB"}' \
 	"$(date -u +%Y-%m-%dT%H:%MZ)" "$cpu" "$(nproc)" \
 	"$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
 	"$(qemu-system-x86_64 --version | head -n1 | sed 's/QEMU emulator version //')" \
@@ -207,9 +208,10 @@ cp "$OUT/results.json" "$OUT/results-$(date -u +%Y%m%dT%H%M).json"
 dat=$OUT/iops-vs-qd.dat
 awk -F'\t' '$1 == "io" && $3 == "default" && $4 ~ /^randread-4k-qd[0-9]+$/ {
 	q = $4; sub(/.*qd/, "", q); v[q, $2] = $7; qs[q] = 1 }
-	END { print "# qd xbdev blkback dom0-local (4k randread IOPS, median)"
-	      for (q in qs) printf "%s %s %s %s\n", q, ((q, "xbdev") in v ? v[q, "xbdev"] : "NaN"),
-		((q, "blkback") in v ? v[q, "blkback"] : "NaN"), ((q, "local") in v ? v[q, "local"] : "NaN") }' \
+	END { print "# qd xbdev blkback dom0-local qdisk (4k randread IOPS, median)"
+	      for (q in qs) printf "%s %s %s %s %s\n", q, ((q, "xbdev") in v ? v[q, "xbdev"] : "NaN"),
+		((q, "blkback") in v ? v[q, "blkback"] : "NaN"), ((q, "local") in v ? v[q, "local"] : "NaN"),
+		((q, "qdisk") in v ? v[q, "qdisk"] : "NaN") }' \
 	"$OUT/medians.tsv" | sort -n > "$dat"
 if command -v gnuplot >/dev/null && [ "$(wc -l < "$dat")" -gt 1 ]; then
 	gnuplot <<GP 2> "$OUT/gnuplot.log" || say "bench: gnuplot failed (see $OUT/gnuplot.log)"
@@ -224,6 +226,7 @@ set grid
 set datafile missing "NaN"
 plot "$dat" using 1:2 with linespoints lw 2 title "xbdev-blkback (userspace)", \
      "$dat" using 1:3 with linespoints lw 2 title "Linux blkback + loop", \
+     "$dat" using 1:5 with linespoints lw 2 title "QEMU qdisk (xen-block)", \
      "$dat" using 1:4 with linespoints lw 2 dt 2 title "dom0-local fio on the tmpfs file (limit)"
 GP
 fi
