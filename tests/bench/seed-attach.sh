@@ -1,9 +1,9 @@
 #!/bin/bash
 # The seeds' way of attaching a split-driver device, kept as the baseline of
 # the control-plane benchmark (`make bench`): seven xenstore-write calls and
-# a xenstore-chmod, then a loop polling both states until Connected.  This
-# is a faithful copy of what such scripts do, including their mistakes (the
-# backend directory readable by every domain, no transaction, no record, a
+# xenstore-chmod, then a loop polling both states until Connected.  This
+# is a faithful copy of what such scripts do, including their mistakes (both
+# directories readable, the frontend writable, by every domain; no transaction, no record, a
 # fixed device id); do not use it for anything but comparison.
 #
 #   seed-attach.sh DOMID CLASS DEVID [TIMEOUT]
@@ -24,7 +24,9 @@ xenstore-write $FE/backend-id 0
 xenstore-write $BE/frontend $FE
 xenstore-write $BE/frontend-id $DOMID
 xenstore-write $BE/online 1
-# let the guest see its backend (before the frontend probes: it reads it)
+# let the guest write its frontend and read its backend (before the
+# frontend probes: it reads the backend directory)
+xenstore-chmod -r $FE b0
 xenstore-chmod -r $BE r
 # frontend first: a backend probed before it sees "Unknown" and closes
 xenstore-write $FE/state 1

@@ -388,9 +388,9 @@ cat > /tmp/seed-attach.sh <<'SEED'
 #!/bin/bash
 # The seeds' way of attaching a split-driver device, kept as the baseline of
 # the control-plane benchmark (`make bench`): seven xenstore-write calls and
-# a xenstore-chmod, then a loop polling both states until Connected.  This
-# is a faithful copy of what such scripts do, including their mistakes (the
-# backend directory readable by every domain, no transaction, no record, a
+# xenstore-chmod, then a loop polling both states until Connected.  This
+# is a faithful copy of what such scripts do, including their mistakes (both
+# directories readable, the frontend writable, by every domain; no transaction, no record, a
 # fixed device id); do not use it for anything but comparison.
 #
 #   seed-attach.sh DOMID CLASS DEVID [TIMEOUT]
@@ -411,7 +411,9 @@ xenstore-write $FE/backend-id 0
 xenstore-write $BE/frontend $FE
 xenstore-write $BE/frontend-id $DOMID
 xenstore-write $BE/online 1
-# let the guest see its backend (before the frontend probes: it reads it)
+# let the guest write its frontend and read its backend (before the
+# frontend probes: it reads the backend directory)
+xenstore-chmod -r $FE b0
 xenstore-chmod -r $BE r
 # frontend first: a backend probed before it sees "Unknown" and closes
 xenstore-write $FE/state 1
@@ -467,7 +469,7 @@ cp_run() {
 		seed-mydevice) T 60 bash /tmp/seed-attach.sh "$dom" mydevice $((100 + i)) 30 ;;
 		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --timeout 30 ;;
 		blkback-vbd) T 60 xbdev attach "$G" vbd $(blkback_args "$(vdev_num $i)" "$(vdev_name $i)" "$CPLOOP" "$CPLOOP_DEV") --timeout 30 ;;
-		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; }
+		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; break; }
 	done
 	ta=$(since "$t0")
 	if [ "$what" = xbdev-vbd ] && stage memory; then
