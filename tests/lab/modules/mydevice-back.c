@@ -8,7 +8,9 @@
  *
  *   probe                              -> InitWait
  *   frontend Initialised or Connected  -> Connected
- *   frontend Closing, Closed, Unknown  -> Closed
+ *   frontend Closing or Closed         -> Closed
+ *   frontend state node gone           -> Closed, once Connected (the guest
+ *                                         was destroyed); before, ignored
  *   frontend Initialising after Closed -> InitWait (the frontend reconnects)
  *
  * The xenbus core probes us when /local/domain/<be>/backend/mydevice/<fe>/<id>
@@ -70,8 +72,15 @@ static void mydevice_back_frontend_changed(struct xenbus_device *dev,
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
-	case XenbusStateUnknown:	/* the frontend directory is gone */
 		mydevice_back_switch(dev, XenbusStateClosed);
+		break;
+	case XenbusStateUnknown:
+		/* No frontend state node.  Once connected, that means the
+		 * frontend is gone (a destroyed guest): close.  Before, a
+		 * toolstack may simply not have written it yet (the seeds'
+		 * script writes the backend first): wait for it. */
+		if (dev->state == XenbusStateConnected)
+			mydevice_back_switch(dev, XenbusStateClosed);
 		break;
 	default:
 		break;
