@@ -1,8 +1,12 @@
 # Multi-queue and multi-page rings negotiated with the guest's stock
 # xen-blkfront (2 vCPUs, reloaded with max_queues=2 max_ring_page_order=2),
 # published under info/; then reconnect: xen-blkfront lets go of the device
-# in the guest (frontend Closed, backend Closed and still serving) and
-# takes it again, and the disk comes back with its data.
+# in the guest (frontend Closed, backend Closed and still serving), the
+# frontend announces Initialising and the backend offers the device again
+# (InitWait).  Observed with the lab's 6.1 guest kernel: the rebound
+# xen-blkfront does not start a new handshake (its device stays in the
+# Closed state it kept from the unbind), so the last part is a SKIP there;
+# the backend's reconnect is also exercised by xbdev-blkfront in 6x.
 # timeout: 900
 G=vbd53
 IMG=/tmp/vbd53.img
