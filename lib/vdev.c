@@ -188,7 +188,11 @@ int xbdev_vdev_name(unsigned devid, char *buf, size_t len)
 
 	if (devid >= VDEV_ID_LIMIT)
 		return -EINVAL;
-	if (devid & EXT_FLAG)
+	/* The extended form of a disk and partition that the short form
+	 * can hold is not canonical: show it as the bare number, so that
+	 * every name parses back to the id it came from. */
+	if ((devid & EXT_FLAG) &&
+	    ((devid & ~EXT_FLAG) >> 8 >= 16 || minor >= 16))
 		return fmt_disk(buf, len, "xvd", (devid & ~EXT_FLAG) >> 8,
 				minor);
 	switch (major) {
@@ -196,10 +200,17 @@ int xbdev_vdev_name(unsigned devid, char *buf, size_t len)
 		return fmt_disk(buf, len, "xvd", minor >> 4, minor & 15);
 	case SD_MAJOR:
 		return fmt_disk(buf, len, "sd", minor >> 4, minor & 15);
+	/* Each IDE major holds two disks (minors 0-127); a number above
+	 * that has no hd name and is shown as the bare number. */
 	case HD0_MAJOR:
-		return fmt_disk(buf, len, "hd", minor >> 6, minor & 63);
+		if (minor < 128)
+			return fmt_disk(buf, len, "hd", minor >> 6, minor & 63);
+		break;
 	case HD2_MAJOR:
-		return fmt_disk(buf, len, "hd", 2 + (minor >> 6), minor & 63);
+		if (minor < 128)
+			return fmt_disk(buf, len, "hd", 2 + (minor >> 6),
+					minor & 63);
+		break;
 	}
 	n = snprintf(buf, len, "%u", devid);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
