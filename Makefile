@@ -120,7 +120,7 @@ check-lab-selftest: deps all
 # Fuzzing: every tests/fuzz/fuzz-*.c for FUZZ_SECONDS (make fuzz: 60 s
 # each; make check runs a shorter pass of FUZZ_CHECK_SECONDS each).
 FUZZ_SECONDS ?= 60
-FUZZ_CHECK_SECONDS ?= 45
+FUZZ_CHECK_SECONDS ?= 30
 fuzz: deps
 	@B=$(B) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh | tests/summarise.sh
 
