@@ -270,6 +270,11 @@ int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 
 	if (out)
 		*out = NULL;
+	/* A daemon that cannot run is found before anything is written: a
+	 * rollback after the commit would still have shown the guest a
+	 * device for a moment (its kernel may react, e.g. under error/). */
+	if (spec->daemon && access(spec->daemon, X_OK))
+		return -errno;
 	/* A failed write aborts the transaction: nothing becomes visible. */
 	err = xbdev_txn(x, attach_txn, &c);
 	if (err == -EEXIST && conflict)

@@ -294,8 +294,10 @@ int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 int xbdev_vdev_free(struct xbdev *x, unsigned fe, unsigned *devid);
 
 /* Write both directories and the record in one transaction, then start the
- * daemon if any.  On -EEXIST *conflict says which directory exists.  When
- * the daemon cannot be started everything written is removed again.  On
+ * daemon if any.  On -EEXIST *conflict says which directory exists.  A
+ * daemon that is not executable fails the attach before anything is
+ * written; when it cannot be started after all (fork/exec), everything
+ * written is removed again.  On
  * success *out (optional) receives the plan that was written. */
 int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 		 struct xbdev_plan **out, enum xbdev_side *conflict);

@@ -66,6 +66,11 @@ before=$(xenstore-ls -p / | grep -v '/data/lab-')
 out=$(XBDEV_LIBEXECDIR=/nonexistent xbdev attach $G vbd --disk /tmp/x.img --wait none 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/  | /'
 check_eq "unstartable daemon: exit 1" 1 "$rc"
-check_eq "rolled back: xenstore unchanged" "$before" "$(xenstore-ls -p / | grep -v '/data/lab-')"
+after=$(xenstore-ls -p / | grep -v '/data/lab-')
+if [ "$before" = "$after" ]; then ok "rolled back: xenstore unchanged"
+else
+	printf '%s\n' "$before" > $L/x26-before; printf '%s\n' "$after" > $L/x26-after
+	not_ok "rolled back: xenstore unchanged" "$(diff $L/x26-before $L/x26-after | head -n 8 | tr '\n' ' ')"
+fi
 check_eq "default vdev is the lowest free xvd" xvda \
 	"$(xbdev attach $G vbd --disk /tmp/x.img --dry-run | sed -n 's/.*\/dev = "\(.*\)".*/\1/p')"
