@@ -290,8 +290,6 @@ int xbf_disconnect(struct xbf_dev *d, bool drain);
 void xbf_release(struct xbf_dev *d);
 /* Make a Closed device Initialising again so the backend re-probes. */
 int xbf_reset(struct xbf_dev *d);
-/* Give a device we unbound back to the kernel's xen-blkfront. */
-int xbf_rebind(struct xbf_dev *d);
 /* Read the backend's state (and note it in d->be_state). */
 int xbf_backend_state(struct xbf_dev *d);
 const char *xbf_strerror(int err);

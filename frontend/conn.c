@@ -170,25 +170,6 @@ static int kernel_owner(struct xbf_dev *d, bool unbind)
 	return r;
 }
 
-int xbf_rebind(struct xbf_dev *d)
-{
-	char p[32];
-	int fd, r = 0;
-
-	if (!d->unbound)
-		return 0;
-	fd = open("/sys/bus/xen/drivers/vbd/bind", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	snprintf(p, sizeof(p), "vbd-%u", d->devid);
-	if (write(fd, p, strlen(p)) < 0)
-		r = -errno;
-	close(fd);
-	if (!r)
-		d->unbound = false;
-	return r;
-}
-
 int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 {
 	struct xbf_dev *d;

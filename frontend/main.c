@@ -241,7 +241,7 @@ static void xs_log(void *data, int prio, const char *fmt, va_list ap)
  * frontend comes.  Leave it that way rather than Closed: the next run, or
  * a kernel frontend bound later, finds it as the toolstack left it, and a
  * detach sees a frontend that never connected.  A device taken from the
- * kernel with --unbind goes back to the kernel's driver.
+ * kernel with --unbind is left the same way, with no driver bound.
  */
 static void leave_as_found(struct xbf_dev *d)
 {
@@ -255,10 +255,12 @@ static void leave_as_found(struct xbf_dev *d)
 		fprintf(stderr, "xbdev-blkfront: %s: back to Initialising: %s "
 			"(backend %s)\n", d->fe_path, xbf_strerror(r),
 			xbdev_state_name(d->be_state));
-	/* --unbind took it from the kernel: give it back */
-	if (d->unbound && (r = xbf_rebind(d)))
-		fprintf(stderr, "xbdev-blkfront: vbd-%u: rebinding the kernel "
-			"driver: %s\n", d->devid, strerror(-r));
+	/*
+	 * A device taken with --unbind is not bound back: xen-blkfront does
+	 * not support rebinding (its cached xenbus state stays Closed, so it
+	 * ignores the backend's InitWait; seen in the lab).  Detach and
+	 * re-attach it to hand it to the kernel again.
+	 */
 }
 
 static int exit_code(int r)
