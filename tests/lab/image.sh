@@ -85,7 +85,7 @@ fi
 # ---- guest ------------------------------------------------------------------
 g=$work/guest
 base_root "$g"
-add_modules "$g" xen-blkfront ext4
+add_modules "$g" xen-blkfront ext4 xen-evtchn xen-gntalloc
 for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm \
 	 xenstore-exists xenstore-chmod xenstore-watch; do
 	[ -e "$g/usr/bin/xenstore" ] || copy_elf "$g" "$X/usr/bin/xenstore" /usr/bin/xenstore
