@@ -106,7 +106,7 @@ check-unit: all $(UNIT_BINS)
 # The lab also carries an ASan/UBSan build (/usr/libexec/xbdev-asan/ in
 # dom0) so that hostile-guest scenarios run against a sanitized backend.
 asan:
-	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory SANITIZE=1 B=$(B)-asan all
 
 check-lab: deps all asan
 	@mkdir -p $(B)

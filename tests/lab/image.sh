@@ -130,8 +130,10 @@ ln -sf mke2fs "$d/sbin/mkfs.ext4"
 cp -a "$stage/." "$d/"
 for f in $(find "$stage" -type f -perm -u+x); do copy_elf "$d" "$f" "${f#"$stage"}"; done
 # The sanitizer build, when there is one, beside the normal one.
-if [ -d "$TOP/build-asan" ]; then
-	for f in "$TOP"/build-asan/xbdev "$TOP"/build-asan/xbdev-blk*; do
+asan=$TOP/${B%/}-asan
+case "$B" in /*) asan=${B%/}-asan ;; esac
+if [ -d "$asan" ]; then
+	for f in "$asan"/xbdev "$asan"/xbdev-blk*; do
 		[ -x "$f" ] && copy_elf "$d" "$f" "/usr/libexec/xbdev-asan/$(basename "$f")"
 	done
 fi
