@@ -38,6 +38,9 @@
  * on the ring, the frontend just sees a slower disk). */
 #define BLK_MAX_BUF_BYTES (64u << 20)
 
+/* Keys of the info/ record (xenbus.c). */
+#define BLK_PUB_NKEYS 28u
+
 struct blk_dev;
 
 struct blk_queue {
@@ -104,6 +107,7 @@ struct blk_dev {
 	int exit_code;
 
 	struct blk_stats st;
+	char *pub[BLK_PUB_NKEYS];       /* info/ values last committed */
 	bool info_dirty;
 	int64_t info_next_ms;
 };

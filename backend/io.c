@@ -17,9 +17,11 @@
  *    blkfront memcpy()s every bio page into/out of its pool of persistently
  *    granted pages; with grant copy, blkfront grants the bio pages
  *    themselves and Xen copies into/out of our buffer in the hypercall.
- *  - Grant copy costs one ioctl + hypercall per request (batched over all
- *    segments, up to 256 with indirect descriptors) and no map/unmap, so no
- *    TLB shootdowns and no long-lived mapping of guest memory in dom0.
+ *  - Grant copy costs no map/unmap, so no TLB shootdowns and no long-lived
+ *    mapping of guest memory in dom0.  Copies are batched: one ioctl for the
+ *    data of every write taken in a wake-up, one for every read completed
+ *    in a reap (see struct gc_batch), not one per request - in a PV dom0
+ *    each system call is a trip through Xen and a page-table switch.
  *  - Persistent grants need a gref -> mapping cache per ring (up to ring
  *    size x segments pages mapped for the device's life, a VMA each through
  *    gntdev), eviction, and careful teardown; a bug there leaks guest memory
@@ -57,9 +59,32 @@ struct blk_io {
 	struct blk_seg iseg[];
 };
 
-/* Scratch space for one grant copy batch (single-threaded). */
-static xengnttab_grant_copy_segment_t copy_segs[BLK_MAX_SEGS];
+/* Scratch space for fetching one indirect segment list (single-threaded). */
+static xengnttab_grant_copy_segment_t indirect_segs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
 static struct xb_seg indirect_copy[BLK_MAX_SEGS];
+
+/*
+ * A batch of grant copies for several requests, issued as one
+ * xengnttab_grant_copy() (one ioctl; gntdev makes one hypercall per 16
+ * segments).  Each request's segments are contiguous in segs[]; a failed
+ * segment fails only its own request.  Two batches, so that filling one
+ * (writes: guest -> buffer, before the SQE) never mixes with the other
+ * (reads: buffer -> guest, after the CQE).  Bounded: a request that does
+ * not fit flushes the batch first (at most BLK_MAX_SEGS segments each).
+ */
+#define GC_BATCH_SEGS (4 * BLK_MAX_SEGS)
+#define GC_BATCH_REQS 128u
+
+struct gc_batch {
+	bool to_guest;
+	unsigned nsegs, nreqs;
+	xengnttab_grant_copy_segment_t segs[GC_BATCH_SEGS];
+	struct blk_io *io[GC_BATCH_REQS];
+	unsigned first[GC_BATCH_REQS];  /* index of io[i]'s first segment */
+};
+
+static struct gc_batch gc_in = { .to_guest = false };   /* writes */
+static struct gc_batch gc_out = { .to_guest = true };   /* reads */
 
 int blk_io_init(struct blk_dev *d)
 {
@@ -87,47 +112,51 @@ void blk_io_fini(struct blk_dev *d)
 }
 
 /*
- * Copy between the guest's segments and buf (contiguous, in segment
- * order).  The guest side of each copy is within one page (first_sect <=
- * last_sect <= 7 was checked); our side may cross pages.  Any failed
- * segment fails the request: the guest revoked, never granted, or granted
- * read-only a page we must write.
+ * Queue the copy between the guest's segments and io->buf (contiguous, in
+ * segment order) into b.  The guest side of each copy is within one page
+ * (first_sect <= last_sect <= 7 was checked); our side may cross pages.
+ * The caller must have made room (gc_room).
  */
-static int grant_copy(struct blk_dev *d, const struct blk_seg *segs,
-		      unsigned n, uint8_t *buf, bool to_guest)
+static void gc_add(struct blk_dev *d, struct gc_batch *b, struct blk_io *io)
 {
 	size_t off = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		xengnttab_grant_copy_segment_t *c = &copy_segs[i];
-		unsigned len = (segs[i].last_sect - segs[i].first_sect + 1u)
+	b->io[b->nreqs] = io;
+	b->first[b->nreqs] = b->nsegs;
+	b->nreqs++;
+	for (unsigned i = 0; i < io->nsegs; i++) {
+		const struct blk_seg *sg = &io->segs[i];
+		xengnttab_grant_copy_segment_t *c = &b->segs[b->nsegs++];
+		unsigned len = (sg->last_sect - sg->first_sect + 1u)
 			       << BLK_SECTOR_SHIFT;
 
 		memset(c, 0, sizeof(*c));
-		if (to_guest) {
-			c->source.virt = buf + off;
-			c->dest.foreign.ref = segs[i].gref;
-			c->dest.foreign.offset = segs[i].first_sect
+		if (b->to_guest) {
+			c->source.virt = io->buf + off;
+			c->dest.foreign.ref = sg->gref;
+			c->dest.foreign.offset = sg->first_sect
 						 << BLK_SECTOR_SHIFT;
 			c->dest.foreign.domid = d->fe_domid;
 			c->flags = GNTCOPY_dest_gref;
 		} else {
-			c->source.foreign.ref = segs[i].gref;
-			c->source.foreign.offset = segs[i].first_sect
+			c->source.foreign.ref = sg->gref;
+			c->source.foreign.offset = sg->first_sect
 						   << BLK_SECTOR_SHIFT;
 			c->source.foreign.domid = d->fe_domid;
-			c->dest.virt = buf + off;
+			c->dest.virt = io->buf + off;
 			c->flags = GNTCOPY_source_gref;
 		}
 		c->len = len;
 		off += len;
 	}
-	if (xengnttab_grant_copy(d->xgt, n, copy_segs))
-		return -errno;
-	for (unsigned i = 0; i < n; i++)
-		if (copy_segs[i].status != GNTST_okay)
-			return -EFAULT;
-	return 0;
+}
+
+static void gc_flush(struct blk_dev *d, struct gc_batch *b);
+
+static void gc_room(struct blk_dev *d, struct gc_batch *b, unsigned nsegs)
+{
+	if (b->nreqs == GC_BATCH_REQS || b->nsegs + nsegs > GC_BATCH_SEGS)
+		gc_flush(d, b);
 }
 
 /* Fetch the segment list of an indirect request into private memory. */
@@ -137,7 +166,7 @@ static int fetch_indirect(struct blk_dev *d, struct blk_io *io)
 	unsigned pages = io->req.nr_indirect_pages;
 
 	for (unsigned i = 0; i < pages; i++) {
-		xengnttab_grant_copy_segment_t *c = &copy_segs[i];
+		xengnttab_grant_copy_segment_t *c = &indirect_segs[i];
 		size_t chunk = bytes - (size_t)i * BLK_PAGE_SIZE;
 
 		memset(c, 0, sizeof(*c));
@@ -148,10 +177,10 @@ static int fetch_indirect(struct blk_dev *d, struct blk_io *io)
 		c->len = chunk > BLK_PAGE_SIZE ? BLK_PAGE_SIZE : chunk;
 		c->flags = GNTCOPY_source_gref;
 	}
-	if (xengnttab_grant_copy(d->xgt, pages, copy_segs))
+	if (xengnttab_grant_copy(d->xgt, pages, indirect_segs))
 		return -errno;
 	for (unsigned i = 0; i < pages; i++)
-		if (copy_segs[i].status != GNTST_okay)
+		if (indirect_segs[i].status != GNTST_okay)
 			return -EFAULT;
 	/* indirect_copy is private now: decode it once, then validate. */
 	blk_indirect_decode(indirect_copy, io->req.nr_segments, io->iseg);
@@ -299,13 +328,14 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 			goto fail;
 		}
 		d->buf_bytes += io->len;
-		if (io->req.op != BLKIF_OP_READ &&
-		    grant_copy(d, io->segs, io->nsegs, io->buf, false)) {
-			d->st.grant_errors++;
-			status = BLKIF_RSP_ERROR;
-			goto fail;
-		}
 		io->stage = STAGE_DATA;
+		if (io->req.op != BLKIF_OP_READ) {
+			/* The SQE follows once the batch copied the data
+			 * in (gc_flush). */
+			gc_room(d, &gc_in, io->nsegs);
+			gc_add(d, &gc_in, io);
+			return;
+		}
 		break;
 	case BLKIF_OP_DISCARD:
 		d->st.discards++;
@@ -352,12 +382,10 @@ static void complete(struct blk_io *io, int res)
 			return;
 		}
 		if (io->req.op == BLKIF_OP_READ) {
-			if (grant_copy(d, io->segs, io->nsegs, io->buf, true)) {
-				d->st.grant_errors++;
-				finish(io, BLKIF_RSP_ERROR);
-				return;
-			}
-			finish(io, BLKIF_RSP_OKAY);
+			/* Answered when the batch copied the data out, at
+			 * the end of this reap (gc_flush). */
+			gc_room(d, &gc_out, io->nsegs);
+			gc_add(d, &gc_out, io);
 			return;
 		}
 		if (io->req.op == BLKIF_OP_FLUSH_DISKCACHE) {
@@ -394,6 +422,42 @@ static void complete(struct blk_io *io, int res)
 	}
 }
 
+/*
+ * Issue the batch: one ioctl for all its requests.  Then each request goes
+ * on according to its own segments' status: a guest that revoked, never
+ * granted, or granted read-only a page we must write fails that request
+ * only.  A failed ioctl (our side: should not happen) fails them all.
+ */
+static void gc_flush(struct blk_dev *d, struct gc_batch *b)
+{
+	unsigned nreqs = b->nreqs;
+	bool all_failed;
+
+	if (!nreqs)
+		return;
+	all_failed = xengnttab_grant_copy(d->xgt, b->nsegs, b->segs) != 0;
+	/* Nothing below adds to b: finish() and submit_stage() only. */
+	for (unsigned i = 0; i < nreqs; i++) {
+		struct blk_io *io = b->io[i];
+		unsigned end = i + 1 < nreqs ? b->first[i + 1] : b->nsegs;
+		bool ok = !all_failed;
+
+		for (unsigned k = b->first[i]; ok && k < end; k++)
+			if (b->segs[k].status != GNTST_okay)
+				ok = false;
+		if (!ok) {
+			d->st.grant_errors++;
+			finish(io, BLKIF_RSP_ERROR);
+		} else if (b->to_guest) {
+			finish(io, BLKIF_RSP_OKAY);
+		} else if (submit_stage(io)) {
+			finish(io, BLKIF_RSP_ERROR);
+		}
+	}
+	b->nreqs = 0;
+	b->nsegs = 0;
+}
+
 int blk_io_queue_work(struct blk_queue *q)
 {
 	int n = blk_ring_avail(&q->ring);
@@ -409,11 +473,13 @@ int blk_io_queue_work(struct blk_queue *q)
 			/* Leave the rest on the ring; completions wake us. */
 			q->dev->throttled = true;
 			q->kick = true;
+			gc_flush(q->dev, &gc_in);
 			return 0;
 		}
 		blk_ring_take(&q->ring, &req);
 		start(q, &req);
 	}
+	gc_flush(q->dev, &gc_in);
 	/* Out of budget: come back after the other fds had their turn.
 	 * Otherwise re-arm req_event and look once more. */
 	if ((unsigned)n == BLK_BUDGET)
@@ -435,12 +501,25 @@ void blk_io_reap(struct blk_dev *d)
 		if (io)
 			complete(io, res);
 	}
+	gc_flush(d, &gc_out);
 	if (d->buf_bytes < d->max_buf_bytes)
 		d->throttled = false;
 }
 
 void blk_io_flush(struct blk_dev *d)
 {
+	/* Normally empty here: queue_work and reap flush their batches. */
+	gc_flush(d, &gc_in);
+	gc_flush(d, &gc_out);
+	/* Page-cache hits complete inside io_uring_submit(): answer them in
+	 * this round (one push, at most one event) rather than after another
+	 * trip through ppoll.  Completions may queue follow-up SQEs (short
+	 * transfer, flush after write), hence the loop; bounded, whatever is
+	 * left is submitted below and reaped when the ring fd says so. */
+	for (unsigned i = 0; i < 2 && io_uring_sq_ready(&d->uring); i++) {
+		io_uring_submit(&d->uring);
+		blk_io_reap(d);
+	}
 	if (io_uring_sq_ready(&d->uring))
 		io_uring_submit(&d->uring);
 	for (unsigned i = 0; i < d->nr_queues; i++) {

@@ -502,6 +502,53 @@ static void test_throttle(void **state)
 	assert_int_equal(f->d.st.bytes_written, 6 * 4096);
 }
 
+/* Grant copies are batched over requests (one ioctl per wake-up / reap):
+ * a bad grant fails its own request only, its neighbours in the batch go
+ * through with the right data. */
+static void test_batch_partial_failure(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg w1[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+	struct xb_seg wbad[1] = { { .gref = 5000, .first_sect = 0,
+				    .last_sect = 7 } };
+	struct xb_seg w3[1] = { { .gref = 3, .first_sect = 0, .last_sect = 7 } };
+	uint8_t buf[4096], zero[4096] = { 0 };
+
+	fill(1, 0xa1);
+	fill(3, 0xa3);
+	put(f, BLKIF_OP_WRITE, 1, 0, 1, w1);
+	put(f, BLKIF_OP_WRITE, 2, 8, 1, wbad);
+	put(f, BLKIF_OP_WRITE, 3, 16, 1, w3);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 3, 1), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 3, 2), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 3, 3), BLKIF_RSP_OKAY);
+	assert_int_equal(pread(f->d.fd, buf, 4096, 8 * 512), 4096);
+	assert_memory_equal(buf, zero, 4096);           /* nothing written */
+	assert_int_equal(pread(f->d.fd, buf, 4096, 16 * 512), 4096);
+	assert_memory_equal(buf, gpage[3], 4096);
+	assert_int_equal(f->d.st.grant_errors, 1);
+
+	/* reads: the middle one into a read-only grant */
+	struct xb_seg r1[1] = { { .gref = 10, .first_sect = 0, .last_sect = 7 } };
+	struct xb_seg rro[1] = { { .gref = 11, .first_sect = 0, .last_sect = 7 } };
+	struct xb_seg r3[1] = { { .gref = 12, .first_sect = 0, .last_sect = 7 } };
+
+	gread_only[11] = true;
+	put(f, BLKIF_OP_READ, 4, 0, 1, r1);
+	put(f, BLKIF_OP_READ, 5, 0, 1, rro);
+	put(f, BLKIF_OP_READ, 6, 16, 1, r3);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 6, 4), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 6, 5), BLKIF_RSP_ERROR);
+	assert_int_equal(status_of(f, 6, 6), BLKIF_RSP_OKAY);
+	assert_memory_equal(gpage[10], gpage[1], 4096);
+	assert_memory_equal(gpage[11], zero, 4096);
+	assert_memory_equal(gpage[12], gpage[3], 4096);
+	assert_int_equal(f->d.st.grant_errors, 2);
+	assert_int_equal(f->d.inflight, 0);
+}
+
 #define BOTH(t)                                                              \
 	cmocka_unit_test_setup_teardown(t, setup32, teardown),               \
 	cmocka_unit_test_setup_teardown(t, setup64, teardown)
@@ -517,6 +564,7 @@ int main(void)
 		BOTH(test_prod_overflow),
 		BOTH(test_many_in_flight),
 		BOTH(test_throttle),
+		BOTH(test_batch_partial_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
