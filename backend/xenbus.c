@@ -122,12 +122,23 @@ static int state_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	return err;
 }
 
+static bool node_has_state(struct blk_dev *d, enum xbdev_state st)
+{
+	enum xbdev_state cur;
+
+	return xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path, &cur) == 0 &&
+	       cur == st;
+}
+
 static void set_state(struct blk_dev *d, enum xbdev_state st)
 {
 	struct state_arg a = { d, st };
 	int err;
 
-	if (d->state == st)
+	/* On detach the toolstack writes Closing over our state node; when we
+	 * are already Closed, the node (not our copy) must get Closed again or
+	 * the toolstack waits for it in vain. */
+	if (d->state == st && !(st == XBDEV_STATE_CLOSED && !node_has_state(d, st)))
 		return;
 	err = xbdev_txn(d->xs, state_txn, &a);
 	if (err && err != -ENOENT)
