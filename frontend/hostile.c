@@ -599,8 +599,8 @@ static enum result a_ind_bad_gref(struct hctx *h)
  * XSA-155: rewrite the request in the shared ring right after req_prod
  * moved, until the backend answers.  The valid form writes the range
  * pattern of its own sectors (so executing it changes nothing); the
- * rewritten forms point elsewhere in the range, past the end, at a bad
- * grant, or claim 255 segments.  A backend that validates one fetch and
+ * rewritten forms wrap around the sector space, point past the end, at a
+ * bad grant, or claim 255 segments.  A backend that validates one fetch and
  * uses another writes somewhere it must not: check_range() sees it.
  */
 static enum result a_double_fetch(struct hctx *h)
@@ -610,7 +610,7 @@ static enum result a_double_fetch(struct hctx *h)
 	struct blkif_request req;
 	struct xbf_slot *s;
 	RING_IDX idx, rp0;
-	uint64_t valid = h->rs + 64, elsewhere = h->rs + 512;
+	uint64_t valid = h->rs + 64;
 	unsigned long flips = 0;
 	int64_t end;
 	int16_t st = 0;
@@ -639,7 +639,11 @@ static enum result a_double_fetch(struct hctx *h)
 	while (q->ring.sring->rsp_prod == rp0 && xbf_now_ns() < end) {
 		switch (flips++ & 3) {
 		case 0:
-			e->sector_number = elsewhere;
+			/* A sector that wraps: every rewritten form is one a
+			 * backend must refuse.  (A valid form pointing elsewhere
+			 * would be a legitimate write if fetched once, and would
+			 * prove nothing.) */
+			e->sector_number = ~0ULL - 3;
 			break;
 		case 1:
 			e->sector_number = h->d->be.sectors + 1000;
