@@ -2,6 +2,9 @@
 # --until and --timeout.  The device lives in dom0 alone; its "drivers"
 # are xenstore-write calls, so every transition is known.
 # timeout: 180
+# Guests left running by earlier scenarios bring their own devices
+# (console/0 with dom0 as backend) into "xbdev watch 0": start clean.
+guest_destroy_all
 C=xbw
 FE=/local/domain/0/device/$C/0
 BE=/local/domain/0/backend/$C/0/0
