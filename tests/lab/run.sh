@@ -62,7 +62,7 @@ timeout_s=${LAB_TIMEOUT:-$budget}
 
 serial=$LAB_OUT/serial.log
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi
-	-cpu qemu64,+svm -smp 2 -m "${LAB_MEM:-3072}" -nographic -no-reboot
+	-cpu qemu64,+svm -smp 2 -m "${LAB_MEM:-4096}" -nographic -no-reboot
 	-kernel "$LAB_CACHE/xen"
 	-append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=1 noreboot loglvl=warning guest_loglvl=warning"
 	-initrd "$LAB_ROOT/boot/vmlinuz-$(lab_kver) console=hvc0 quiet loglevel=1,$LAB_OUT/dom0.cpio.gz")
