@@ -91,12 +91,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_ARG:
-		if (state->arg_num == 0)
-			a->dom = arg;
-		else if (state->arg_num == 1)
-			a->cls = arg;
-		else
-			cli_usage("too many arguments");
+		cli_arg(state, arg, (const char **[]){ &a->dom, &a->cls }, 2);
 		break;
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)

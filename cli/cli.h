@@ -57,6 +57,11 @@ void cli_parse_flags(const struct argp *argp, int argc, char **argv,
 /* From a parser: print a one-line usage error and exit 2. */
 void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2),
 						    noreturn));
+/* From a parser, on ARGP_KEY_ARG: store positional argument number
+ * state->arg_num in *slots[state->arg_num]; past the n slots it is the
+ * usage error "too many arguments". */
+void cli_arg(const struct argp_state *state, char *arg,
+	     const char **const slots[], unsigned n);
 
 /* Open xenstore (logging to stderr when verbose); prints the error. */
 int cli_open(const struct cli_global *g, struct xbdev **x);

@@ -173,6 +173,14 @@ void cli_usage(const char *fmt, ...)
 	exit(XBDEV_EXIT_USAGE);
 }
 
+void cli_arg(const struct argp_state *state, char *arg,
+	     const char **const slots[], unsigned n)
+{
+	if (state->arg_num >= n)
+		cli_usage("too many arguments");
+	*slots[state->arg_num] = arg;
+}
+
 static void log_stderr(void *data, int prio, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "xbdev: %s: ", cli_cmd_name);

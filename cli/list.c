@@ -12,15 +12,12 @@
 
 static error_t no_opts(int key, char *arg, struct argp_state *state)
 {
-	char **want = state->input;
+	const char **want = state->input;
 
-	if (key == ARGP_KEY_ARG) {
-		if (state->arg_num >= 1)
-			cli_usage("too many arguments");
-		*want = arg;
-		return 0;
-	}
-	return ARGP_ERR_UNKNOWN;
+	if (key != ARGP_KEY_ARG)
+		return ARGP_ERR_UNKNOWN;
+	cli_arg(state, arg, (const char **[]){ want }, 1);
+	return 0;
 }
 
 /* ---- list-domains ---- */
@@ -35,7 +32,7 @@ static int run_domains(int argc, char **argv, const struct cli_global *g)
 {
 	struct xbdev *x = NULL;
 	unsigned *ids = NULL, n = 0, i;
-	char *unused = NULL;
+	const char *unused = NULL;
 	int rc, err;
 
 	cli_parse(&domains_argp, argc, argv, &unused);
@@ -79,7 +76,7 @@ static int run_devices(int argc, char **argv, const struct cli_global *g)
 {
 	struct xbdev_dev_status *v = NULL;
 	struct xbdev *x = NULL;
-	char *dom = NULL;
+	const char *dom = NULL;
 	unsigned n = 0, i, domid;
 	int rc, err;
 
@@ -135,7 +132,7 @@ static int run_help(int argc, char **argv, const struct cli_global *g)
 		{ "version", 'V', NULL, 0, NULL, 0 },
 		{ 0 }
 	};
-	char *want = NULL;
+	const char *want = NULL;
 	unsigned i;
 
 	cli_parse(&help_argp, argc, argv, &want);

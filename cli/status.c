@@ -25,12 +25,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j': a->json = true; break;
 	case ARGP_KEY_ARG:
-		if (state->arg_num == 0)
-			a->dom = arg;
-		else if (state->arg_num == 1)
-			a->dev = arg;
-		else
-			cli_usage("too many arguments");
+		cli_arg(state, arg, (const char **[]){ &a->dom, &a->dev }, 2);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
