@@ -25,82 +25,107 @@ static const struct blk_limits lim_ro = {
 	.max_indirect_segs = BLK_MAX_INDIRECT_SEGS,
 };
 
-/* Build a ring slot for either ABI. */
+/*
+ * Build a ring slot for either ABI.  One macro body serves both layouts (as
+ * DECODE in request.c): the field names are the same, only the offsets
+ * differ, and the compiler knows those from the types.
+ */
+#define PUT_SLOT(abi, slot, type, fill)                                      \
+	do {                                                                 \
+		if ((abi) == BLK_ABI_X86_32)                                 \
+			fill((struct xb32_##type *)(slot));                  \
+		else                                                         \
+			fill((struct xb64_##type *)(slot));                  \
+	} while (0)
+
 static void put_rw(enum blk_abi abi, void *slot, uint8_t op, uint8_t nseg,
 		   uint64_t id, uint64_t sector, const struct xb_seg *seg)
 {
-	if (abi == BLK_ABI_X86_32) {
-		struct xb32_rw *r = slot;
-
-		r->operation = op;
-		r->nr_segments = nseg;
-		r->handle = 51728;
-		r->id = id;
-		r->sector_number = sector;
-		memcpy(r->seg, seg, sizeof(r->seg));
-	} else {
-		struct xb64_rw *r = slot;
-
-		r->operation = op;
-		r->nr_segments = nseg;
-		r->handle = 51728;
-		r->id = id;
-		r->sector_number = sector;
-		memcpy(r->seg, seg, sizeof(r->seg));
-	}
+#define FILL(r)                                                              \
+	do {                                                                 \
+		(r)->operation = op;                                         \
+		(r)->nr_segments = nseg;                                     \
+		(r)->handle = 51728;                                         \
+		(r)->id = id;                                                \
+		(r)->sector_number = sector;                                 \
+		memcpy((r)->seg, seg, sizeof((r)->seg));                     \
+	} while (0)
+	PUT_SLOT(abi, slot, rw, FILL);
+#undef FILL
 }
 
 static void put_indirect(enum blk_abi abi, void *slot, uint8_t iop,
 			 uint16_t nseg, uint64_t id, uint64_t sector)
 {
-	if (abi == BLK_ABI_X86_32) {
-		struct xb32_indirect *r = slot;
-
-		r->operation = BLKIF_OP_INDIRECT;
-		r->indirect_op = iop;
-		r->nr_segments = nseg;
-		r->id = id;
-		r->sector_number = sector;
-		r->handle = 7;
-		for (unsigned i = 0; i < 8; i++)
-			r->indirect_grefs[i] = 100 + i;
-	} else {
-		struct xb64_indirect *r = slot;
-
-		r->operation = BLKIF_OP_INDIRECT;
-		r->indirect_op = iop;
-		r->nr_segments = nseg;
-		r->id = id;
-		r->sector_number = sector;
-		r->handle = 7;
-		for (unsigned i = 0; i < 8; i++)
-			r->indirect_grefs[i] = 100 + i;
-	}
+#define FILL(r)                                                              \
+	do {                                                                 \
+		(r)->operation = BLKIF_OP_INDIRECT;                          \
+		(r)->indirect_op = iop;                                      \
+		(r)->nr_segments = nseg;                                     \
+		(r)->id = id;                                                \
+		(r)->sector_number = sector;                                 \
+		(r)->handle = 7;                                             \
+		for (unsigned i = 0; i < 8; i++)                             \
+			(r)->indirect_grefs[i] = 100 + i;                    \
+	} while (0)
+	PUT_SLOT(abi, slot, indirect, FILL);
+#undef FILL
 }
 
 static void put_discard(enum blk_abi abi, void *slot, uint64_t id,
 			uint64_t sector, uint64_t n)
 {
-	if (abi == BLK_ABI_X86_32) {
-		struct xb32_discard *r = slot;
-
-		r->operation = BLKIF_OP_DISCARD;
-		r->flag = BLKIF_DISCARD_SECURE;
-		r->id = id;
-		r->sector_number = sector;
-		r->nr_sectors = n;
-	} else {
-		struct xb64_discard *r = slot;
-
-		r->operation = BLKIF_OP_DISCARD;
-		r->flag = BLKIF_DISCARD_SECURE;
-		r->id = id;
-		r->sector_number = sector;
-		r->nr_sectors = n;
-	}
+#define FILL(r)                                                              \
+	do {                                                                 \
+		(r)->operation = BLKIF_OP_DISCARD;                           \
+		(r)->flag = BLKIF_DISCARD_SECURE;                            \
+		(r)->id = id;                                                \
+		(r)->sector_number = sector;                                 \
+		(r)->nr_sectors = n;                                         \
+	} while (0)
+	PUT_SLOT(abi, slot, discard, FILL);
+#undef FILL
 }
 
 static const enum blk_abi abis[] = { BLK_ABI_X86_32, BLK_ABI_X86_64 };
+
+/* What blk_req_check() answers to the request in a ring slot. */
+static int slot_status(enum blk_abi abi, const void *slot,
+		       const struct blk_limits *lim)
+{
+	struct blk_req r;
+
+	blk_req_decode(abi, slot, &r);
+	return blk_req_check(&r, lim);
+}
+
+/* slot_status() of a direct request (id 1) on a read-write device. */
+static int rw_status(enum blk_abi abi, uint8_t op, uint8_t nseg,
+		     uint64_t sector, const struct xb_seg *seg)
+{
+	uint8_t slot[128] = { 0 };
+
+	put_rw(abi, slot, op, nseg, 1, sector, seg);
+	return slot_status(abi, slot, &lim_rw);
+}
+
+/* slot_status() of an indirect request (id 77, sector 10), read-write. */
+static int indirect_status(enum blk_abi abi, uint8_t iop, uint16_t nseg)
+{
+	uint8_t slot[128] = { 0 };
+
+	put_indirect(abi, slot, iop, nseg, 77, 10);
+	return slot_status(abi, slot, &lim_rw);
+}
+
+/* slot_status() of a discard (id 5) on a read-write device. */
+static int discard_status(enum blk_abi abi, uint64_t sector, uint64_t n)
+{
+	uint8_t slot[128] = { 0 };
+
+	put_discard(abi, slot, 5, sector, n);
+	return slot_status(abi, slot, &lim_rw);
+}
 
 static void test_abi_parse(void **state)
 {
@@ -176,53 +201,48 @@ static void test_check_segments(void **state)
 	uint8_t slot[128];
 
 	for (unsigned k = 0; k < 2; k++) {
+		enum blk_abi abi = abis[k];
+
 		for (unsigned i = 0; i < 11; i++)
 			seg[i] = (struct xb_seg){ .gref = i, .first_sect = 0,
 						  .last_sect = 7 };
 		memset(slot, 0, sizeof(slot));
 		/* 11 full segments = 88 sectors, fits exactly at the end */
-		put_rw(abis[k], slot, BLKIF_OP_READ, 11, 1, 2048 - 88, seg);
-		blk_req_decode(abis[k], slot, &r);
+		put_rw(abi, slot, BLKIF_OP_READ, 11, 1, 2048 - 88, seg);
+		blk_req_decode(abi, slot, &r);
 		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_OKAY);
 		assert_int_equal(r.nr_sectors, 88);
 		/* one sector past the end */
-		put_rw(abis[k], slot, BLKIF_OP_READ, 11, 1, 2048 - 87, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(rw_status(abi, BLKIF_OP_READ, 11, 2048 - 87,
+					   seg),
+				 BLKIF_RSP_ERROR);
 		/* wrap-around of sector + length */
-		put_rw(abis[k], slot, BLKIF_OP_READ, 1, 1, UINT64_MAX - 3, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(rw_status(abi, BLKIF_OP_READ, 1,
+					   UINT64_MAX - 3, seg),
+				 BLKIF_RSP_ERROR);
 		/* too many segments for a direct request */
-		put_rw(abis[k], slot, BLKIF_OP_READ, 12, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(rw_status(abi, BLKIF_OP_READ, 12, 0, seg),
+				 BLKIF_RSP_ERROR);
 		/* zero segments: only for flush */
-		put_rw(abis[k], slot, BLKIF_OP_WRITE, 0, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
-		put_rw(abis[k], slot, BLKIF_OP_FLUSH_DISKCACHE, 0, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_OKAY);
+		assert_int_equal(rw_status(abi, BLKIF_OP_WRITE, 0, 0, seg),
+				 BLKIF_RSP_ERROR);
+		assert_int_equal(rw_status(abi, BLKIF_OP_FLUSH_DISKCACHE, 0, 0,
+					   seg),
+				 BLKIF_RSP_OKAY);
 		/* first > last, last > 7 */
 		seg[3].first_sect = 5;
 		seg[3].last_sect = 4;
-		put_rw(abis[k], slot, BLKIF_OP_READ, 4, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(rw_status(abi, BLKIF_OP_READ, 4, 0, seg),
+				 BLKIF_RSP_ERROR);
 		seg[3].first_sect = 0;
 		seg[3].last_sect = 8;
-		put_rw(abis[k], slot, BLKIF_OP_READ, 4, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(rw_status(abi, BLKIF_OP_READ, 4, 0, seg),
+				 BLKIF_RSP_ERROR);
 		/* barrier and unknown ops: not offered */
-		put_rw(abis[k], slot, BLKIF_OP_WRITE_BARRIER, 1, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw),
+		assert_int_equal(rw_status(abi, BLKIF_OP_WRITE_BARRIER, 1, 0,
+					   seg),
 				 BLKIF_RSP_EOPNOTSUPP);
-		put_rw(abis[k], slot, 200, 1, 1, 0, seg);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw),
+		assert_int_equal(rw_status(abi, 200, 1, 0, seg),
 				 BLKIF_RSP_EOPNOTSUPP);
 	}
 }
@@ -230,14 +250,15 @@ static void test_check_segments(void **state)
 static void test_indirect(void **state)
 {
 	for (unsigned k = 0; k < 2; k++) {
+		enum blk_abi abi = abis[k];
 		uint8_t slot[128] = { 0 };
 		struct blk_req r;
 		struct xb_seg page[512];
 		struct blk_seg segs[BLK_MAX_SEGS];
 		uint64_t n;
 
-		put_indirect(abis[k], slot, BLKIF_OP_WRITE, 256, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
+		put_indirect(abi, slot, BLKIF_OP_WRITE, 256, 77, 10);
+		blk_req_decode(abi, slot, &r);
 		assert_true(r.indirect);
 		assert_int_equal(r.operation, BLKIF_OP_INDIRECT);
 		assert_int_equal(r.op, BLKIF_OP_WRITE);
@@ -264,29 +285,24 @@ static void test_indirect(void **state)
 		assert_int_equal(n, 255 * 8);
 
 		/* more than advertised */
-		put_indirect(abis[k], slot, BLKIF_OP_READ, 257, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
-		put_indirect(abis[k], slot, BLKIF_OP_READ, 0, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(indirect_status(abi, BLKIF_OP_READ, 257),
+				 BLKIF_RSP_ERROR);
+		assert_int_equal(indirect_status(abi, BLKIF_OP_READ, 0),
+				 BLKIF_RSP_ERROR);
 		/* indirect only for read/write */
-		put_indirect(abis[k], slot, BLKIF_OP_DISCARD, 1, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
-		put_indirect(abis[k], slot, BLKIF_OP_INDIRECT, 1, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
-		put_indirect(abis[k], slot, BLKIF_OP_FLUSH_DISKCACHE, 1, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(indirect_status(abi, BLKIF_OP_DISCARD, 1),
+				 BLKIF_RSP_ERROR);
+		assert_int_equal(indirect_status(abi, BLKIF_OP_INDIRECT, 1),
+				 BLKIF_RSP_ERROR);
+		assert_int_equal(indirect_status(abi, BLKIF_OP_FLUSH_DISKCACHE,
+						 1),
+				 BLKIF_RSP_ERROR);
 		/* not advertised at all */
 		struct blk_limits none = lim_rw;
 
 		none.max_indirect_segs = 0;
-		put_indirect(abis[k], slot, BLKIF_OP_READ, 1, 77, 10);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &none),
+		put_indirect(abi, slot, BLKIF_OP_READ, 1, 77, 10);
+		assert_int_equal(slot_status(abi, slot, &none),
 				 BLKIF_RSP_EOPNOTSUPP);
 	}
 }
@@ -310,12 +326,10 @@ static void test_discard(void **state)
 		nodisc.discard = false;
 		assert_int_equal(blk_req_check(&r, &nodisc),
 				 BLKIF_RSP_EOPNOTSUPP);
-		put_discard(abis[k], slot, 5, 9, 2040);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
-		put_discard(abis[k], slot, 5, 1, UINT64_MAX);
-		blk_req_decode(abis[k], slot, &r);
-		assert_int_equal(blk_req_check(&r, &lim_rw), BLKIF_RSP_ERROR);
+		assert_int_equal(discard_status(abis[k], 9, 2040),
+				 BLKIF_RSP_ERROR);
+		assert_int_equal(discard_status(abis[k], 1, UINT64_MAX),
+				 BLKIF_RSP_ERROR);
 	}
 }
 
