@@ -9,8 +9,8 @@
 #   seed-attach.sh DOMID CLASS DEVID [TIMEOUT]
 #
 # Exit 0 when both ends are Connected, 1 on timeout.
-# bench-dom0.sh carries an identical copy (tests/lab/ is all dom0 gets);
-# tests/lab/bench.sh refuses to run when the two differ.
+# tests/lab/image.sh puts this file in dom0 at /lab/bench/seed-attach.sh,
+# where tests/lab/bench-dom0.sh runs it.
 DOMID=$1
 CLASS=${2:-mydevice}
 DEVID=${3:-0}

@@ -382,55 +382,8 @@ fi
 
 # ---- control plane ------------------------------------------------------------------
 # Attach-to-Connected and detach times, median of REPEATS (x3 at least).
-# The seeds' script (tests/bench/seed-attach.sh; tests/lab/ is all dom0
-# gets, so a copy is written here; bench.sh checks they are identical).
-cat > /tmp/seed-attach.sh <<'SEED'
-#!/bin/bash
-# The seeds' way of attaching a split-driver device, kept as the baseline of
-# the control-plane benchmark (`make bench`): seven xenstore-write calls and
-# xenstore-chmod, then a loop polling both states until Connected.  This
-# is a faithful copy of what such scripts do, including their mistakes (both
-# directories readable, the frontend writable, by every domain; no transaction, no record, a
-# fixed device id); do not use it for anything but comparison.
-#
-#   seed-attach.sh DOMID CLASS DEVID [TIMEOUT]
-#
-# Exit 0 when both ends are Connected, 1 on timeout.
-# bench-dom0.sh carries an identical copy (tests/lab/ is all dom0 gets);
-# tests/lab/bench.sh refuses to run when the two differ.
-DOMID=$1
-CLASS=${2:-mydevice}
-DEVID=${3:-0}
-TIMEOUT=${4:-30}
-
-FE=/local/domain/$DOMID/device/$CLASS/$DEVID
-BE=/local/domain/0/backend/$CLASS/$DOMID/$DEVID
-
-xenstore-write $FE/backend $BE
-xenstore-write $FE/backend-id 0
-xenstore-write $BE/frontend $FE
-xenstore-write $BE/frontend-id $DOMID
-xenstore-write $BE/online 1
-# let the guest write its frontend and read its backend (before the
-# frontend probes: it reads the backend directory)
-xenstore-chmod -r $FE b0
-xenstore-chmod -r $BE r
-# frontend first: a backend probed before it sees "Unknown" and closes
-xenstore-write $FE/state 1
-xenstore-write $BE/state 1
-
-# wait for both ends
-end=$((SECONDS + TIMEOUT))
-while [ $SECONDS -lt $end ]; do
-	if [ "$(xenstore-read $BE/state 2>/dev/null)" = 4 ] &&
-	   [ "$(xenstore-read $FE/state 2>/dev/null)" = 4 ]; then
-		exit 0
-	fi
-	sleep 0.01
-done
-echo "seed-attach: $CLASS/$DEVID of domain $DOMID not connected after ${TIMEOUT}s" >&2
-exit 1
-SEED
+# The seeds' script, tests/bench/seed-attach.sh (image.sh puts it here).
+SEED=/lab/bench/seed-attach.sh
 # The seeds' detach: state Closing, wait for Closed, remove both dirs.
 seed_detach() {  # seed_detach DOMID CLASS DEVID
 	local fe=/local/domain/$1/device/$2/$3 be=/local/domain/0/backend/$2/$1/$3
@@ -466,7 +419,7 @@ cp_run() {
 	for i in $(seq 0 $((n - 1))); do
 		case $what in
 		xbdev-mydevice) T 60 xbdev attach "$G" mydevice --devid $((100 + i)) --timeout 30 ;;
-		seed-mydevice) T 60 bash /tmp/seed-attach.sh "$dom" mydevice $((100 + i)) 30 ;;
+		seed-mydevice) T 60 bash "$SEED" "$dom" mydevice $((100 + i)) 30 ;;
 		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --timeout 30 ;;
 		blkback-vbd) T 60 xbdev attach "$G" vbd $(blkback_args "$(vdev_num $i)" "$(vdev_name $i)" "$CPLOOP" "$CPLOOP_DEV") --timeout 30 ;;
 		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; break; }

@@ -30,14 +30,6 @@ fi
 mkdir -p "$OUT"
 say() { if [ $quick = 1 ]; then printf '%s\n' "$*" >&2; else printf '%s\n' "$*"; fi; }
 
-# The seeds' script is written into dom0 by bench-dom0.sh (dom0 only gets
-# tests/lab/): the two copies must not drift apart.
-if ! sed -n "/^cat > \/tmp\/seed-attach.sh <<'SEED'$/,/^SEED$/p" "$LAB_DIR/bench-dom0.sh" |
-	sed '1d;$d' | cmp -s - "$TOP/tests/bench/seed-attach.sh"; then
-	echo "bench: tests/bench/seed-attach.sh and its copy in tests/lab/bench-dom0.sh differ" >&2
-	exit 2
-fi
-
 # QEMU's qdisk backend needs a Xen-enabled QEMU in dom0, which the lab's
 # image does not carry.  image.sh copies $LAB_OUT/modules (where the fixture
 # modules are built) into dom0's /lab/modules: Debian's qemu-system-xen

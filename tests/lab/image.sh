@@ -3,7 +3,8 @@
 #   dom0.cpio.gz  - busybox, xenstored, xenconsoled, xl, xen-init-dom0,
 #                   the Xen kernel modules, xbdev installed by the project's
 #                   own `make install DESTDIR=... PREFIX=/usr`, /lab (the
-#                   scenarios and their library) and the guest's images;
+#                   scenarios and their library), /lab/bench/seed-attach.sh
+#                   (from tests/bench/) and the guest's images;
 #   guest.cpio.gz - busybox, xen-blkfront, the xenstore-* client tools,
 #                   xbdev's frontend, mkfs.ext4/e2fsck (fio with
 #                   LAB_WITH_FIO=1), /lab/guest scripts and /lab/modules.
@@ -138,6 +139,8 @@ if [ -d "$asan" ]; then
 	done
 fi
 cp -r "$LAB_DIR/." "$d/lab/"
+# The seeds' attach script, the baseline bench-dom0.sh times xbdev against.
+install -D -m 755 "$TOP/tests/bench/seed-attach.sh" "$d/lab/bench/seed-attach.sh"
 rm -rf "$d/lab/modules"
 [ -d "$modout" ] && cp -r "$modout" "$d/lab/modules"
 { echo "LAB_ONLY='${LAB_ONLY:-}'"; echo "LAB_SELFTEST='${LAB_SELFTEST:-0}'"
