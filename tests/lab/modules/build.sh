@@ -67,7 +67,7 @@ case "$inc" in
 esac
 
 mkdir "$scratch/src"
-cp "$here/Kbuild" "$here/Makefile" "$here"/mydevice-*.c "$scratch/src/"
+cp "$here/Kbuild" "$here/Makefile" "$here"/mydevice-*.[ch] "$scratch/src/"
 make -C "$scratch/src" KDIR="$kdir" ${CC:+CC="$CC"} >"$scratch/build.log" 2>&1 || {
 	cat "$scratch/build.log" >&2
 	echo "$0: module build failed" >&2

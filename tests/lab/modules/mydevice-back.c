@@ -24,22 +24,7 @@
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 
-/* Every state this end takes is logged, so dmesg shows the whole handshake. */
-static int mydevice_back_switch(struct xenbus_device *dev,
-				enum xenbus_state st)
-{
-	int err;
-
-	if (dev->state == st)
-		return 0;
-	pr_info("%s: %s -> %s\n", dev->nodename, xenbus_strstate(dev->state),
-		xenbus_strstate(st));
-	err = xenbus_switch_state(dev, st);
-	if (err)
-		pr_warn("%s: cannot switch to %s: %d\n", dev->nodename,
-			xenbus_strstate(st), err);
-	return err;
-}
+#include "mydevice-common.h"
 
 static int mydevice_back_probe(struct xenbus_device *dev,
 			       const struct xenbus_device_id *id)
@@ -47,7 +32,7 @@ static int mydevice_back_probe(struct xenbus_device *dev,
 	pr_info("probe %s (frontend %s, domain %d)\n", dev->nodename,
 		dev->otherend, dev->otherend_id);
 	/* A real backend would write its feature and limit nodes first. */
-	return mydevice_back_switch(dev, XenbusStateInitWait);
+	return mydevice_switch(dev, XenbusStateInitWait);
 }
 
 static void mydevice_back_frontend_changed(struct xenbus_device *dev,
@@ -61,18 +46,18 @@ static void mydevice_back_frontend_changed(struct xenbus_device *dev,
 		/* A frontend going back to Initialising after a close asks to
 		 * reconnect: offer the device again. */
 		if (dev->state == XenbusStateClosed)
-			mydevice_back_switch(dev, XenbusStateInitWait);
+			mydevice_switch(dev, XenbusStateInitWait);
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
 		/* A real backend would map the frontend's ring and bind its
 		 * event channel here, before announcing Connected. */
 		if (dev->state != XenbusStateConnected)
-			mydevice_back_switch(dev, XenbusStateConnected);
+			mydevice_switch(dev, XenbusStateConnected);
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
-		mydevice_back_switch(dev, XenbusStateClosed);
+		mydevice_switch(dev, XenbusStateClosed);
 		break;
 	case XenbusStateUnknown:
 		/* No frontend state node.  Once connected, that means the
@@ -80,28 +65,18 @@ static void mydevice_back_frontend_changed(struct xenbus_device *dev,
 		 * toolstack may simply not have written it yet (the seeds'
 		 * script writes the backend first): wait for it. */
 		if (dev->state == XenbusStateConnected)
-			mydevice_back_switch(dev, XenbusStateClosed);
+			mydevice_switch(dev, XenbusStateClosed);
 		break;
 	default:
 		break;
 	}
 }
 
-static void mydevice_back_remove(struct xenbus_device *dev)
-{
-	pr_info("remove %s\n", dev->nodename);
-}
-
-static const struct xenbus_device_id mydevice_back_ids[] = {
-	{ "mydevice" },
-	{ "" }
-};
-
 static struct xenbus_driver mydevice_back_driver = {
-	.ids = mydevice_back_ids,
+	.ids = mydevice_ids,
 	.probe = mydevice_back_probe,
 	.otherend_changed = mydevice_back_frontend_changed,
-	.remove = mydevice_back_remove,
+	.remove = mydevice_remove,
 };
 
 static int __init mydevice_back_init(void)

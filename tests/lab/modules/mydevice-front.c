@@ -22,22 +22,7 @@
 #include <xen/xen.h>
 #include <xen/xenbus.h>
 
-/* Every state this end takes is logged, so dmesg shows the whole handshake. */
-static int mydevice_front_switch(struct xenbus_device *dev,
-				 enum xenbus_state st)
-{
-	int err;
-
-	if (dev->state == st)
-		return 0;
-	pr_info("%s: %s -> %s\n", dev->nodename, xenbus_strstate(dev->state),
-		xenbus_strstate(st));
-	err = xenbus_switch_state(dev, st);
-	if (err)
-		pr_warn("%s: cannot switch to %s: %d\n", dev->nodename,
-			xenbus_strstate(st), err);
-	return err;
-}
+#include "mydevice-common.h"
 
 static int mydevice_front_probe(struct xenbus_device *dev,
 				const struct xenbus_device_id *id)
@@ -56,11 +41,11 @@ static void mydevice_front_backend_changed(struct xenbus_device *dev,
 	switch (be_state) {
 	case XenbusStateInitWait:
 		if (dev->state == XenbusStateInitialising)
-			mydevice_front_switch(dev, XenbusStateInitialised);
+			mydevice_switch(dev, XenbusStateInitialised);
 		break;
 	case XenbusStateConnected:
 		if (dev->state == XenbusStateInitialised)
-			mydevice_front_switch(dev, XenbusStateConnected);
+			mydevice_switch(dev, XenbusStateConnected);
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
@@ -75,21 +60,11 @@ static void mydevice_front_backend_changed(struct xenbus_device *dev,
 	}
 }
 
-static void mydevice_front_remove(struct xenbus_device *dev)
-{
-	pr_info("remove %s\n", dev->nodename);
-}
-
-static const struct xenbus_device_id mydevice_front_ids[] = {
-	{ "mydevice" },
-	{ "" }
-};
-
 static struct xenbus_driver mydevice_front_driver = {
-	.ids = mydevice_front_ids,
+	.ids = mydevice_ids,
 	.probe = mydevice_front_probe,
 	.otherend_changed = mydevice_front_backend_changed,
-	.remove = mydevice_front_remove,
+	.remove = mydevice_remove,
 	/* Do not hold up the guest's boot waiting for this device. */
 	.not_essential = true,
 };
