@@ -32,6 +32,7 @@
 #endif
 
 #include "blkback.h"
+#include "blkif-slot.h"
 
 /* ---- fakes ----------------------------------------------------------------- */
 
@@ -147,80 +148,59 @@ static void *slot(struct fx *f, unsigned i)
 	return (uint8_t *)f->ring + 64 + (size_t)(i & 31) * esz;
 }
 
-/* Frontend: queue a request in the next slot. */
-static void put(struct fx *f, uint8_t op, uint64_t id, uint64_t sector,
-		unsigned nseg, const struct xb_seg *seg)
+/* Frontend: queue a request in the next slot (PUT_SLOT: blkif-slot.h). */
+static void *next_slot(struct fx *f)
 {
 	void *s = slot(f, f->prod++);
 
 	memset(s, 0, f->abi == BLK_ABI_X86_32 ? 108 : 112);
-	if (f->abi == BLK_ABI_X86_32) {
-		struct xb32_rw *r = s;
+	return s;
+}
 
-		r->operation = op;
-		r->nr_segments = (uint8_t)nseg;
-		r->id = id;
-		r->sector_number = sector;
-		memcpy(r->seg, seg, sizeof(*seg) * (nseg > 11 ? 11 : nseg));
-	} else {
-		struct xb64_rw *r = s;
-
-		r->operation = op;
-		r->nr_segments = (uint8_t)nseg;
-		r->id = id;
-		r->sector_number = sector;
-		memcpy(r->seg, seg, sizeof(*seg) * (nseg > 11 ? 11 : nseg));
-	}
+static void put(struct fx *f, uint8_t op, uint64_t id, uint64_t sector,
+		unsigned nseg, const struct xb_seg *seg)
+{
+#define FILL(r)                                                              \
+	do {                                                                 \
+		(r)->operation = op;                                         \
+		(r)->nr_segments = (uint8_t)nseg;                            \
+		(r)->id = id;                                                \
+		(r)->sector_number = sector;                                 \
+		memcpy((r)->seg, seg,                                        \
+		       sizeof(*seg) * (nseg > 11 ? 11 : nseg));              \
+	} while (0)
+	PUT_SLOT(f->abi, next_slot(f), rw, FILL);
+#undef FILL
 }
 
 static void put_indirect(struct fx *f, uint8_t iop, uint64_t id,
 			 uint64_t sector, unsigned nseg, uint32_t page_gref)
 {
-	void *s = slot(f, f->prod++);
-
-	memset(s, 0, f->abi == BLK_ABI_X86_32 ? 108 : 112);
-	if (f->abi == BLK_ABI_X86_32) {
-		struct xb32_indirect *r = s;
-
-		r->operation = BLKIF_OP_INDIRECT;
-		r->indirect_op = iop;
-		r->nr_segments = (uint16_t)nseg;
-		r->id = id;
-		r->sector_number = sector;
-		r->indirect_grefs[0] = page_gref;
-	} else {
-		struct xb64_indirect *r = s;
-
-		r->operation = BLKIF_OP_INDIRECT;
-		r->indirect_op = iop;
-		r->nr_segments = (uint16_t)nseg;
-		r->id = id;
-		r->sector_number = sector;
-		r->indirect_grefs[0] = page_gref;
-	}
+#define FILL(r)                                                              \
+	do {                                                                 \
+		(r)->operation = BLKIF_OP_INDIRECT;                          \
+		(r)->indirect_op = iop;                                      \
+		(r)->nr_segments = (uint16_t)nseg;                           \
+		(r)->id = id;                                                \
+		(r)->sector_number = sector;                                 \
+		(r)->indirect_grefs[0] = page_gref;                          \
+	} while (0)
+	PUT_SLOT(f->abi, next_slot(f), indirect, FILL);
+#undef FILL
 }
 
 static void put_discard(struct fx *f, uint64_t id, uint64_t sector,
 			uint64_t n)
 {
-	void *s = slot(f, f->prod++);
-
-	memset(s, 0, f->abi == BLK_ABI_X86_32 ? 108 : 112);
-	if (f->abi == BLK_ABI_X86_32) {
-		struct xb32_discard *r = s;
-
-		r->operation = BLKIF_OP_DISCARD;
-		r->id = id;
-		r->sector_number = sector;
-		r->nr_sectors = n;
-	} else {
-		struct xb64_discard *r = s;
-
-		r->operation = BLKIF_OP_DISCARD;
-		r->id = id;
-		r->sector_number = sector;
-		r->nr_sectors = n;
-	}
+#define FILL(r)                                                              \
+	do {                                                                 \
+		(r)->operation = BLKIF_OP_DISCARD;                           \
+		(r)->id = id;                                                \
+		(r)->sector_number = sector;                                 \
+		(r)->nr_sectors = n;                                         \
+	} while (0)
+	PUT_SLOT(f->abi, next_slot(f), discard, FILL);
+#undef FILL
 }
 
 /* Publish req_prod, let the backend run until everything is answered. */

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "blkif-slot.h"
 #include "request.h"
 
 static const struct blk_limits lim_rw = {
@@ -25,19 +26,7 @@ static const struct blk_limits lim_ro = {
 	.max_indirect_segs = BLK_MAX_INDIRECT_SEGS,
 };
 
-/*
- * Build a ring slot for either ABI.  One macro body serves both layouts (as
- * DECODE in request.c): the field names are the same, only the offsets
- * differ, and the compiler knows those from the types.
- */
-#define PUT_SLOT(abi, slot, type, fill)                                      \
-	do {                                                                 \
-		if ((abi) == BLK_ABI_X86_32)                                 \
-			fill((struct xb32_##type *)(slot));                  \
-		else                                                         \
-			fill((struct xb64_##type *)(slot));                  \
-	} while (0)
-
+/* Build a ring slot for either ABI (PUT_SLOT: blkif-slot.h). */
 static void put_rw(enum blk_abi abi, void *slot, uint8_t op, uint8_t nseg,
 		   uint64_t id, uint64_t sector, const struct xb_seg *seg)
 {
