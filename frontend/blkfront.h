@@ -338,6 +338,13 @@ typedef int (*xbf_gen_fn)(struct xbf_dev *d, struct xbf_queue *q,
 			  struct xbf_slot *s, void *arg);
 int xbf_run(struct xbf_dev *d, unsigned depth, xbf_gen_fn gen,
 	    xbf_done_fn done, void *arg, int stall_ms);
+/*
+ * Poll until slot s (pushed) has its response, or until end_ns
+ * (xbf_now_ns() time).  Returns 0 (s->status holds the response's
+ * status), -ETIMEDOUT, or xbf_poll()'s error (-ENOTCONN when the backend
+ * left Connected).
+ */
+int xbf_wait_slot(struct xbf_dev *d, const struct xbf_slot *s, int64_t end_ns);
 /* Synchronous helper: submit one rw on queue 0 and wait for it. */
 int xbf_rw_sync(struct xbf_dev *d, uint8_t op, uint64_t sector,
 		uint64_t nsect, void *buf, bool force_indirect,

@@ -233,20 +233,6 @@ static int ensure_connected(struct hctx *h)
 
 /* ---- sending one request ------------------------------------------------ */
 
-struct capture {
-	struct xbf_slot *s;
-	bool done;
-};
-
-static void capture_done(struct xbf_dev *d, struct xbf_queue *q,
-			 struct xbf_slot *s, void *arg)
-{
-	struct capture *c = arg;
-
-	if (s == c->s)
-		c->done = true;
-}
-
 static struct xbf_slot *slot(struct hctx *h)
 {
 	return xbf_slot_get(&h->d->q[0]);
@@ -256,28 +242,21 @@ static struct xbf_slot *slot(struct hctx *h)
 static enum outcome wait_slot(struct hctx *h, struct xbf_slot *s,
 			      int16_t *st)
 {
-	struct capture c = { .s = s };
-	int64_t end = xbf_now_ns() + (int64_t)h->tmo * 1000000;
+	int r = xbf_wait_slot(h->d, s,
+			      xbf_now_ns() + (int64_t)h->tmo * 1000000);
 
-	while (!c.done) {
-		int64_t left = end - xbf_now_ns();
-		int r;
-
-		if (left <= 0) {
-			h->must_recover = true;
-			return OC_NONE;
-		}
-		r = xbf_poll(h->d, (int)(left / 1000000) + 1, capture_done,
-			     &c);
-		if (r == -ENOTCONN) {
-			h->must_recover = true;
-			return OC_CLOSED;
-		}
-		if (r < 0) {
-			h->must_recover = true;
-			obs(h, "frontend error %s", xbf_strerror(r));
-			return OC_FAILED;
-		}
+	if (r == -ETIMEDOUT) {
+		h->must_recover = true;
+		return OC_NONE;
+	}
+	if (r == -ENOTCONN) {
+		h->must_recover = true;
+		return OC_CLOSED;
+	}
+	if (r < 0) {
+		h->must_recover = true;
+		obs(h, "frontend error %s", xbf_strerror(r));
+		return OC_FAILED;
 	}
 	*st = s->status;
 	return s->status == BLKIF_RSP_OKAY ? OC_OK : OC_ERROR;

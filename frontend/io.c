@@ -291,18 +291,35 @@ int xbf_poll(struct xbf_dev *d, int timeout_ms, xbf_done_fn done, void *arg)
 	}
 }
 
-struct sync_wait {
-	struct xbf_slot *s;
+struct slot_wait {
+	const struct xbf_slot *s;
 	bool done;
 };
 
-static void sync_done(struct xbf_dev *d, struct xbf_queue *q,
+static void slot_done(struct xbf_dev *d, struct xbf_queue *q,
 		      struct xbf_slot *s, void *arg)
 {
-	struct sync_wait *w = arg;
+	struct slot_wait *w = arg;
 
 	if (s == w->s)
 		w->done = true;
+}
+
+int xbf_wait_slot(struct xbf_dev *d, const struct xbf_slot *s, int64_t end_ns)
+{
+	struct slot_wait w = { .s = s };
+
+	while (!w.done) {
+		int64_t left = end_ns - xbf_now_ns();
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = xbf_poll(d, (int)(left / 1000000) + 1, slot_done, &w);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int xbf_rw_sync(struct xbf_dev *d, uint8_t op, uint64_t sector,
@@ -311,7 +328,6 @@ int xbf_rw_sync(struct xbf_dev *d, uint8_t op, uint64_t sector,
 {
 	struct xbf_queue *q = &d->q[0];
 	struct xbf_slot *s = xbf_slot_get(q);
-	struct sync_wait w = { .s = s };
 	int64_t end = xbf_now_ns() + (int64_t)timeout_ms * 1000000;
 	int r;
 
@@ -325,15 +341,9 @@ int xbf_rw_sync(struct xbf_dev *d, uint8_t op, uint64_t sector,
 	r = xbf_push(d, q);
 	if (r)
 		return r;
-	while (!w.done) {
-		int64_t left = end - xbf_now_ns();
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = xbf_poll(d, (int)(left / 1000000) + 1, sync_done, &w);
-		if (r < 0)
-			return r;
-	}
+	r = xbf_wait_slot(d, s, end);
+	if (r)
+		return r;
 	*status = s->status;
 	if (op == BLKIF_OP_READ && buf && s->status == BLKIF_RSP_OKAY)
 		memcpy(buf, s->data, nsect * XBF_SECTOR_SIZE);
