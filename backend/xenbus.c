@@ -101,22 +101,29 @@ static int wr(struct blk_dev *d, xbdev_txn_t t, const char *dir,
 	return xbdev_write(d->xs, t, p, v);
 }
 
+/* In a transaction that writes under our directory: 0 while the directory
+ * exists (its frontend-id node is there), else an error.  A plain write after
+ * the toolstack removed the directory would recreate (and leak) it. */
+static int be_dir_present(struct xbdev *x, xbdev_txn_t t, struct blk_dev *d)
+{
+	char *v = NULL;
+	int err = rd_txn(x, t, d->be_path, "frontend-id", &v);
+
+	free(v);
+	return err;
+}
+
 struct state_arg {
 	struct blk_dev *d;
 	enum xbdev_state st;
 };
 
-/* Write our state only while our directory exists: a plain write after
- * the toolstack removed the directory would recreate (and leak) it. */
+/* Write our state only while our directory exists. */
 static int state_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	const struct state_arg *a = arg;
-	char p[XBDEV_PATH_MAX], *v = NULL;
-	int err = xbdev_path_join(p, sizeof(p), a->d->be_path, "frontend-id");
+	int err = be_dir_present(x, t, a->d);
 
-	if (!err)
-		err = xbdev_read(x, t, p, &v);
-	free(v);
 	if (!err)
 		err = xbdev_state_write(x, t, a->d->be_path, a->st);
 	return err;
@@ -348,10 +355,8 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct blk_dev *d = arg;
-	char *v = NULL;
-	int err = rd_txn(x, t, d->be_path, "frontend-id", &v);
+	int err = be_dir_present(x, t, d);
 
-	free(v);
 	err = err ?: wr(d, t, d->be_path, "max-ring-page-order", "%u",
 			BLK_MAX_RING_ORDER);
 	err = err ?: wr(d, t, d->be_path, "multi-queue-max-queues", "%u",
@@ -526,10 +531,8 @@ static unsigned info_bits(const struct blk_dev *d)
 static int connect_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct blk_dev *d = arg;
-	char *v = NULL;
-	int err = rd_txn(x, t, d->be_path, "frontend-id", &v);
+	int err = be_dir_present(x, t, d);
 
-	free(v);
 	/* sectors are always 512-byte units, whatever sector-size says */
 	err = err ?: wr(d, t, d->be_path, "sectors", "%llu",
 			(unsigned long long)d->sectors);
