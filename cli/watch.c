@@ -48,12 +48,6 @@ static const struct argp argp = {
 	       "\v" CLI_EXIT_DOC,
 };
 
-/* A missing end (no directory or no state node) reads "none". */
-static const char *state_name(int st)
-{
-	return st < 0 ? "none" : xbdev_state_name(st);
-}
-
 struct watcher {
 	struct xbdev *x;
 	bool json;
@@ -64,7 +58,7 @@ struct watcher {
 static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 {
 	const struct xbdev_dev_status *d = e->dev;
-	double t = (double)(xbdev_now_ms() - w->t0) / 1000.0;
+	double t = (double)(e->at_ms - w->t0) / 1000.0;
 	char *name = cli_domain_name(w->x, d->fe), ts[32];
 	json_object *o;
 
@@ -72,13 +66,13 @@ static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 		printf("+%.3fs %s %s/%u ", t, name, d->cls, d->devid);
 		if (e->type == XBDEV_EVENT_STATE)
 			printf("%s %s -> %s\n", xbdev_side_name(e->side),
-			       state_name(e->old_state),
-			       state_name(e->new_state));
+			       xbdev_state_name(e->old_state),
+			       xbdev_state_name(e->new_state));
 		else
 			printf("%s (frontend %s, backend %s)\n",
 			       xbdev_event_type_name(e->type),
-			       state_name(d->fe_state),
-			       state_name(d->be_state));
+			       xbdev_state_name(d->fe_state),
+			       xbdev_state_name(d->be_state));
 		free(name);
 		fflush(stdout);
 		return;
@@ -96,14 +90,14 @@ static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 		json_object_object_add(o, "side", json_object_new_string(
 					      xbdev_side_name(e->side)));
 		json_object_object_add(o, "from", json_object_new_string(
-					      state_name(e->old_state)));
+					      xbdev_state_name(e->old_state)));
 		json_object_object_add(o, "to", json_object_new_string(
-					      state_name(e->new_state)));
+					      xbdev_state_name(e->new_state)));
 	}
 	json_object_object_add(o, "frontend-state", json_object_new_string(
-				      state_name(d->fe_state)));
+				      xbdev_state_name(d->fe_state)));
 	json_object_object_add(o, "backend-state", json_object_new_string(
-				      state_name(d->be_state)));
+				      xbdev_state_name(d->be_state)));
 	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 					     JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(stdout);

@@ -25,7 +25,7 @@ static int close_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	const struct xbdev_record *r = arg;
 	char path[XBDEV_PATH_MAX];
-	enum xbdev_state st;
+	enum xbdev_state st = XBDEV_STATE_UNKNOWN;
 	int err;
 
 	err = xbdev_state_read(x, t, r->be_dir, &st);
@@ -34,7 +34,9 @@ static int close_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	err = xbdev_path_join(path, sizeof(path), r->be_dir, "online");
 	if (!err)
 		err = xbdev_write(x, t, path, "0");
-	if (!err)
+	/* A backend already Closed (its guest died, or its frontend closed
+	 * first) is left so: Closing over it would ask it to close again. */
+	if (!err && st != XBDEV_STATE_CLOSED)
 		err = xbdev_state_write(x, t, r->be_dir, XBDEV_STATE_CLOSING);
 	if (err)
 		return err;

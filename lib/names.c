@@ -107,7 +107,9 @@ static const char *const state_names[] = {
 
 const char *xbdev_state_name(int state)
 {
-	if (state < 0 || state > XBDEV_STATE_MAX)
+	if (state < 0)
+		return "none";
+	if (state > XBDEV_STATE_MAX)
 		return "?";
 	return state_names[state];
 }

@@ -7,6 +7,8 @@
 #include <syslog.h>
 #include "xbdev.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct xbdev_event {
 	struct xbdev_event *next;
 	char *path;

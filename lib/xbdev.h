@@ -73,7 +73,8 @@ enum xbdev_state {
 };
 #define XBDEV_STATE_MAX XBDEV_STATE_RECONFIGURED
 
-const char *xbdev_state_name(int state);     /* "Connected"; "?" if bad */
+const char *xbdev_state_name(int state);     /* "Connected"; "none" if < 0
+						 (no state node); "?" if bad */
 /* Accepts a number 0..8 or a name (case-insensitive). */
 int xbdev_state_parse(const char *s, enum xbdev_state *out);
 
@@ -400,6 +401,7 @@ struct xbdev_event_info {
 	const struct xbdev_dev_status *dev;     /* current view of the device */
 	enum xbdev_side side;                   /* XBDEV_EVENT_STATE only */
 	int old_state, new_state;               /* -1 = missing */
+	int64_t at_ms;                          /* xbdev_now_ms() when seen */
 };
 
 /* Returns > 0 to stop monitoring (xbdev_monitor then returns it), 0 to go
@@ -409,7 +411,10 @@ typedef int (*xbdev_event_fn)(const struct xbdev_event_info *ev, void *arg);
 /* Watch devices (domid < 0: all; cls NULL: every class; devid < 0: every
  * device) and report appearances, state changes and removals until fn
  * returns non-zero or deadline_ms passes (-ETIMEDOUT).  Devices present at
- * the start are reported as APPEARED first. */
+ * the start are reported as APPEARED first.  Each state node is read as
+ * soon as its watch event is taken, before anything slower, so that
+ * states lasting milliseconds are reported; one that changes twice
+ * between an event and that read is seen once. */
 int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 		  int64_t deadline_ms, xbdev_event_fn fn, void *arg);
 

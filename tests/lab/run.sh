@@ -72,7 +72,8 @@ t_ready=
 # Stream the serial console: TAP lines to stdout (live), the demo's
 # narration to stdout, everything to the serial log.
 while IFS= read -r line; do
-	line=${line%$'\r'}
+	# The console may end a line with more than one CR.
+	while [[ $line == *$'\r' ]]; do line=${line%$'\r'}; done
 	printf '%s\n' "$line" >> "$serial"
 	case "$line" in
 	"TAP: "*) tap "${line#TAP: }" ;;
@@ -88,6 +89,7 @@ qemu_rc=$(sed -n 's/^LAB-QEMU-EXIT //p' "$serial" | tail -n1)
 # Split the logs dumped by dom0 into files.
 mkdir -p "$LAB_OUT/logs"
 awk -v dir="$LAB_OUT/logs" '
+	{ sub(/\r+$/, "") }
 	/^LABFILE-BEGIN / { f = dir "/" $2; printf "" > f; next }
 	/^LABFILE-END/ { close(f); f = ""; next }
 	/^LABFILE: / && f != "" { print substr($0, 10) >> f }

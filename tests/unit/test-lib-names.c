@@ -92,7 +92,7 @@ static void test_states(void **s)
 	assert_string_equal(xbdev_state_name(4), "Connected");
 	assert_string_equal(xbdev_state_name(8), "Reconfigured");
 	assert_string_equal(xbdev_state_name(9), "?");
-	assert_string_equal(xbdev_state_name(-1), "?");
+	assert_string_equal(xbdev_state_name(-1), "none");
 	assert_int_equal(xbdev_state_parse("connected", &st), 0);
 	assert_int_equal(st, XBDEV_STATE_CONNECTED);
 	assert_int_equal(xbdev_state_parse("InitWait", &st), 0);

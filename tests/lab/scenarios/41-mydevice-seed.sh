@@ -57,7 +57,7 @@ REC=/xbdev/$ga/mydevice/0
 # after the detach.  It must have armed its watches before the attach: it
 # reports the devices already there (the guest's PV console) once it has, so
 # wait for its first line (on a loaded machine its start takes seconds).
-xbdev watch "$G" > "$L/seed-watch.txt" 2> "$L/seed-watch.err" &
+xbdev --verbose watch "$G" > "$L/seed-watch.txt" 2> "$L/seed-watch.err" &
 wpid=$!
 if wait_for 30 test -s "$L/seed-watch.txt"; then
 	diag "watch ready: $(head -n 1 "$L/seed-watch.txt")"
@@ -187,11 +187,13 @@ check_match "guest: the frontend device was removed" \
 # ---- what the watch saw -------------------------------------------------------
 # Lines look like "+1.234s seed1 mydevice/0 backend InitWait -> Connected" or
 # "+0.5s seed1 mydevice/0 appeared (frontend Initialising, backend InitWait)".
-# xbdev watch reads the states when xenstore reports a change, so a state
-# that lasts only milliseconds (the frontend's Initialised: the backend
-# connects at once; the backend's Closed: detach removes the device at once)
-# may be skipped.  The states that last are required; a skipped short-lived
-# one is reported as TODO (known limitation, counted as skipped), not hidden.
+# The states that last are required.  The short-lived ones (the backend's
+# InitWait and the frontend's Initialised last until the other end answers,
+# the Closed states until detach removes the device: milliseconds with
+# kernel drivers) are read by xbdev watch's sampler as soon as xenstore
+# reports them and are normally shown; one that lasted less than a
+# xenstore read (a busy host) is a TODO, not hidden.  The lines must be in
+# time order.
 sleep 1
 kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; wpid=
 w=$(grep " $G mydevice/0 " "$L/seed-watch.txt")
@@ -201,17 +203,20 @@ D="^\\+[0-9.]+s $G mydevice/0"
 # saw SIDE STATE: a line shows SIDE entering STATE, or in STATE when the
 # device appeared or was removed.
 saw() {
-	printf '%s\n' "$w" | grep -Eq -- "$D $1 [A-Za-z?]+ -> $2\$|$D (appeared|removed) \\(.*$1 $2[,)]"
+	printf '%s\n' "$w" | grep -Eq -- "$D $1 [A-Za-z]+ -> $2\$|$D (appeared|removed) \\(.*$1 $2[,)]"
 }
 # watch_saw SIDE STATE lasting|brief
 watch_saw() {
 	if saw "$1" "$2"; then
 		ok "watch: $1 -> $2"
 	elif [ "$3" = brief ]; then
-		_tap "not ok - $SCENARIO: watch: $1 -> $2 # TODO xbdev watch skipped this short-lived state (reads states on events)"
+		_tap "not ok - $SCENARIO: watch: $1 -> $2 # TODO the state lasted less than one xenstore read"
 	else
 		not_ok "watch: $1 -> $2" "not in the watch output"
 	fi
+}
+in_time_order() {
+	printf '%s\n' "$w" | sed 's/^+\([0-9.]*\)s.*/\1/' | sort -c -n
 }
 check_match "watch: the device appeared" "$D appeared" "$w"
 watch_saw backend InitWait brief
@@ -221,6 +226,7 @@ watch_saw frontend Connected lasting
 watch_saw backend Closing brief
 watch_saw frontend Closed brief
 watch_saw backend Closed brief
+check "watch: the lines are in time order" in_time_order
 check_match "watch: the device was removed" "$D removed" "$w"
 
 # ---- again: the freed id is reused and the drivers connect again --------------

@@ -33,7 +33,9 @@ FE=/local/domain/$ga/device/mydevice/0
 REC=/xbdev/$ga/mydevice/0
 
 # ---- no frontend driver ---------------------------------------------------------
+t0=$(date +%s)
 run_rc xbdev attach "$G" mydevice --timeout 15
+attach_took=$(($(date +%s) - t0))
 check_eq "attach without a frontend driver times out (status 3)" 3 "$rc"
 check_match "the message names the stuck frontend and the missing driver" \
 	"frontend is still Initialising.*no frontend driver for class 'mydevice'" "$out"
@@ -42,6 +44,16 @@ check_eq "the frontend is still Initialising" 1 "$(state_of "$FE")"
 check "the device is left in place (record too)" xenstore-exists "$REC"
 run_rc xbdev status "$G" mydevice/0
 check_match "status: health connecting or stuck" '^health +(connecting|stuck)$' "$out"
+# Past 30 s (XBDEV_STUCK_AFTER_S) since the attach the verdict is "stuck",
+# with the time it started.
+sleep $((31 - attach_took > 0 ? 31 - attach_took : 0))
+run_rc xbdev status "$G" --json
+check_match "status --json after 30 s: health stuck" \
+	'"health":"stuck"' "$(printf '%s' "$out" | tr -d ' \n')"
+check_match "status --json: stuck since the attach" \
+	'"since":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}"' "$(printf '%s' "$out" | tr -d ' \n')"
+run_rc xbdev status
+check_match "status table: the device is stuck" "^$G +.*mydevice +0 .*stuck" "$out"
 check "the guest loads mydevice-front.ko late" guest_run "$G" insmod "$FRONT"
 check "the waiting device connects: watch --until Connected" \
 	xbdev watch "$G" mydevice/0 --until Connected --timeout 60
