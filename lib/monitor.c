@@ -448,27 +448,15 @@ static void sampler_stop(struct sampler *s)
 	xbdev_close(s->x);
 }
 
-/* Wait for samples and hand the queue over; the sampler gets a fresh
- * one. */
 /* Sleep until samples are queued or the deadline passes. */
 static int sampler_wait_wake(struct sampler *s, int64_t deadline_ms)
 {
-	struct pollfd p = { .fd = s->wake[0], .events = POLLIN };
 	char buf[64];
-	int timeout = -1;
+	int err = xbdev_poll_in(s->wake[0], deadline_ms);
 
-	if (deadline_ms >= 0) {
-		int64_t left = deadline_ms - xbdev_now_ms();
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		timeout = left > 60000 ? 60000 : (int)left;
-	}
-	if (poll(&p, 1, timeout) < 0)
-		return errno == EINTR ? -EINTR : -errno;
-	while (read(s->wake[0], buf, sizeof(buf)) > 0)
+	while (!err && read(s->wake[0], buf, sizeof(buf)) > 0)
 		;
-	return 0;
+	return err;
 }
 
 /* Append the samples queued so far to the batch; the sampler gets a

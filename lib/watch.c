@@ -114,10 +114,9 @@ int xbdev_watch_read(struct xbdev *x, char **path, char **token)
 	return check_watch(x, path, token);
 }
 
-/* Sleep until the xenstore fd is readable or the deadline passes. */
-static int poll_fd(struct xbdev *x, int64_t deadline_ms)
+int xbdev_poll_in(int fd, int64_t deadline_ms)
 {
-	struct pollfd pfd = { .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int timeout = -1;
 
 	if (deadline_ms >= 0) {
@@ -127,12 +126,17 @@ static int poll_fd(struct xbdev *x, int64_t deadline_ms)
 			return -ETIMEDOUT;
 		timeout = left > 60000 ? 60000 : (int)left;
 	}
-	pfd.fd = xbdev_fileno(x);
-	if (pfd.fd < 0)
-		return pfd.fd;
 	if (poll(&pfd, 1, timeout) < 0)
-		return errno == EINTR ? -EINTR : xbdev_errno();
+		return -errno;
 	return 0;
+}
+
+/* Sleep until the xenstore fd is readable or the deadline passes. */
+static int poll_fd(struct xbdev *x, int64_t deadline_ms)
+{
+	int fd = xbdev_fileno(x);
+
+	return fd < 0 ? fd : xbdev_poll_in(fd, deadline_ms);
 }
 
 int xbdev_watch_next(struct xbdev *x, int64_t deadline_ms, char **path,

@@ -34,6 +34,11 @@ int xbdev_errno(void);
 /* 1 if path exists, 0 if not, -errno when it cannot be told. */
 int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path);
 
+/* Sleep until fd is readable (0; also when 60 s pass, so that callers
+ * re-check their state), the deadline passes (-ETIMEDOUT, deadline_ms < 0:
+ * none) or a signal arrives (-EINTR). */
+int xbdev_poll_in(int fd, int64_t deadline_ms);
+
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
 int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);
 
