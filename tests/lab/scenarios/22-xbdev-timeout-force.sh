@@ -21,7 +21,10 @@ check_match "the message names the stuck end and the reason" \
 	"backend is still Initialising: no backend driver for type '$C' in domain 0" "$out"
 check_match "the message is one line" '^[^
 ]*$' "$out"
-check "the timeout was honoured (<= 10 s)" test $((t1 - t0)) -le 10
+# A hang check, not a speed test: on a loaded host the start-up before the
+# wait (domain lookup, libxl) alone can take seconds.
+diag "attach --timeout 4 returned after $((t1 - t0)) s"
+check "the timeout ended the wait (returned within 60 s)" test $((t1 - t0)) -le 60
 check "the device is left in place: frontend" xenstore-exists $FE
 check "the device is left in place: backend" xenstore-exists $BE
 check "the device is left in place: record" xenstore-exists $REC

@@ -58,7 +58,8 @@ t1=$(date +%s)
 printf '%s\n' "$out" | sed 's/^/  | /'
 check_eq "dying daemon: exit 1" 1 "$rc"
 check_match "dying daemon: named, with its log" 'backend daemon exited.*vbd-'$id'-51760.log' "$out"
-check "dying daemon: noticed within 10 s" test $((t1 - t0)) -le 10
+diag "dying daemon noticed after $((t1 - t0)) s"
+check "dying daemon: noticed before the 60 s timeout" test $((t1 - t0)) -lt 60
 check_match "status: pid not alive" 'pid-alive +false' "$(xbdev status $G vbd/xvdd)"
 check "detach the dead daemon's device" xbdev detach $G vbd/xvdd --timeout 5
 
