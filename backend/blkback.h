@@ -38,8 +38,10 @@
  * on the ring, the frontend just sees a slower disk). */
 #define BLK_MAX_BUF_BYTES (64u << 20)
 
-/* Keys of the info/ record (xenbus.c). */
+/* Keys of the info/ record (xenbus.c), and the least time between the end
+ * of one publish and the start of the next. */
 #define BLK_PUB_NKEYS 28u
+#define BLK_PUB_INTERVAL_MS 1000
 
 struct blk_dev;
 

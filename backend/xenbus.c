@@ -862,7 +862,6 @@ void blk_xb_publish(struct blk_dev *d, bool force)
 	if (!force && (!d->info_dirty || now < d->info_next_ms))
 		return;
 	d->info_dirty = false;
-	d->info_next_ms = now + 1000;
 	a.d = d;
 	a.all = force;
 	pub_values(d, &a);
@@ -883,6 +882,12 @@ void blk_xb_publish(struct blk_dev *d, bool force)
 			strerror(-err));
 		warned = true;
 	}
+	/* The next publish a second after this one ended, not began.  The
+	 * transaction blocks the data path (see above); on a busy dom0 it can
+	 * take longer than a second, and timed from its start the publishes
+	 * ran back to back with one pass over the rings between two of them:
+	 * one request per publish at queue depth 1. */
+	d->info_next_ms = xbdev_now_ms() + BLK_PUB_INTERVAL_MS;
 }
 
 void blk_xb_fini(struct blk_dev *d)

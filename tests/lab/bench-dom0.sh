@@ -10,6 +10,10 @@
 # Settings come in LAB_ONLY (the only free-form value run.sh carries into
 # /lab/config; it matches no scenario name): words such as
 #   quick  runtime=SECONDS  ramp=SECONDS  repeats=N  size=MIB  skip=STAGE,..
+#   jobs=NAME,NAME (only those I/O jobs)
+#   busy (during each guest job, dom0 does what guest_run's wait does:
+#         console grep + `xl domid` every 0.2 s; the first full run's load)
+#   busy=N (that, and N loops of `xenstore-ls /`: a busy xenstored)
 # Stages: io, local, features, control, scale, memory.
 [ -z "$BASH_VERSION" ] && exec bash "$0" "$@"
 . /lab/config
@@ -31,6 +35,9 @@ for w in $LAB_ONLY; do
 	size=*) SIZE=${w#*=} ;;
 	skip=*) SKIP=${w#*=} ;;
 	jobs=quick) QUICKJOBS=1 ;;
+	jobs=*) PICKJOBS=${w#*=} ;;    # jobs=NAME,NAME: those of JOBS_FULL
+	busy) BUSY=1 ;;
+	busy=*) BUSY=1 XSBUSY=${w#*=} ;;
 	profile) PROFILE=1 ;;
 	esac
 done
@@ -201,6 +208,9 @@ write-1m-qd8:write:1m:8
 randrw70-4k-qd32:randrw:4k:32:--rwmixread=70"
 JOBS_QUICK="randread-4k-qd32:randread:4k:32"
 [ $MODE = quick ] || [ -n "$QUICKJOBS" ] && JOBS=$JOBS_QUICK || JOBS=$JOBS_FULL
+if [ -n "$PICKJOBS" ]; then
+	JOBS=$(printf '%s\n' "$JOBS_FULL" | grep -E "^(${PICKJOBS//,/|}):")
+fi
 
 fio_args() {  # fio_args RW BS QD EXTRA: the common part of every job
 	echo "--rw=$1 --bs=$2 --iodepth=$3 $4 --time_based --runtime=$RUNTIME" \
@@ -254,11 +264,23 @@ run_job() {
 		profile "$pids" $((RUNTIME + RAMP)) > "$L/prof.out" 2>/dev/null &
 		prof=$!
 	fi
+	local busy=
+	if [ -n "$BUSY" ] && [ "$where" = guest ]; then
+		( while :; do tr -d '\r' < "$(guest_console "$G")" | grep -q "^NEVER-MATCHES "
+			guest_alive "$G"; sleep 0.2; done ) > /dev/null 2>&1 &
+		busy=$!
+		for _ in $(seq 1 "${XSBUSY:-0}"); do
+			( while :; do xenstore-ls / > /dev/null 2>&1; done ) &
+			busy="$busy $!"
+		done
+	fi
 	if [ "$where" = guest ]; then
 		out=$(gq_after $((RUNTIME + RAMP)) "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
 	else
 		out=$(T $((RUNTIME + RAMP + 90)) $LFIO --name=$name --filename=$IMG --direct=0 --ioengine=io_uring $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1)
 	fi
+	# shellcheck disable=SC2086
+	[ -n "$busy" ] && { kill $busy; wait $busy; } 2>/dev/null
 	# shellcheck disable=SC2086
 	c1=$(cpu_ticks $pids); s1=$(dom0_stat)
 	local cpu
