@@ -82,7 +82,7 @@ host_json=$(printf '{"date":"%s","commit":"'"$commit"'","host_cpu":"%s","host_co
 	"$(date -u +%Y-%m-%dT%H:%MZ)" "$cpu" "$(nproc)" \
 	"$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
 	"$(qemu-system-x86_64 --version | head -n1 | sed 's/QEMU emulator version //')" \
-	"${LAB_MEM:-3072}" "$GUEST_MEMORY")
+	"${LAB_MEM:-4096}" "$GUEST_MEMORY")
 
 # ---- medians -------------------------------------------------------------------
 # Flat JSON objects written by bench-dom0.sh: a field is "key":value.
