@@ -5,9 +5,11 @@
  *   xenbus.c  the XenBus side: probe, feature advertisement, connect
  *             (map rings, bind event channels), disconnect, reconnect,
  *             detach/guest death, the info/ record
- *   io.c      the data path: ring -> validation -> grant copy -> io_uring
- *             -> grant copy -> response
+ *   io.c      the data path: ring -> validation -> grant copy to/from the
+ *             page cache, or through a bounce buffer and io_uring -> response
  *   request.c pure decoding/validation (no Xen needed; unit-tested, fuzzed)
+ *   publish.c the info/ record (counters for `xbdev status`), from its own
+ *             thread and xenstore connection
  *   log.c     timestamped one-line events on stderr (the device's log file)
  */
 #ifndef XBDEV_BLKBACK_H
@@ -40,7 +42,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 28u
+#define BLK_PUB_NKEYS 29u
 #define BLK_PUB_INTERVAL_MS 1000
 
 struct blk_dev;
@@ -65,6 +67,8 @@ struct blk_stats {
 	uint64_t errors;                /* error/EOPNOTSUPP responses */
 	uint64_t io_errors;             /* of which: backing file errors */
 	uint64_t grant_errors;          /* of which: grant copy failures */
+	uint64_t cached;                /* reads/writes copied straight to or
+					   from the page cache */
 };
 
 struct blk_dev {
@@ -90,6 +94,8 @@ struct blk_dev {
 	unsigned sector_size, phys_sector_size;
 	bool discard;
 	unsigned discard_granularity;
+	uint8_t *map;                   /* the store mapped shared (io.c), or
+					   NULL: O_DIRECT, or mmap failed */
 	struct blk_limits lim;
 
 	/* negotiated */
@@ -104,6 +110,7 @@ struct blk_dev {
 	size_t buf_bytes;               /* bounce buffers allocated */
 	size_t max_buf_bytes;           /* BLK_MAX_BUF_BYTES */
 	bool throttled;                 /* hit max_buf_bytes */
+	bool buf_freed;                 /* since the last blk_io_idle */
 	bool closing;                   /* toolstack asked us to close */
 	bool exit;                      /* leave the main loop */
 	int exit_code;
@@ -131,6 +138,12 @@ void blk_io_reap(struct blk_dev *d);
 void blk_io_flush(struct blk_dev *d);
 /* Wait for every in-flight request to finish (bounded by timeout_ms). */
 void blk_io_drain(struct blk_dev *d, int timeout_ms);
+/* Nothing in flight: give freed bounce buffers back to the system (called
+ * with the once-a-second publish). */
+void blk_io_idle(struct blk_dev *d);
+/* Map the open store for the page-cache path (not with O_DIRECT). */
+int blk_io_map(struct blk_dev *d);
+void blk_io_unmap(struct blk_dev *d);
 
 /* xenbus.c */
 int blk_xb_init(struct blk_dev *d, const char *be_path);
@@ -141,7 +154,14 @@ void blk_xb_event(struct blk_dev *d, const char *path, const char *token);
 void blk_xb_shutdown(struct blk_dev *d, const char *why);
 /* The frontend broke the protocol: log, disconnect, go Closed. */
 void blk_xb_fail(struct blk_dev *d, const char *why);
+const char *blk_data_path(const struct blk_dev *d);
+
+/* publish.c: the info/ record.  blk_xb_publish(d, false) is the periodic
+ * one (handed to the publisher thread once started), force writes every
+ * key now, in the caller's thread. */
 void blk_xb_publish(struct blk_dev *d, bool force);
+int blk_pub_start(struct blk_dev *d);
+void blk_pub_stop(struct blk_dev *d);
 void blk_xb_fini(struct blk_dev *d);
 
 #endif

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The data path: shared ring -> private copy -> validation -> grant copy ->
- * io_uring -> grant copy -> response.
+ * The data path: shared ring -> private copy -> validation -> then either
+ * grant copy straight to/from the page cache (data cached), or grant copy
+ * and io_uring through a bounce buffer -> response.
  *
- * Concurrency: one thread, one io_uring for all queues of the device.  Every
+ * Concurrency: one thread (the info/ record has its own, publish.c), one
+ * io_uring for all queues of the device.  Every
  * request taken from a ring becomes one struct blk_io and (usually) one SQE;
  * many are in flight at once, none has a thread.  In-flight work is bounded
  * by the rings themselves (a frontend can have at most RING_SIZE requests
@@ -29,14 +31,43 @@
  *    in favour of grant copy for the same reasons.
  *  - A grant that the guest revokes or grants read-only when we need to
  *    write it just fails that copy: we answer BLKIF_RSP_ERROR.
- * So we advertise feature-persistent = 0.  The cost is a bounce buffer per
- * request, which also gives O_DIRECT the alignment it needs for free.
+ * So we advertise feature-persistent = 0.
+ *
+ * Where the bytes go on our side: the page cache, directly.  Unless the
+ * device uses O_DIRECT, the backing store is also mapped shared
+ * (blk_io_map), and a read or write whose pages are all in the page cache
+ * skips io_uring and the bounce buffer: Xen copies between the guest's
+ * granted pages and the file's page cache in the grant-copy hypercall.
+ * gntdev pins our side of each copy for the length of the ioctl and marks
+ * the pages it wrote dirty, so writeback and fdatasync see them as they see
+ * write(2).  That is one copy per byte, as blkback over a loop device
+ * (whose loop thread copies between the page cache and the granted pages);
+ * with a bounce buffer it was two, and a 1 MiB sequential job was CPU-bound
+ * in this single thread.
+ *  - We never touch the mapping ourselves, only the kernel does inside the
+ *    ioctl: a file truncated behind our back makes the copy fail (EFAULT,
+ *    an error response), never a SIGBUS here.  Sector bounds were checked
+ *    against the size at open, as for pread/pwrite.
+ *  - Pages not in the cache (mincore) take the io_uring path: pinning a
+ *    missing page would read it from the disk synchronously and stall
+ *    every queue; that read or write brings them in for next time.
+ *  - O_DIRECT (and a store that cannot be mapped) uses a bounce buffer per
+ *    request, which also gives O_DIRECT the alignment it needs.
+ *
+ * Bounce buffers come from the heap and stay there while the device is
+ * busy (blk_io_init's mallopt): by default glibc serves a 1 MiB buffer
+ * with mmap and frees it with munmap (or trims the heap under it), so
+ * every request faulted in and zeroed 256 fresh pages - in a PV dom0 each
+ * fault is a trip through Xen.  blk_io_idle gives the memory back once the
+ * device has nothing in flight.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "blkback.h"
@@ -53,7 +84,8 @@ struct blk_io {
 	enum blk_stage stage;
 	struct blk_seg *segs;       /* req.seg, or iseg for indirect */
 	unsigned nsegs;
-	uint8_t *buf;
+	uint8_t *buf;               /* bounce buffer, or into d->map */
+	bool cached;                /* buf is the page cache (d->map) */
 	size_t len, done;
 	uint64_t off;
 	struct blk_seg iseg[];
@@ -98,6 +130,10 @@ int blk_io_init(struct blk_dev *d)
 	err = io_uring_queue_init_params(256, &d->uring, &p);
 	if (err)
 		return err;
+	/* Bounce buffers (at most 1 MiB each) from the heap, and no trimming
+	 * behind our back while they are bounded by max_buf_bytes anyway. */
+	mallopt(M_MMAP_THRESHOLD, 2 * BLK_MAX_SEGS * BLK_PAGE_SIZE);
+	mallopt(M_TRIM_THRESHOLD, BLK_MAX_BUF_BYTES);
 	d->uring_ok = true;
 	if (!d->max_buf_bytes)
 		d->max_buf_bytes = BLK_MAX_BUF_BYTES;
@@ -191,10 +227,70 @@ static int fetch_indirect(struct blk_dev *d, struct blk_io *io)
 
 static void io_free(struct blk_io *io)
 {
-	if (io->buf)
+	if (io->buf && !io->cached) {
 		io->q->dev->buf_bytes -= io->len;
-	free(io->buf);
+		io->q->dev->buf_freed = true;
+		free(io->buf);
+	}
 	free(io);
+}
+
+int blk_io_map(struct blk_dev *d)
+{
+	void *p;
+
+	if (d->direct || !d->size || d->size > SIZE_MAX)
+		return -EINVAL;
+	p = mmap(NULL, (size_t)d->size,
+		 PROT_READ | (d->readonly ? 0 : PROT_WRITE), MAP_SHARED, d->fd,
+		 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	d->map = p;
+	return 0;
+}
+
+void blk_io_unmap(struct blk_dev *d)
+{
+	if (d->map)
+		munmap(d->map, (size_t)d->size);
+	d->map = NULL;
+}
+
+/* Are all pages of [off, off + len) in the page cache?  (For a shared file
+ * mapping mincore reports the page cache, not our page tables.) */
+static bool in_page_cache(struct blk_dev *d, uint64_t off, size_t len)
+{
+	unsigned char vec[BLK_MAX_SEGS + 1];
+	uint64_t first = off & ~(uint64_t)(BLK_PAGE_SIZE - 1);
+	size_t pages = (size_t)(off + len - first + BLK_PAGE_SIZE - 1) /
+		       BLK_PAGE_SIZE;
+
+	if (pages > sizeof(vec) ||
+	    mincore(d->map + first, pages * BLK_PAGE_SIZE, vec))
+		return false;
+	for (size_t i = 0; i < pages; i++)
+		if (!(vec[i] & 1))
+			return false;
+	return true;
+}
+
+/* Where the data of io goes through: the page cache when it is all there,
+ * otherwise a bounce buffer (counted against max_buf_bytes). */
+static int attach_buffer(struct blk_dev *d, struct blk_io *io)
+{
+	if (d->map && in_page_cache(d, io->off, io->len)) {
+		io->buf = d->map + io->off;
+		io->cached = true;
+		d->st.cached++;
+		return 0;
+	}
+	if (posix_memalign((void **)&io->buf, BLK_PAGE_SIZE, io->len)) {
+		io->buf = NULL;
+		return -ENOMEM;
+	}
+	d->buf_bytes += io->len;
+	return 0;
 }
 
 /* Queue the response and account for it.  The slot is free: this request
@@ -322,18 +418,23 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 			io->stage = STAGE_SYNC;
 			break;
 		}
-		if (posix_memalign((void **)&io->buf, BLK_PAGE_SIZE, io->len)) {
-			io->buf = NULL;
+		if (attach_buffer(d, io)) {
 			status = BLKIF_RSP_ERROR;
 			goto fail;
 		}
-		d->buf_bytes += io->len;
 		io->stage = STAGE_DATA;
 		if (io->req.op != BLKIF_OP_READ) {
-			/* The SQE follows once the batch copied the data
-			 * in (gc_flush). */
+			/* The SQE (if any) follows once the batch copied the
+			 * data in (gc_flush). */
 			gc_room(d, &gc_in, io->nsegs);
 			gc_add(d, &gc_in, io);
+			return;
+		}
+		if (io->cached) {
+			/* Answered when the batch copied the data out. */
+			io->done = io->len;
+			gc_room(d, &gc_out, io->nsegs);
+			gc_add(d, &gc_out, io);
 			return;
 		}
 		break;
@@ -422,6 +523,20 @@ static void complete(struct blk_io *io, int res)
 	}
 }
 
+/* A write that went straight into the page cache is where a completed
+ * pwrite would have put it: acknowledge it, or make it durable first. */
+static void written_to_cache(struct blk_io *io)
+{
+	io->done = io->len;
+	if (io->req.op != BLKIF_OP_FLUSH_DISKCACHE) {
+		finish(io, BLKIF_RSP_OKAY);
+		return;
+	}
+	io->stage = STAGE_SYNC;
+	if (submit_stage(io))
+		finish(io, BLKIF_RSP_ERROR);
+}
+
 /*
  * Issue the batch: one ioctl for all its requests.  Then each request goes
  * on according to its own segments' status: a guest that revoked, never
@@ -450,6 +565,8 @@ static void gc_flush(struct blk_dev *d, struct gc_batch *b)
 			finish(io, BLKIF_RSP_ERROR);
 		} else if (b->to_guest) {
 			finish(io, BLKIF_RSP_OKAY);
+		} else if (io->cached) {
+			written_to_cache(io);
 		} else if (submit_stage(io)) {
 			finish(io, BLKIF_RSP_ERROR);
 		}
@@ -533,6 +650,14 @@ void blk_io_flush(struct blk_dev *d)
 		if (blk_ring_push(&q->ring) && q->local_port >= 0)
 			xenevtchn_notify(d->xce, q->local_port);
 	}
+}
+
+void blk_io_idle(struct blk_dev *d)
+{
+	if (d->inflight || !d->buf_freed)
+		return;
+	malloc_trim(0);
+	d->buf_freed = false;
 }
 
 void blk_io_drain(struct blk_dev *d, int timeout_ms)

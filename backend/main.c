@@ -57,7 +57,9 @@ static void usage(FILE *f)
 		"Normally started by `xbdev attach DOMAIN vbd --disk PATH`.\n"
 		"\n"
 		"Environment: XBDEV_BLKBACK_DIRECT=1 opens the backing file\n"
-		"with O_DIRECT (also: backend node direct-io-safe = 1).\n"
+		"with O_DIRECT (also: backend node direct-io-safe = 1);\n"
+		"XBDEV_BLKBACK_PAGE_CACHE=0 turns off the page-cache path\n"
+		"(every request through a bounce buffer and io_uring).\n"
 		"\n"
 		"Exit status: 0 device closed, 1 failure, 2 usage.\n");
 }
@@ -207,6 +209,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	blk_xb_publish(&dev, true);
+	/* Created with SIGTERM/SIGINT/SIGHUP blocked: they stay the main
+	 * thread's (its ppoll). */
+	if (blk_pub_start(&dev))
+		blk_log(&dev, "no publisher thread: counters are published "
+			"from the data path");
 	rc = run(&dev, &orig);
 out:
 	blk_xb_fini(&dev);

@@ -208,6 +208,14 @@ static int open_backing(struct blk_dev *d)
 
 /* ---- setup ------------------------------------------------------------------ */
 
+/* How the bytes move on our side (io.c): for the log and info/data-path. */
+const char *blk_data_path(const struct blk_dev *d)
+{
+	if (d->direct)
+		return "grant-copy/o-direct";
+	return d->map ? "grant-copy/page-cache" : "grant-copy/bounce";
+}
+
 static int parse_be_path(struct blk_dev *d, const char *be_path)
 {
 	char type[XBDEV_NAME_MAX + 1], canon[XBDEV_PATH_MAX];
@@ -311,6 +319,15 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 		blk_log(d, "%s: %s", d->params, strerror(-err));
 		return err;
 	}
+	v = getenv("XBDEV_BLKBACK_PAGE_CACHE");
+	if (!d->direct && !(v && !strcmp(v, "0"))) {
+		err = blk_io_map(d);
+		if (err)
+			blk_log(d, "%s: cannot map (%s), every request goes "
+				"through a bounce buffer", d->params,
+				strerror(-err));
+	}
+	v = NULL;
 	if (d->readonly)
 		d->discard = false;
 	d->lim = (struct blk_limits){
@@ -344,11 +361,11 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 		return err;
 	}
 
-	blk_log(d, "serving %s (%llu sectors, %s%s%s) to domain %u as %s",
+	blk_log(d, "serving %s (%llu sectors, %s%s, %s) to domain %u as %s",
 		d->params, (unsigned long long)d->sectors,
 		d->readonly ? "read-only" : "read-write",
-		d->cdrom ? ", cdrom" : "", d->direct ? ", O_DIRECT" : "",
-		d->fe_domid, d->fe_path);
+		d->cdrom ? ", cdrom" : "", blk_data_path(d), d->fe_domid,
+		d->fe_path);
 	return 0;
 }
 
@@ -761,143 +778,16 @@ void blk_xb_shutdown(struct blk_dev *d, const char *why)
 	leave(d, why, 0);
 }
 
-/* ---- info record ------------------------------------------------------------ */
-
-/*
- * The info/ keys, in the order written.  Publishing runs in the data path's
- * thread and every xenstore operation is a synchronous round trip to
- * xenstored (competing for dom0's CPUs): under load only a few counters
- * change, so only keys whose value differs from the last committed publish
- * are written (a handful of operations a second instead of ~30).
- */
-static const char *const pub_keys[BLK_PUB_NKEYS] = {
-	"state", "backend-pid", "backing-file", "size", "sectors",
-	"read-only", "direct-io", "discard", "protocol", "queues",
-	"max-queues", "ring-pages", "max-ring-pages", "indirect-segments",
-	"persistent-grants", "data-path", "requests", "reads", "writes",
-	"flushes", "discards", "indirect-requests", "bytes-read",
-	"bytes-written", "errors", "io-errors", "grant-errors", "inflight",
-};
-
-struct pub_arg {
-	struct blk_dev *d;
-	bool all;                       /* write every key */
-	bool gone;                      /* the record does not exist */
-	char val[BLK_PUB_NKEYS][XBDEV_VALUE_MAX];
-};
-
-static void pub_values(const struct blk_dev *d, struct pub_arg *a)
-{
-	const struct blk_stats *s = &d->st;
-	unsigned i = 0;
-
-#define V(fmt, ...) snprintf(a->val[i++], XBDEV_VALUE_MAX, fmt, __VA_ARGS__)
-#define VU(v) V("%llu", (unsigned long long)(v))
-	V("%s", d->exit ? "exited" : xbdev_state_name(d->state));
-	V("%d", (int)getpid());
-	V("%s", d->params);
-	VU(d->size);
-	VU(d->sectors);
-	V("%d", d->readonly);
-	V("%d", d->direct);
-	V("%d", d->discard);
-	V("%s", d->nr_queues ? blk_abi_name(d->abi) : "");
-	VU(d->nr_queues);
-	VU(d->max_queues);
-	VU(d->nr_queues ? d->ring_pages : 0);
-	VU(BLK_MAX_RING_PAGES);
-	VU(BLK_MAX_INDIRECT_SEGS);
-	VU(0);
-	V("%s", "grant-copy");
-	VU(s->requests);
-	VU(s->reads);
-	VU(s->writes);
-	VU(s->flushes);
-	VU(s->discards);
-	VU(s->indirect);
-	VU(s->bytes_read);
-	VU(s->bytes_written);
-	VU(s->errors);
-	VU(s->io_errors);
-	VU(s->grant_errors);
-	VU(d->inflight);
-#undef V
-#undef VU
-}
-
-static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
-{
-	struct pub_arg *a = arg;
-	struct blk_dev *d = a->d;
-	char dir[XBDEV_PATH_MAX];
-	int err = xbdev_path_join(dir, sizeof(dir), d->record_path, "info");
-	char *v = NULL;
-
-	/* Only into a record that still exists: detach removes it, and a
-	 * late publish must not bring it back. */
-	a->gone = false;
-	if (!err)
-		err = rd_txn(x, t, d->record_path, "backend", &v);
-	free(v);
-	if (err == -ENOENT) {
-		a->gone = true;
-		return 0;
-	}
-	/* Compared with what the last committed transaction wrote: this
-	 * function may run again after a conflict, d->pub is only updated
-	 * after the commit. */
-	for (unsigned i = 0; i < BLK_PUB_NKEYS && !err; i++)
-		if (a->all || !d->pub[i] || strcmp(d->pub[i], a->val[i]))
-			err = wr(d, t, dir, pub_keys[i], "%s", a->val[i]);
-	return err;
-}
-
-void blk_xb_publish(struct blk_dev *d, bool force)
-{
-	static bool warned;
-	static struct pub_arg a;        /* 56 KiB: not on the stack */
-	int64_t now = xbdev_now_ms();
-	int err;
-
-	if (!force && (!d->info_dirty || now < d->info_next_ms))
-		return;
-	d->info_dirty = false;
-	a.d = d;
-	a.all = force;
-	pub_values(d, &a);
-	err = xbdev_txn(d->xs, publish_txn, &a);
-	for (unsigned i = 0; i < BLK_PUB_NKEYS; i++) {
-		/* Forget what we know after a failure or while the record
-		 * is gone: the next publish writes everything again. */
-		if (err || a.gone) {
-			free(d->pub[i]);
-			d->pub[i] = NULL;
-		} else if (!d->pub[i] || strcmp(d->pub[i], a.val[i])) {
-			free(d->pub[i]);
-			d->pub[i] = strdup(a.val[i]);
-		}
-	}
-	if (err && !warned) {
-		blk_log(d, "cannot publish %s/info: %s", d->record_path,
-			strerror(-err));
-		warned = true;
-	}
-	/* The next publish a second after this one ended, not began.  The
-	 * transaction blocks the data path (see above); on a busy dom0 it can
-	 * take longer than a second, and timed from its start the publishes
-	 * ran back to back with one pass over the rings between two of them:
-	 * one request per publish at queue depth 1. */
-	d->info_next_ms = xbdev_now_ms() + BLK_PUB_INTERVAL_MS;
-}
-
 void blk_xb_fini(struct blk_dev *d)
 {
+	blk_pub_stop(d);
 	if (d->xs && d->nr_queues)
 		disconnect(d, "exit");
 	unmap_queues(d);
 	if (d->xs && d->be_path[0] && d->state != XBDEV_STATE_UNKNOWN)
 		blk_xb_publish(d, true);
 	blk_io_fini(d);
+	blk_io_unmap(d);
 	if (d->xce)
 		xenevtchn_close(d->xce);
 	if (d->xgt)

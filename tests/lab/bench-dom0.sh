@@ -10,7 +10,7 @@
 # Settings come in LAB_ONLY (the only free-form value run.sh carries into
 # /lab/config; it matches no scenario name): words such as
 #   quick  runtime=SECONDS  ramp=SECONDS  repeats=N  size=MIB  skip=STAGE,..
-#   jobs=NAME,NAME (only those I/O jobs)
+#   jobs=NAME,NAME (only those I/O jobs)  features=NAME,NAME (only those rows)
 #   busy (during each guest job, dom0 does what guest_run's wait does:
 #         console grep + `xl domid` every 0.2 s; the first full run's load)
 #   busy=N (that, and N loops of `xenstore-ls /`: a busy xenstored)
@@ -36,6 +36,7 @@ for w in $LAB_ONLY; do
 	skip=*) SKIP=${w#*=} ;;
 	jobs=quick) QUICKJOBS=1 ;;
 	jobs=*) PICKJOBS=${w#*=} ;;    # jobs=NAME,NAME: those of JOBS_FULL
+	features=*) PICKFEAT=${w#*=} ;; # features=NAME,NAME: only those rows
 	busy) BUSY=1 ;;
 	busy=*) BUSY=1 XSBUSY=${w#*=} ;;
 	profile) PROFILE=1 ;;
@@ -136,7 +137,9 @@ attach() {  # attach BACKEND: the file at xvdb through BACKEND
 	local b=$1 out rc
 	case $b in
 	xbdev)
-		out=$(T 90 xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --timeout 60 2>&1) ;;
+		# XBDEV_ENV: a backend setting for a before/after row
+		# (features stage), e.g. XBDEV_BLKBACK_PAGE_CACHE=0.
+		out=$(T 90 env $XBDEV_ENV xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --timeout 60 2>&1) ;;
 	qdisk)
 		# shellcheck disable=SC2046
 		out=$(T 90 xbdev attach "$G" vbd $(qdisk_args $DEVID $VDEV "$IMG") --timeout 60 2>&1) ;;
@@ -194,6 +197,31 @@ kb_of() {  # kb_of FIELD PID: VmRSS/VmHWM of PID in kB, or null
 	local v
 	v=$(sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$2/status" 2>/dev/null)
 	echo "${v:-null}"
+}
+# image_kb PID: how much of VmRSS is the backing file itself mapped (the
+# page-cache path of xbdev-blkback maps the image: those pages are the
+# file's page cache, there with or without the mapping, not memory the
+# backend allocated).
+image_kb() {
+	awk -v img="$IMG" '/^[0-9a-f]+-[0-9a-f]+ / { m = ($NF == img) } m && /^Rss:/ { s += $2 } END { print s + 0 }' \
+		"/proc/$1/smaps" 2>/dev/null || echo 0
+}
+# Memory under load: sampled half-way through each job, the largest kept
+# (reset by load_reset).  LOAD_OWN: VmRSS less the image mapped.
+load_reset() { LOAD_OWN=0 LOAD_IMG=0; }
+load_sample_start() {  # load_sample_start PID SECONDS: in the background
+	( sleep "$2"; echo "$(kb_of VmRSS "$1") $(image_kb "$1")" > "$L/load.sample" ) &
+	LOAD_SAMPLER=$!
+}
+load_sample_end() {
+	local rss img
+	wait "$LOAD_SAMPLER" 2>/dev/null
+	read -r rss img < "$L/load.sample" 2>/dev/null || return 0
+	rm -f "$L/load.sample"
+	[ "$rss" = null ] && return 0
+	[ $((rss - img)) -gt "$LOAD_OWN" ] && LOAD_OWN=$((rss - img))
+	[ "$img" -gt "$LOAD_IMG" ] && LOAD_IMG=$img
+	return 0
 }
 
 # ---- fio ---------------------------------------------------------------------
@@ -274,6 +302,8 @@ run_job() {
 			busy="$busy $!"
 		done
 	fi
+	local sampler=
+	case $b in xbdev|qdisk) [ -n "$pids" ] && load_sample_start "$pids" $(((RUNTIME + 2 * RAMP) / 2)) && sampler=1 ;; esac
 	if [ "$where" = guest ]; then
 		out=$(gq_after $((RUNTIME + RAMP)) "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
 	else
@@ -283,6 +313,7 @@ run_job() {
 	[ -n "$busy" ] && { kill $busy; wait $busy; } 2>/dev/null
 	# shellcheck disable=SC2086
 	c1=$(cpu_ticks $pids); s1=$(dom0_stat)
+	[ -n "$sampler" ] && load_sample_end
 	local cpu
 	cpu=$(echo "$s0 $s1" | awk -v c=$((c1 - c0)) -v hz=$hz '{ t = $4 - $2; b = 0; if (t > 0) b = 100 * ($3 - $1) / t; printf "\"dom0_busy_pct\":%.1f,\"backend_cpu_s\":%.2f", b, c / hz }')
 	if [ -n "$prof" ]; then
@@ -383,12 +414,13 @@ if stage io; then
 			qdisk) pid=$QEMU_PID ;;
 			esac
 			idle=$(kb_of VmRSS "$pid")
+			load_reset
 			[ $b = xbdev ] && [ $rep = 1 ] && negotiated default
 			while read -r spec; do
 				run_job guest $b "$spec" $rep && say "  $b ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | summary)"
 			done <<<"$JOBS"
 			if [ -n "$pid" ]; then
-				emit "{\"kind\":\"rss\",\"backend\":\"$b\",\"devices\":1,\"rep\":$rep,\"idle_kb\":$idle,\"after_load_kb\":$(kb_of VmRSS "$pid"),\"peak_kb\":$(kb_of VmHWM "$pid")}"
+				emit "{\"kind\":\"rss\",\"backend\":\"$b\",\"devices\":1,\"rep\":$rep,\"idle_kb\":$idle,\"after_load_kb\":$(kb_of VmRSS "$pid"),\"peak_kb\":$(kb_of VmHWM "$pid"),\"load_own_kb\":$LOAD_OWN,\"load_image_kb\":$LOAD_IMG}"
 			fi
 			detach_any > "$L/logs/bench-detach.log" 2>&1 ||
 				say "  $b: detach failed: $(tail -n 2 "$L/logs/bench-detach.log" | tr '\n' ' ')"
@@ -487,14 +519,24 @@ if stage features; then
 	# Linux 6.1 blkfront defaults: ring order 0 (one page), 32 indirect
 	# segments, persistent grants on, queues = min(backend, vCPUs) = 1
 	# here (the guest has one vCPU, so multi-queue cannot show).
+	# A setting "xbdev:VAR=VALUE" is xbdev-blkback's own (an environment
+	# variable; blkfront keeps its defaults): bounce-buffers is its data
+	# path without the page cache (every byte copied twice, see io.c).
+	# JOB may be several, NAME|NAME.
 	for cfg in ring-16-pages:max_ring_page_order=4:randread-4k-qd32 \
 		   no-indirect:max_indirect_segments=0:read-1m-qd8 \
 		   indirect-256:max_indirect_segments=256:read-1m-qd8 \
-		   no-persistent:feature_persistent=0:randread-4k-qd32; do
+		   no-persistent:feature_persistent=0:randread-4k-qd32 \
+		   'bounce-buffers:xbdev:XBDEV_BLKBACK_PAGE_CACHE=0:read-1m-qd8|write-1m-qd8|randread-4k-qd32|randwrite-4k-qd32'; do
 		IFS=: read -r name param job <<<"$cfg"
-		FEAT_JOBS=$(printf '%s\n' "$JOBS_FULL" | grep "^$job:")
-		say "feature off: $name ($param)"
-		blkfront_reload "$param"
+		[ -n "$PICKFEAT" ] && case ",$PICKFEAT," in *",$name,"*) ;; *) continue ;; esac
+		XBDEV_ENV=
+		if [ "$param" = xbdev ]; then
+			XBDEV_ENV=${job%%:*} job=${job#*:} param=
+		fi
+		FEAT_JOBS=$(printf '%s\n' "$JOBS_FULL" | grep -E "^($job):")
+		say "feature off: $name (${param:-xbdev-blkback $XBDEV_ENV})"
+		blkfront_reload $param
 		for rep in $(seq 1 "$REPEATS"); do
 			for b in xbdev blkback; do
 				attach $b > "$L/logs/bench-attach.log" 2>&1 || {
@@ -508,6 +550,7 @@ if stage features; then
 			done
 		done
 	done
+	XBDEV_ENV=
 	blkfront_reload
 fi
 

@@ -121,12 +121,13 @@ awk "$AWKLIB"'
 	k = get("backend") SUBSEP get("devices")
 	ri[k] = ri[k] " " get("idle_kb")
 	if (get("peak_kb") != "" && get("peak_kb") != "null") rp[k] = rp[k] " " get("peak_kb")
+	if (get("load_own_kb") != "") { rl[k] = rl[k] " " get("load_own_kb"); rm[k] = rm[k] " " get("load_image_kb") }
 }
 END {
 	OFS = "\t"
 	for (k in io) { split(k, p, SUBSEP); print "io", p[1], p[2], p[3], 1, unit[k], median(io[k]), n[k], median(lat[k]) }
 	for (k in ca) { split(k, p, SUBSEP); print "control", p[1], "-", "-", p[2], "s", median(ca[k]), cn[k], median(cd[k]) }
-	for (k in ri) { split(k, p, SUBSEP); print "rss", p[1], "-", "-", p[2], "kB", median(ri[k]), split(ri[k], x, " "), (k in rp ? median(rp[k]) : "") }
+	for (k in ri) { split(k, p, SUBSEP); print "rss", p[1], "-", "-", p[2], "kB", median(ri[k]), split(ri[k], x, " "), (k in rp ? median(rp[k]) : ""), (k in rl ? median(rl[k]) : ""), (k in rm ? median(rm[k]) : "") }
 }' "$raw" | sort > "$OUT/medians.tsv"
 
 # ---- the table -------------------------------------------------------------------
@@ -136,7 +137,7 @@ function fmt(v, u) { if (v == "") return "-"; return u == "MB/s" ? sprintf("%.1f
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : sprintf(" (%.2fx)", a / b) }
 $1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default") cfgs[$3] = 1 }
 $1 == "control" { ca[$2, $5] = $7; cd[$2, $5] = $9; cn[$2, $5] = 1 }
-$1 == "rss" { ri[$2 " " $5] = $7; rp[$2 " " $5] = $9 }
+$1 == "rss" { ri[$2 " " $5] = $7; rp[$2 " " $5] = $9; rl[$2 " " $5] = $10; rm[$2 " " $5] = $11 }
 END {
 	printf "I/O through the stock xen-blkfront (fio in the guest, O_DIRECT, libaio); median of the repeats\n"
 	printf "ratios are against Linux blkback (kernel, loop device on the same tmpfs file)\n\n"
@@ -150,8 +151,8 @@ END {
 	}
 	nc = 0; for (c in cfgs) nc++
 	if (nc) {
-		printf "\nPerformance features: the guest'"'"'s blkfront reloaded with one setting (before = the I/O table above)\n"
-		printf "%-20s %-18s %18s %18s %16s\n", "job", "blkfront setting", "xbdev", "blkback", "xbdev this/before"
+		printf "\nPerformance features: one setting changed (before = the I/O table above): the guest'"'"'s blkfront\nreloaded with a module parameter, or (bounce-buffers) xbdev-blkback without its page-cache path\n"
+		printf "%-20s %-18s %18s %18s %16s\n", "job", "setting", "xbdev", "blkback", "xbdev this/before"
 		for (i = 1; i <= nj; i++) {
 			j = jobs[i]
 			for (c in cfgs) {
@@ -179,8 +180,10 @@ END {
 		printf "(ratios: xbdev-vbd against blkback-vbd, xbdev-mydevice against the seeds'"'"' bash script)\n"
 	}
 	if (length(ri)) {
-		printf "\nMemory: VmRSS of the backend process per served device (xbdev-blkback: one process per device;\nqdisk: the whole QEMU)\n"
-		for (n in ri) { split(n, p, " "); printf "  %-8s %2s device(s): idle %6.0f kB%s\n", p[1], p[2], ri[n], (rp[n] != "" ? sprintf(", peak under load (VmHWM) %6.0f kB", rp[n]) : "") }
+		printf "\nMemory: VmRSS of the backend process per served device (xbdev-blkback: one process per device;\nqdisk: the whole QEMU).  Under load: half-way through each job, the largest, less the pages of the\nimage file mapped (the file'"'"'s page cache, there with or without the mapping: shown apart).\n"
+		for (n in ri) { split(n, p, " "); printf "  %-8s %2s device(s): idle %6.0f kB%s%s\n", p[1], p[2], ri[n], \
+			(rl[n] != "" ? sprintf(", under load %6.0f kB (+ %.0f kB of the image mapped)", rl[n], rm[n]) : ""), \
+			(rp[n] != "" ? sprintf(", VmHWM %6.0f kB", rp[n]) : "") }
 	}
 }' "$OUT/medians.tsv" > "$table"
 skips=$(awk "$AWKLIB"'/"kind":"skip"/ { print "  skipped: " (get("backend") ? get("backend") : get("what")) ": " get("why") }' "$raw")

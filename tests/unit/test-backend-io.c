@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,11 +130,29 @@ static int setup(void **state, enum blk_abi abi)
 static int setup32(void **state) { return setup(state, BLK_ABI_X86_32); }
 static int setup64(void **state) { return setup(state, BLK_ABI_X86_64); }
 
+/* The page-cache path: the file written (so its pages are cached) and
+ * mapped, as xenbus.c does without O_DIRECT. */
+static int setup_cached(void **state, enum blk_abi abi)
+{
+	static uint8_t zero[1 << 20];
+	struct fx *f;
+
+	setup(state, abi);
+	f = *state;
+	assert_int_equal(pwrite(f->d.fd, zero, sizeof(zero), 0),
+			 (ssize_t)sizeof(zero));
+	assert_int_equal(blk_io_map(&f->d), 0);
+	return 0;
+}
+static int setup32c(void **state) { return setup_cached(state, BLK_ABI_X86_32); }
+static int setup64c(void **state) { return setup_cached(state, BLK_ABI_X86_64); }
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
 	blk_io_fini(&f->d);
+	blk_io_unmap(&f->d);
 	close(f->d.fd);
 	unlink(f->path);
 	free(f->ring);
@@ -529,9 +548,61 @@ static void test_batch_partial_failure(void **state)
 	assert_int_equal(f->d.inflight, 0);
 }
 
+/* The page-cache path is taken exactly when every page of a request is
+ * cached: a hole never written since truncation is not (punching one is
+ * not enough everywhere: ext4 may keep the zeroed large folio), so a read
+ * of it goes through a bounce buffer; written pages go straight through. */
+static void test_page_cache_path(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[2] = { { .gref = 1, .first_sect = 0, .last_sect = 7 },
+				 { .gref = 2, .first_sect = 0, .last_sect = 7 } };
+	uint8_t buf[8192];
+
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(ftruncate(f->d.fd, 0), 0);
+	assert_int_equal(ftruncate(f->d.fd, 1 << 20), 0);
+	for (unsigned s = 256; s < 1024; s += 16)
+		assert_int_equal(pwrite(f->d.fd, buf, sizeof(buf), s * 512),
+				 (ssize_t)sizeof(buf));
+	fill(1, 0xee);
+	put(f, BLKIF_OP_READ, 1, 128, 2, seg);         /* the hole */
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 1, 1), BLKIF_RSP_OKAY);
+	assert_int_equal(gpage[1][0], 0);
+	assert_int_equal(f->d.st.cached, 0);
+	assert_int_equal(f->d.buf_bytes, 0);           /* bounce freed */
+
+	fill(1, 0x31);
+	fill(2, 0x32);
+	put(f, BLKIF_OP_WRITE, 2, 256, 2, seg);        /* cached pages */
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 3, 512, 2, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 3, 2), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 3, 3), BLKIF_RSP_OKAY);
+	assert_int_equal(f->d.st.cached, 2);
+	assert_int_equal(pread(f->d.fd, buf, sizeof(buf), 512 * 512),
+			 (ssize_t)sizeof(buf));
+	assert_int_equal(buf[0], 0x31);
+	assert_int_equal(buf[4096], 0x32);
+	memset(gpage[3], 0, 4096);
+	seg[0].gref = 3;
+	put(f, BLKIF_OP_READ, 4, 256, 2, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 4, 4), BLKIF_RSP_OKAY);
+	assert_int_equal(gpage[3][4095], 0x31);
+	assert_int_equal(f->d.st.cached, 3);
+	assert_int_equal(f->d.st.bytes_read, 2 * 8192);
+	assert_int_equal(f->d.st.bytes_written, 2 * 8192);
+}
+
 #define BOTH(t)                                                              \
 	cmocka_unit_test_setup_teardown(t, setup32, teardown),               \
 	cmocka_unit_test_setup_teardown(t, setup64, teardown)
+/* and through the page cache */
+#define CACHED(t)                                                            \
+	cmocka_unit_test_setup_teardown(t, setup32c, teardown),              \
+	cmocka_unit_test_setup_teardown(t, setup64c, teardown)
 
 int main(void)
 {
@@ -545,6 +616,14 @@ int main(void)
 		BOTH(test_many_in_flight),
 		BOTH(test_throttle),
 		BOTH(test_batch_partial_failure),
+		CACHED(test_write_read),
+		CACHED(test_indirect),
+		CACHED(test_bad_requests),
+		CACHED(test_readonly),
+		CACHED(test_flush_discard),
+		CACHED(test_many_in_flight),
+		CACHED(test_batch_partial_failure),
+		CACHED(test_page_cache_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
