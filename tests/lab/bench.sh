@@ -111,6 +111,7 @@ awk "$AWKLIB"'
 	else v = get("read_iops") + get("write_iops")
 	io[k] = io[k] " " v; n[k]++
 	lat[k] = lat[k] " " (get("rw") ~ /write/ ? get("write_clat_us") : get("read_clat_us"))
+	busy[k] = busy[k] " " get("dom0_busy_pct")
 	unit[k] = bs == "1m" ? "MB/s" : "IOPS"
 }
 /"kind":"control"/ && get("ok") == "true" {
@@ -125,7 +126,7 @@ awk "$AWKLIB"'
 }
 END {
 	OFS = "\t"
-	for (k in io) { split(k, p, SUBSEP); print "io", p[1], p[2], p[3], 1, unit[k], median(io[k]), n[k], median(lat[k]) }
+	for (k in io) { split(k, p, SUBSEP); print "io", p[1], p[2], p[3], 1, unit[k], median(io[k]), n[k], median(lat[k]), median(busy[k]) }
 	for (k in ca) { split(k, p, SUBSEP); print "control", p[1], "-", "-", p[2], "s", median(ca[k]), cn[k], median(cd[k]) }
 	for (k in ri) { split(k, p, SUBSEP); print "rss", p[1], "-", "-", p[2], "kB", median(ri[k]), split(ri[k], x, " "), (k in rp ? median(rp[k]) : ""), (k in rl ? median(rl[k]) : ""), (k in rm ? median(rm[k]) : "") }
 }' "$raw" | sort > "$OUT/medians.tsv"
@@ -135,7 +136,7 @@ table=$OUT/table.txt
 awk -F'\t' -v quick=$quick '
 function fmt(v, u) { if (v == "") return "-"; return u == "MB/s" ? sprintf("%.1f", v) : sprintf("%.0f", v) }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : sprintf(" (%.2fx)", a / b) }
-$1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default") cfgs[$3] = 1 }
+$1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; cpu[$2, $3, $4] = $10; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default") cfgs[$3] = 1 }
 $1 == "control" { ca[$2, $5] = $7; cd[$2, $5] = $9; cn[$2, $5] = 1 }
 $1 == "rss" { ri[$2 " " $5] = $7; rp[$2 " " $5] = $9; rl[$2 " " $5] = $10; rm[$2 " " $5] = $11 }
 END {
@@ -144,10 +145,24 @@ END {
 	printf "%-20s %-5s %18s %12s %18s %20s\n", "job", "unit", "xbdev", "blkback", "qdisk", "dom0-local (limit)"
 	for (i = 1; i <= nj; i++) {
 		j = jobs[i]; b = v["blkback", "default", j]
+		if (b == "" && v["xbdev", "default", j] == "") continue      # a features-only job
 		printf "%-20s %-5s %18s %12s %18s %20s\n", j, u[j], \
 			fmt(v["xbdev", "default", j], u[j]) ratio(v["xbdev", "default", j], b), fmt(b, u[j]), \
 			(("qdisk", "default", j) in v ? fmt(v["qdisk", "default", j], u[j]) ratio(v["qdisk", "default", j], b) : "n/a"), \
 			fmt(v["local", "default", j], u[j]) ratio(v["local", "default", j], b)
+	}
+	printf "\ndom0 CPU busy during each job, %% of its one vCPU (median; the backend'"'"'s work and everything else\nin dom0; the guest has its own vCPU), and the throughput it bought: units per 1%% busy\n"
+	printf "%-20s %18s %18s %18s\n", "job", "xbdev", "blkback", "qdisk"
+	for (i = 1; i <= nj; i++) {
+		j = jobs[i]
+		if (v["blkback", "default", j] == "" && v["xbdev", "default", j] == "") continue
+		printf "%-20s", j
+		split("xbdev blkback qdisk", bk, " ")
+		for (x = 1; x <= 3; x++) {
+			c = cpu[bk[x], "default", j]
+			printf " %18s", (c == "" ? "n/a" : sprintf("%5.1f%% (%s)", c, c > 0 ? sprintf(u[j] == "MB/s" ? "%.1f" : "%.0f", v[bk[x], "default", j] / c) : "-"))
+		}
+		printf "\n"
 	}
 	nc = 0; for (c in cfgs) nc++
 	if (nc) {
@@ -157,10 +172,13 @@ END {
 			j = jobs[i]
 			for (c in cfgs) {
 				if (!(("xbdev", c, j) in v) && !(("blkback", c, j) in v)) continue
+				# before: the I/O table, or for the multi-queue row
+				# (its own job) the 1-queue setting
+				bx = v["xbdev", "default", j] ? v["xbdev", "default", j] : (c != "1-queue" ? v["xbdev", "1-queue", j] : "")
 				printf "%-20s %-18s %18s %18s %16s\n", j, c, \
 					fmt(v["xbdev", c, j], u[j]) ratio(v["xbdev", c, j], v["blkback", c, j]), \
 					fmt(v["blkback", c, j], u[j]), \
-					(v["xbdev", "default", j] ? sprintf("%.2fx", v["xbdev", c, j] / v["xbdev", "default", j]) : "-")
+					(bx ? sprintf("%.2fx", v["xbdev", c, j] / bx) : "-")
 			}
 		}
 	}
