@@ -44,6 +44,10 @@ check_match "info/indirect-requests > 0 (indirect descriptors used)" '^[1-9]' "$
 check_eq "info/queues" 1 "$(xenstore-read $REC/info/queues)"
 check_eq "info/ring-pages" 1 "$(xenstore-read $REC/info/ring-pages)"
 check_eq "info/backing-file" "$IMG" "$(xenstore-read $REC/info/backing-file)"
+# The image lives on dom0's tmpfs: written pages are in the page cache, so
+# the page-cache path (grant copy straight to/from it) served some requests.
+check_eq "info/data-path" grant-copy/page-cache "$(xenstore-read $REC/info/data-path)"
+check_match "info/page-cache-requests > 0" '^[1-9]' "$(xenstore-read $REC/info/page-cache-requests)"
 st=$(xbdev status $G vbd/$DEV 2>&1)
 printf '%s\n' "$st" | sed 's/^/  | /'
 check_match "xbdev status shows the counters" 'bytes-written' "$st"
