@@ -14,6 +14,7 @@
  *   fe Closing                  -> drain, fdatasync, unmap    -> Closing
  *   fe Closed / gone            -> same                       -> Closed
  *   fe Initialising after Closed (guest reboot, driver reload) -> InitWait
+ *   (also after Closing: the frontend passed Closed before we read it)
  * The toolstack detaches by writing online = 0 and state = Closing (libxl's
  * protocol, used by `xbdev detach`); we then wait for the frontend to close
  * and exit once it has.  A removed backend directory or a dead frontend
@@ -679,6 +680,12 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 	switch (fe) {
 	case XBDEV_STATE_INITIALISING:
 	case XBDEV_STATE_INITWAIT:
+		if (d->state == XBDEV_STATE_CLOSING && online && !d->closing) {
+			/* Closing -> Closed -> Initialising faster than we
+			 * read it: the Closed we missed. */
+			disconnect(d, "frontend closed");
+			set_state(d, XBDEV_STATE_CLOSED);
+		}
 		if (d->state == XBDEV_STATE_CLOSED && online && !d->closing) {
 			/* Guest reboot or driver reload: offer again. */
 			blk_log(d, "frontend back to %s: reconnecting",

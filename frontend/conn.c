@@ -626,6 +626,16 @@ int xbf_initialise(struct xbf_dev *d)
 					       BIT(XBDEV_STATE_CLOSED), 0);
 			if (r < 0)
 				return r;
+			be = r;
+		}
+		if (be == XBDEV_STATE_CLOSING) {
+			/*
+			 * Mid-close (e.g. the kernel frontend just unbound:
+			 * it wrote Closing, then Closed).  A backend only
+			 * re-probes from Closed, and it may not have read
+			 * our Closed yet: writing Initialising now could
+			 * overwrite it unseen and leave the backend Closing.
+			 */
 			if ((r = fe_state_write(d, XBDEV_STATE_CLOSED)))
 				return r;
 			r = wait_be(d, BIT(XBDEV_STATE_CLOSED), 0);

@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
 
@@ -777,6 +778,59 @@ static enum result a_toggle(struct hctx *h)
 	return r ? R_FAIL : R_PASS;
 }
 
+/* Poll the backend's state until it is in mask (bit per state) or h->tmo
+ * passed; returns whether it got there. */
+static bool be_reaches(struct hctx *h, unsigned mask)
+{
+	int64_t end = xbf_now_ns() + (int64_t)h->tmo * 1000000;
+
+	for (;;) {
+		int st = xbf_backend_state(h->d);
+
+		if (st >= 0 && st < 32 && (mask & (1u << st)))
+			return true;
+		if (xbf_now_ns() >= end)
+			return false;
+		usleep(10000);
+	}
+}
+
+/*
+ * A frontend that resets (guest reboot, kexec, driver reload) faster than
+ * the backend reads its state: Closing, then straight to Initialising, so
+ * the backend never sees the Closed in between.  It must still offer the
+ * device again (InitWait), not stay Closing for ever.
+ */
+static enum result a_reset_unseen(struct hctx *h)
+{
+	struct xbf_dev *d = h->d;
+	int r;
+
+	recover(h);
+	r = xbf_connect(d);
+	if (r) {
+		obs(h, "could not connect: %s", xbf_strerror(r));
+		return R_FAIL;
+	}
+	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_CLOSING);
+	if (!be_reaches(h, 1u << XBDEV_STATE_CLOSING | 1u << XBDEV_STATE_CLOSED)) {
+		obs(h, "backend did not answer Closing (%s)", be_state_name(h));
+		h->must_recover = true;
+		return R_FAIL;
+	}
+	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_INITIALISING);
+	if (!be_reaches(h, 1u << XBDEV_STATE_INITWAIT)) {
+		obs(h, "backend stayed %s after Closing -> Initialising",
+		    be_state_name(h));
+		h->must_recover = true;
+		return R_FAIL;
+	}
+	r = xbf_disconnect(d, false);
+	obs(h, "backend offered the device again (InitWait)%s%s",
+	    r ? "; close: " : "", r ? xbf_strerror(r) : "");
+	return r ? R_FAIL : R_PASS;
+}
+
 /* ---- negotiation attacks ------------------------------------------------ */
 
 static enum result refuse(struct hctx *h)
@@ -954,6 +1008,8 @@ static const struct attack attacks[] = {
 	  "25 rapid Initialised/Closed cycles", a_toggle },
 	{ "close-inflight", EX_SURVIVE, "close with writes in flight",
 	  a_close_inflight },
+	{ "reset-unseen-closed", EX_SURVIVE,
+	  "Closing then Initialising, Closed never seen", a_reset_unseen },
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 

@@ -176,5 +176,10 @@ for b in "$(dirname "$bin")"/xbdev-*; do
 		t "man/$name.1: exit status $code under EXIT STATUS" \
 			grep -qw "$code" "$tmp/pexit"
 	done
+	# xbdev-blkfront's hostile catalogue: each attack has its entry.
+	[ "$name" = xbdev-blkfront ] || continue
+	for a in $("$b" hostile --list 2>/dev/null < /dev/null | awk '{ print $1 }'); do
+		t "man/$name.1: attack $a documented" grep -qx "\.B $a" "$tmp/page"
+	done
 done
 echo "1..$n"
