@@ -7,6 +7,7 @@
  *             detach/guest death, the info/ record
  *   io.c      the data path: ring -> validation -> grant copy to/from the
  *             page cache, or through a bounce buffer and io_uring -> response
+ *   persist.c persistent grants: the guest pages a queue keeps mapped
  *   request.c pure decoding/validation (no Xen needed; unit-tested, fuzzed)
  *   publish.c the info/ record (counters for `xbdev status`), from its own
  *             thread and xenstore connection
@@ -40,12 +41,19 @@
  * on the ring, the frontend just sees a slower disk). */
 #define BLK_MAX_BUF_BYTES (64u << 20)
 
+/* Persistent grants mapped per queue at most (persist.c), as Linux
+ * blkback's max_persistent_grants: a 32-slot ring of 32-segment indirect
+ * requests, 32 x (32 + 1). */
+#define BLK_MAX_PGRANTS 1056u
+
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 29u
+#define BLK_PUB_NKEYS 30u
 #define BLK_PUB_INTERVAL_MS 1000
 
 struct blk_dev;
+struct blk_pcache;
+struct iovec;
 
 struct blk_queue {
 	struct blk_dev *dev;
@@ -59,6 +67,7 @@ struct blk_queue {
 	unsigned inflight;              /* taken, not yet answered */
 	bool kick;                      /* event or leftover work */
 	bool need_push;                 /* responses queued, not pushed */
+	struct blk_pcache *pc;          /* persistent grants, or NULL */
 };
 
 struct blk_stats {
@@ -69,6 +78,8 @@ struct blk_stats {
 	uint64_t grant_errors;          /* of which: grant copy failures */
 	uint64_t cached;                /* reads/writes copied straight to or
 					   from the page cache */
+	uint64_t persistent;            /* reads/writes through persistent
+					   grants */
 };
 
 struct blk_dev {
@@ -105,6 +116,8 @@ struct blk_dev {
 	unsigned max_queues;
 	unsigned ring_pages;
 	bool fe_persistent;
+	bool offer_persistent;          /* XBDEV_BLKBACK_PERSISTENT=1 */
+	bool persistent;                /* negotiated: q[].pc in use */
 	struct blk_queue q[BLK_MAX_QUEUES];
 	unsigned inflight;              /* over all queues */
 	size_t buf_bytes;               /* bounce buffers allocated */
@@ -144,6 +157,15 @@ void blk_io_idle(struct blk_dev *d);
 /* Map the open store for the page-cache path (not with O_DIRECT). */
 int blk_io_map(struct blk_dev *d);
 void blk_io_unmap(struct blk_dev *d);
+
+/* persist.c: the persistent grants of one queue (q->pc). */
+int blk_pc_open(struct blk_queue *q);
+void blk_pc_close(struct blk_dev *d, struct blk_queue *q);
+unsigned blk_pc_count(const struct blk_queue *q);
+/* iov[k] = our mapping of segs[k] (mapping grants not seen yet while the
+ * queue has room); -ENOSPC when one cannot be mapped: use grant copy. */
+int blk_pc_iov(struct blk_dev *d, struct blk_queue *q,
+	       const struct blk_seg *segs, unsigned n, struct iovec *iov);
 
 /* xenbus.c */
 int blk_xb_init(struct blk_dev *d, const char *be_path);

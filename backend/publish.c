@@ -35,7 +35,7 @@ static const char *const pub_keys[BLK_PUB_NKEYS] = {
 	"persistent-grants", "data-path", "requests", "reads", "writes",
 	"flushes", "discards", "indirect-requests", "bytes-read",
 	"bytes-written", "errors", "io-errors", "grant-errors", "inflight",
-	"page-cache-requests",
+	"page-cache-requests", "persistent-requests",
 };
 
 struct pub_arg {
@@ -65,6 +65,16 @@ static struct {
 	.cache_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
+/* Persistent grants mapped, over all queues (0: grant copy). */
+static unsigned pgrants(const struct blk_dev *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->nr_queues; i++)
+		n += blk_pc_count(&d->q[i]);
+	return n;
+}
+
 static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 {
 	const struct blk_stats *s = &d->st;
@@ -86,7 +96,7 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	VU(d->nr_queues ? d->ring_pages : 0);
 	VU(BLK_MAX_RING_PAGES);
 	VU(BLK_MAX_INDIRECT_SEGS);
-	VU(0);
+	VU(pgrants(d));
 	V("%s", blk_data_path(d));
 	VU(s->requests);
 	VU(s->reads);
@@ -101,6 +111,7 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	VU(s->grant_errors);
 	VU(d->inflight);
 	VU(s->cached);
+	VU(s->persistent);
 #undef V
 #undef VU
 }

@@ -212,6 +212,8 @@ static int open_backing(struct blk_dev *d)
 /* How the bytes move on our side (io.c): for the log and info/data-path. */
 const char *blk_data_path(const struct blk_dev *d)
 {
+	if (d->persistent)
+		return "persistent-grants";
 	if (d->direct)
 		return "grant-copy/o-direct";
 	return d->map ? "grant-copy/page-cache" : "grant-copy/bounce";
@@ -320,6 +322,8 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 		blk_log(d, "%s: %s", d->params, strerror(-err));
 		return err;
 	}
+	v = getenv("XBDEV_BLKBACK_PERSISTENT");
+	d->offer_persistent = v && !strcmp(v, "1");
 	v = getenv("XBDEV_BLKBACK_PAGE_CACHE");
 	if (!d->direct && !(v && !strcmp(v, "0"))) {
 		err = blk_io_map(d);
@@ -381,8 +385,9 @@ static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 			d->max_queues);
 	err = err ?: wr(d, t, d->be_path, "feature-max-indirect-segments", "%u",
 			BLK_MAX_INDIRECT_SEGS);
-	/* Grant copy instead of persistent grants: see io.c. */
-	err = err ?: wr(d, t, d->be_path, "feature-persistent", "0");
+	/* Grant copy unless asked for persistent grants: see io.c. */
+	err = err ?: wr(d, t, d->be_path, "feature-persistent", "%d",
+			d->offer_persistent);
 	err = err ?: wr(d, t, d->be_path, "feature-flush-cache", "1");
 	err = err ?: wr(d, t, d->be_path, "feature-barrier", "0");
 	err = err ?: wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
@@ -442,12 +447,14 @@ static void unmap_queues(struct blk_dev *d)
 		if (q->local_port >= 0)
 			xenevtchn_unbind(d->xce, (evtchn_port_t)q->local_port);
 		q->local_port = -1;
+		blk_pc_close(d, q);
 		if (q->ring_mem)
 			xengnttab_unmap(d->xgt, q->ring_mem, q->ring_pages);
 		q->ring_mem = NULL;
 		q->kick = q->need_push = false;
 	}
 	d->nr_queues = 0;
+	d->persistent = false;
 }
 
 static void disconnect(struct blk_dev *d, const char *why)
@@ -603,6 +610,7 @@ static int do_connect(struct blk_dev *d)
 	free(proto);
 	rd_uint_def(d, d->fe_path, "feature-persistent", 1, 0, &pers);
 	d->fe_persistent = pers;
+	d->persistent = d->offer_persistent && d->fe_persistent;
 
 	d->ring_pages = 1u << order;
 	d->nr_queues = (unsigned)nq;
@@ -619,6 +627,8 @@ static int do_connect(struct blk_dev *d)
 				goto fail;
 		}
 		err = map_queue(d, &d->q[i], dir, legacy, d->ring_pages);
+		if (!err && d->persistent)
+			err = blk_pc_open(&d->q[i]);
 		if (err)
 			goto fail;
 	}
@@ -629,11 +639,12 @@ static int do_connect(struct blk_dev *d)
 	}
 	blk_log(d, "state %s -> Connected: protocol %s, %u queue(s), %u ring "
 		"page(s) (%u requests each), indirect up to %u segments, "
-		"frontend %s persistent grants (we use grant copy), "
+		"frontend %s persistent grants (data path %s), "
 		"%llu sectors%s",
 		xbdev_state_name(d->state), blk_abi_name(d->abi), d->nr_queues,
 		d->ring_pages, blk_ring_size(&d->q[0].ring),
 		BLK_MAX_INDIRECT_SEGS, d->fe_persistent ? "offers" : "without",
+		blk_data_path(d),
 		(unsigned long long)d->sectors,
 		d->readonly ? ", read-only" : "");
 	d->state = XBDEV_STATE_CONNECTED;

@@ -7,7 +7,9 @@
  * on a temporary backing file.  For both ABIs: direct and indirect writes
  * land at the right offsets, reads come back through grant copy, flush and
  * discard (a punched hole) are acknowledged, bad requests and bad grants
- * get error responses, and a producer beyond the ring is -EPROTO.
+ * get error responses, and a producer beyond the ring is -EPROTO.  The
+ * same again through the page cache, and through persistent grants (the
+ * fake gntdev maps a grant as the page itself).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -74,6 +78,35 @@ int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
 		}
 		s->status = GNTST_okay;
 	}
+	return 0;
+}
+
+/* Grants CAP_REF.. map to one scratch page: only for filling the
+ * persistent-grant table (never used in a request). */
+#define CAP_REF 10000u
+static uint8_t scratch[4096] __attribute__((aligned(4096)));
+static unsigned maps, unmaps;
+
+void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid,
+			      uint32_t ref, int prot)
+{
+	if (ref >= CAP_REF && ref < CAP_REF + 4096) {
+		maps++;
+		return scratch;
+	}
+	if (domid != 7 || ref >= NGREFS ||
+	    ((prot & PROT_WRITE) && gread_only[ref])) {
+		errno = EINVAL;
+		return NULL;
+	}
+	maps++;
+	return gpage[ref];
+}
+
+int xengnttab_unmap(xengnttab_handle *xgt, void *start_address,
+		    uint32_t count)
+{
+	unmaps += count;
 	return 0;
 }
 
@@ -147,11 +180,33 @@ static int setup_cached(void **state, enum blk_abi abi)
 static int setup32c(void **state) { return setup_cached(state, BLK_ABI_X86_32); }
 static int setup64c(void **state) { return setup_cached(state, BLK_ABI_X86_64); }
 
+/* Persistent grants negotiated (xenbus.c's do_connect). */
+static int setup_persistent(void **state, enum blk_abi abi)
+{
+	struct fx *f;
+
+	setup(state, abi);
+	f = *state;
+	f->d.persistent = true;
+	maps = unmaps = 0;
+	assert_int_equal(blk_pc_open(&f->d.q[0]), 0);
+	return 0;
+}
+static int setup32p(void **state) { return setup_persistent(state, BLK_ABI_X86_32); }
+static int setup64p(void **state) { return setup_persistent(state, BLK_ABI_X86_64); }
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
 
 	blk_io_fini(&f->d);
+	if (f->d.q[0].pc) {
+		unsigned n = blk_pc_count(&f->d.q[0]);
+
+		blk_pc_close(&f->d, &f->d.q[0]);
+		assert_int_equal(unmaps, n);    /* every mapping undone */
+		assert_null(f->d.q[0].pc);
+	}
 	blk_io_unmap(&f->d);
 	close(f->d.fd);
 	unlink(f->path);
@@ -596,9 +651,88 @@ static void test_page_cache_path(void **state)
 	assert_int_equal(f->d.st.bytes_written, 2 * 8192);
 }
 
+/* Persistent grants: each grant mapped once, data moved by readv/writev
+ * straight between the file and the guest's pages; a grant that cannot be
+ * mapped (read-only for a read, or the table full) takes grant copy. */
+static void test_persistent_path(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[2] = { { .gref = 1, .first_sect = 0, .last_sect = 7 },
+				 { .gref = 2, .first_sect = 1, .last_sect = 6 } };
+	struct iovec iov[1];
+	uint8_t buf[8192];
+
+	fill(1, 0x51);
+	fill(2, 0x52);
+	put(f, BLKIF_OP_WRITE, 1, 64, 2, seg);
+	put(f, BLKIF_OP_WRITE, 2, 128, 2, seg);        /* the same grants */
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 2, 1), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 2, 2), BLKIF_RSP_OKAY);
+	assert_int_equal(f->d.st.persistent, 2);
+	assert_int_equal(maps, 2);                      /* once per grant */
+	assert_int_equal(blk_pc_count(&f->d.q[0]), 2);
+	assert_int_equal(pread(f->d.fd, buf, 7168, 128 * 512), 7168);
+	assert_int_equal(buf[0], 0x51);
+	assert_int_equal(buf[4095], 0x51);
+	assert_int_equal(buf[4096], 0x52);
+	assert_int_equal(buf[7167], 0x52);
+
+	/* read back into grant 3 at sector 1 of its page */
+	struct xb_seg r[1] = { { .gref = 3, .first_sect = 1, .last_sect = 7 } };
+
+	put(f, BLKIF_OP_READ, 3, 128, 1, r);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 3, 3), BLKIF_RSP_OKAY);
+	assert_int_equal(gpage[3][0], 0);               /* untouched */
+	assert_memory_equal(gpage[3] + 512, buf, 3584);
+	assert_int_equal(f->d.st.persistent, 3);
+	assert_int_equal(f->d.buf_bytes, 0);            /* no bounce buffer */
+
+	/* a read-only grant cannot be mapped for a read: grant copy, which
+	 * refuses it too */
+	gread_only[4] = true;
+	r[0].gref = 4;
+	put(f, BLKIF_OP_READ, 4, 128, 1, r);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 4, 4), BLKIF_RSP_ERROR);
+	assert_int_equal(f->d.st.persistent, 3);
+
+	/* fill the table: BLK_MAX_PGRANTS mappings, then no more */
+	for (unsigned i = blk_pc_count(&f->d.q[0]); i < BLK_MAX_PGRANTS; i++) {
+		struct blk_seg sg = { .gref = CAP_REF + i, .first_sect = 0,
+				      .last_sect = 7 };
+
+		assert_int_equal(blk_pc_iov(&f->d, &f->d.q[0], &sg, 1, iov), 0);
+	}
+	assert_int_equal(blk_pc_count(&f->d.q[0]), BLK_MAX_PGRANTS);
+	struct blk_seg more = { .gref = CAP_REF + 4000, .first_sect = 0,
+				.last_sect = 7 };
+	assert_int_equal(blk_pc_iov(&f->d, &f->d.q[0], &more, 1, iov),
+			 -ENOSPC);
+	/* a new grant in a request now goes through grant copy, correctly */
+	fill(5, 0x55);
+	seg[0].gref = 5;
+	put(f, BLKIF_OP_WRITE, 5, 256, 1, seg);
+	seg[0].gref = 1;                                /* mapped: persistent */
+	put(f, BLKIF_OP_WRITE, 6, 264, 1, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 6, 5), BLKIF_RSP_OKAY);
+	assert_int_equal(status_of(f, 6, 6), BLKIF_RSP_OKAY);
+	assert_int_equal(f->d.st.persistent, 4);
+	assert_int_equal(pread(f->d.fd, buf, 8192, 256 * 512), 8192);
+	assert_int_equal(buf[0], 0x55);
+	assert_int_equal(buf[4096], 0x51);
+	assert_int_equal(blk_pc_count(&f->d.q[0]), BLK_MAX_PGRANTS);
+}
+
 #define BOTH(t)                                                              \
 	cmocka_unit_test_setup_teardown(t, setup32, teardown),               \
 	cmocka_unit_test_setup_teardown(t, setup64, teardown)
+/* and through persistent grants */
+#define PERSISTENT(t)                                                        \
+	cmocka_unit_test_setup_teardown(t, setup32p, teardown),              \
+	cmocka_unit_test_setup_teardown(t, setup64p, teardown)
 /* and through the page cache */
 #define CACHED(t)                                                            \
 	cmocka_unit_test_setup_teardown(t, setup32c, teardown),              \
@@ -624,6 +758,14 @@ int main(void)
 		CACHED(test_many_in_flight),
 		CACHED(test_batch_partial_failure),
 		CACHED(test_page_cache_path),
+		PERSISTENT(test_write_read),
+		PERSISTENT(test_indirect),
+		PERSISTENT(test_bad_requests),
+		PERSISTENT(test_readonly),
+		PERSISTENT(test_flush_discard),
+		PERSISTENT(test_many_in_flight),
+		PERSISTENT(test_batch_partial_failure),
+		PERSISTENT(test_persistent_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
