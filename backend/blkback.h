@@ -116,7 +116,7 @@ struct blk_dev {
 	unsigned max_queues;
 	unsigned ring_pages;
 	bool fe_persistent;
-	bool offer_persistent;          /* XBDEV_BLKBACK_PERSISTENT=1 */
+	bool offer_persistent;          /* unless XBDEV_BLKBACK_PERSISTENT=0 */
 	bool persistent;                /* negotiated: q[].pc in use */
 	struct blk_queue q[BLK_MAX_QUEUES];
 	unsigned inflight;              /* over all queues */

@@ -60,7 +60,8 @@ static void usage(FILE *f)
 		"with O_DIRECT (also: backend node direct-io-safe = 1);\n"
 		"XBDEV_BLKBACK_PAGE_CACHE=0 turns off the page-cache path\n"
 		"(every request through a bounce buffer and io_uring);\n"
-		"XBDEV_BLKBACK_PERSISTENT=1 offers persistent grants.\n"
+		"XBDEV_BLKBACK_PERSISTENT=0 offers no persistent grants\n"
+		"(every byte moved by grant copy).\n"
 		"\n"
 		"Exit status: 0 device closed, 1 failure, 2 usage.\n");
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Persistent grants (feature-persistent, offered with
- * XBDEV_BLKBACK_PERSISTENT=1): each queue keeps the guest pages it has
+ * Persistent grants (feature-persistent, offered unless
+ * XBDEV_BLKBACK_PERSISTENT=0): each queue keeps the guest pages it has
  * seen mapped, gref -> our address, until the queue is torn down, so a
  * frontend that reuses its grants (Linux blkfront copies every bio into
  * its pool of persistently granted pages) costs one mapping per page for

@@ -323,7 +323,7 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 		return err;
 	}
 	v = getenv("XBDEV_BLKBACK_PERSISTENT");
-	d->offer_persistent = v && !strcmp(v, "1");
+	d->offer_persistent = !(v && !strcmp(v, "0"));
 	v = getenv("XBDEV_BLKBACK_PAGE_CACHE");
 	if (!d->direct && !(v && !strcmp(v, "0"))) {
 		err = blk_io_map(d);
@@ -385,7 +385,7 @@ static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 			d->max_queues);
 	err = err ?: wr(d, t, d->be_path, "feature-max-indirect-segments", "%u",
 			BLK_MAX_INDIRECT_SEGS);
-	/* Grant copy unless asked for persistent grants: see io.c. */
+	/* Persistent grants unless told not to: see io.c. */
 	err = err ?: wr(d, t, d->be_path, "feature-persistent", "%d",
 			d->offer_persistent);
 	err = err ?: wr(d, t, d->be_path, "feature-flush-cache", "1");

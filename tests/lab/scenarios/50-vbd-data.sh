@@ -44,10 +44,14 @@ check_match "info/indirect-requests > 0 (indirect descriptors used)" '^[1-9]' "$
 check_eq "info/queues" 1 "$(xenstore-read $REC/info/queues)"
 check_eq "info/ring-pages" 1 "$(xenstore-read $REC/info/ring-pages)"
 check_eq "info/backing-file" "$IMG" "$(xenstore-read $REC/info/backing-file)"
-# The image lives on dom0's tmpfs: written pages are in the page cache, so
-# the page-cache path (grant copy straight to/from it) served some requests.
-check_eq "info/data-path" grant-copy/page-cache "$(xenstore-read $REC/info/data-path)"
-check_match "info/page-cache-requests > 0" '^[1-9]' "$(xenstore-read $REC/info/page-cache-requests)"
+# Persistent grants (the default, and blkfront takes them): blkfront
+# copies into its pool of granted pages, the backend maps each once and
+# moves the data by readv/writev between them and the file.
+check_eq "backend advertises feature-persistent" 1 "$(xenstore-read $BE/feature-persistent)"
+check_eq "blkfront asks for it" 1 "$(xenstore-read /local/domain/$FE/device/vbd/$DEV/feature-persistent)"
+check_eq "info/data-path" persistent-grants "$(xenstore-read $REC/info/data-path)"
+check_match "info/persistent-grants: grants mapped" '^[1-9]' "$(xenstore-read $REC/info/persistent-grants)"
+check_match "info/persistent-requests > 0" '^[1-9]' "$(xenstore-read $REC/info/persistent-requests)"
 st=$(xbdev status $G vbd/$DEV 2>&1)
 printf '%s\n' "$st" | sed 's/^/  | /'
 check_match "xbdev status shows the counters" 'bytes-written' "$st"
@@ -71,6 +75,28 @@ check "detach again" xbdev detach $G vbd/$DEV --timeout 30
 check "backend exited" wait_for 10 sh -c "! kill -0 $pid"
 check "no backend dir left" sh -c "! xenstore-exists $BE"
 check "no record left" sh -c "! xenstore-exists $REC"
+
+# Grant copy (XBDEV_BLKBACK_PERSISTENT=0): blkfront grants its own pages;
+# the image lives on dom0's tmpfs, written pages are in the page cache, so
+# the page-cache path (grant copy straight to/from it) serves requests.
+check "attach without persistent grants" env XBDEV_BLKBACK_PERSISTENT=0 xbdev attach $G vbd --disk $IMG --vdev xvdb --timeout 90
+check_eq "backend advertises no feature-persistent" 0 "$(xenstore-read $BE/feature-persistent)"
+out=$(guest_run $G 'dd if=/dev/urandom of=/tmp/p bs=65536 count=64 2>/dev/null && dd if=/tmp/p of=/dev/xvdb bs=65536 seek=300 2>/dev/null && sync && echo 3 > /proc/sys/vm/drop_caches && sha256sum < /tmp/p && dd if=/dev/xvdb bs=65536 skip=300 count=64 2>/dev/null | sha256sum')
+printf '%s\n' "$out" | sed 's/^/  | /'
+psum=$(printf '%s\n' "$out" | sed -n 1p | cut -d' ' -f1)
+check_match "guest wrote a pattern through grant copy" '^[0-9a-f]{64}$' "$psum"
+check_eq "and read it back" "$psum" "$(printf '%s\n' "$out" | sed -n 2p | cut -d' ' -f1)"
+sleep 2
+check_eq "info/data-path" grant-copy/page-cache "$(xenstore-read $REC/info/data-path)"
+check_match "info/page-cache-requests > 0" '^[1-9]' "$(xenstore-read $REC/info/page-cache-requests)"
+check_eq "info/persistent-grants 0" 0 "$(xenstore-read $REC/info/persistent-grants)"
+check_eq "info/errors 0" 0 "$(xenstore-read $REC/info/errors)"
+pid=$(xenstore-read $REC/pid 2>/dev/null)
+check "detach (grant copy)" xbdev detach $G vbd/$DEV --timeout 30
+check "backend exited" wait_for 10 sh -c "! kill -0 $pid"
+check_match "backend logged the data path" 'data path grant-copy/page-cache' "$(cat /var/log/xbdev/vbd-$FE-$DEV.log 2>/dev/null)"
+check_eq "dom0 finds the pattern in the image" "$psum" "$(dd if=$IMG bs=65536 skip=300 count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
+check_eq "dom0's earlier data untouched" "$dsum" "$(dd if=$IMG bs=65536 skip=200 count=32 2>/dev/null | sha256sum | cut -d' ' -f1)"
 vbd_logs $FE $DEV
 guest_destroy $G
 rm -f $IMG /tmp/vbd50.q
