@@ -511,6 +511,24 @@ if stage control; then
 fi
 
 # ---- performance features: before/after rows --------------------------------------
+# ab_rows CONFIG JOBS: REPEATS rounds of xbdev then blkback, each attached
+# afresh, running JOBS (lines as in JOBS_FULL); results tagged CONFIG.
+ab_rows() {
+	local cfg=$1 jobs=$2 rep b spec
+	for rep in $(seq 1 "$REPEATS"); do
+		for b in xbdev blkback; do
+			attach $b > "$L/logs/bench-attach.log" 2>&1 || {
+				emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"config\":\"$cfg\",\"error\":$(jstr "$(cat "$L/logs/bench-attach.log")")}"
+				detach_any >/dev/null 2>&1; continue; }
+			[ $b = xbdev ] && [ $rep = 1 ] && negotiated "$cfg"
+			while read -r spec; do
+				run_job guest $b "$spec" $rep "$cfg" &&
+					say "  $b $cfg ${spec%%:*}: $(tail -n1 "$L/logs/bench-results.log" | summary)"
+			done <<<"$jobs"
+			detach_any >/dev/null 2>&1
+		done
+	done
+}
 # Multi-queue needs a guest with more than one vCPU (blkfront opens
 # min(max_queues, vCPUs, backend's offer) rings) and I/O from more than one
 # of them: a 2-vCPU guest, two fio jobs, blkfront max_queues=1 (before) and
@@ -530,17 +548,7 @@ mq_rows() {
 			say "  cannot raise blkback's max_queues: it offers 1 queue"
 		for q in 1 2; do
 			blkfront_reload max_queues=$q
-			for rep in $(seq 1 "$REPEATS"); do
-				for b in xbdev blkback; do
-					attach $b > "$L/logs/bench-attach.log" 2>&1 || {
-						emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"config\":\"$q-queue\",\"error\":$(jstr "$(cat "$L/logs/bench-attach.log")")}"
-						detach_any >/dev/null 2>&1; continue; }
-					[ $b = xbdev ] && [ $rep = 1 ] && negotiated "$q-queue$([ $q = 1 ] || echo s)"
-					run_job guest $b "$MQ_JOB" $rep "$q-queue$([ $q = 1 ] || echo s)" &&
-						say "  $b $q queue(s): $(tail -n1 "$L/logs/bench-results.log" | summary)"
-					detach_any >/dev/null 2>&1
-				done
-			done
+			ab_rows "$q-queue$([ $q = 1 ] || echo s)" "$MQ_JOB"
 		done
 	fi
 	guest_destroy "$G"
@@ -576,18 +584,7 @@ if stage features; then
 		FEAT_JOBS=$(printf '%s\n' "$JOBS_FULL" | grep -E "^($job):")
 		say "feature off: $name (${param:-xbdev-blkback $XBDEV_ENV})"
 		blkfront_reload $param
-		for rep in $(seq 1 "$REPEATS"); do
-			for b in xbdev blkback; do
-				attach $b > "$L/logs/bench-attach.log" 2>&1 || {
-					emit "{\"kind\":\"attach-error\",\"backend\":\"$b\",\"config\":\"$name\",\"error\":$(jstr "$(cat "$L/logs/bench-attach.log")")}"
-					detach_any >/dev/null 2>&1; continue; }
-				[ $b = xbdev ] && [ $rep = 1 ] && negotiated "$name"
-				while read -r spec; do
-					run_job guest $b "$spec" $rep "$name"
-				done <<<"$FEAT_JOBS"
-				detach_any >/dev/null 2>&1
-			done
-		done
+		ab_rows "$name" "$FEAT_JOBS"
 	done
 	XBDEV_ENV=
 	blkfront_reload
