@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* xbdev watch [DOMAIN [DEVICE]]: a line per device event. */
-#include <pthread.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -118,16 +120,20 @@ static int on_event(const struct xbdev_event_info *e, void *arg)
 }
 
 static volatile sig_atomic_t stop;
-static pthread_t main_thread;
+static int stop_pipe[2] = { -1, -1 };
 
-/* libxenstore reads watch events in a thread of its own, which may be the
- * one to receive the signal: pass it on to the thread sitting in poll(),
- * so that poll() returns EINTR and the watch ends cleanly. */
+/* SIGINT/SIGTERM end the watch cleanly: the byte makes the library's wait
+ * return -ECANCELED whichever thread took the signal (libxenstore has one
+ * of its own) and whenever it came, even between two waits. */
 static void on_signal(int sig)
 {
+	int saved = errno;
+
 	stop = 1;
-	if (!pthread_equal(pthread_self(), main_thread))
-		pthread_kill(main_thread, sig);
+	if (write(stop_pipe[1], "", 1) < 0) {
+		/* full: a byte is already there */
+	}
+	errno = saved;
 }
 
 static int run(int argc, char **argv, const struct cli_global *g)
@@ -159,8 +165,11 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	w.t0 = xbdev_now_ms();
 	if (timeout)
 		deadline = w.t0 + (int64_t)timeout * 1000;
-	/* No SA_RESTART: poll() returns EINTR and the watch ends cleanly. */
-	main_thread = pthread_self();
+	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK)) {
+		rc = cli_fail(-errno, "watch", "pipe");
+		goto out;
+	}
+	xbdev_set_cancel_fd(w.x, stop_pipe[0]);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	err = xbdev_monitor(w.x, a.dom ? (int)domid : -1, a.dev ? cls : NULL,
@@ -170,11 +179,16 @@ static int run(int argc, char **argv, const struct cli_global *g)
 					    "%s not reached within %u s",
 					    xbdev_state_name(w.until), timeout)
 				  : XBDEV_EXIT_OK;
-	else if (err == -EINTR && stop)
+	else if ((err == -ECANCELED || err == -EINTR) && stop)
 		rc = XBDEV_EXIT_OK;
 	else if (err < 0)
 		rc = cli_fail(err, "watch", "failed");
 out:
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	for (unsigned i = 0; i < 2; i++)
+		if (stop_pipe[i] >= 0)
+			close(stop_pipe[i]);
 	xbdev_close(w.x);
 	return rc;
 }

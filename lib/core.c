@@ -37,6 +37,7 @@ int xbdev_open(struct xbdev **out)
 	if (!x)
 		return -ENOMEM;
 	x->pending_tail = &x->pending;
+	x->cancel_fd = -1;
 	x->xs = xs_open(0);
 	if (!x->xs) {
 		int err = xbdev_errno();
@@ -68,6 +69,11 @@ void xbdev_set_log_fn(struct xbdev *x, xbdev_log_fn fn, void *data)
 {
 	x->log_fn = fn;
 	x->log_data = data;
+}
+
+void xbdev_set_cancel_fd(struct xbdev *x, int fd)
+{
+	x->cancel_fd = fd;
 }
 
 int xbdev_fileno(struct xbdev *x)

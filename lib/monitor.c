@@ -449,10 +449,11 @@ static void sampler_stop(struct sampler *s)
 }
 
 /* Sleep until samples are queued or the deadline passes. */
-static int sampler_wait_wake(struct sampler *s, int64_t deadline_ms)
+static int sampler_wait_wake(struct sampler *s, int cancel_fd,
+			     int64_t deadline_ms)
 {
 	char buf[64];
-	int err = xbdev_poll_in(s->wake[0], deadline_ms);
+	int err = xbdev_poll_in(s->wake[0], cancel_fd, deadline_ms);
 
 	while (!err && read(s->wake[0], buf, sizeof(buf)) > 0)
 		;
@@ -745,7 +746,8 @@ int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 			/* A device seen only in samples taken during the
 			 * last rescan: rescan again at once. */
 			if (!m->need_rescan) {
-				r = sampler_wait_wake(&s, deadline_ms);
+				r = sampler_wait_wake(&s, x->cancel_fd,
+						      deadline_ms);
 				if (!r)
 					r = sampler_grab(m);
 				if (!r)

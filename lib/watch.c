@@ -114,9 +114,10 @@ int xbdev_watch_read(struct xbdev *x, char **path, char **token)
 	return check_watch(x, path, token);
 }
 
-int xbdev_poll_in(int fd, int64_t deadline_ms)
+int xbdev_poll_in(int fd, int cancel_fd, int64_t deadline_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+				 { .fd = cancel_fd, .events = POLLIN } };
 	int timeout = -1;
 
 	if (deadline_ms >= 0) {
@@ -126,9 +127,9 @@ int xbdev_poll_in(int fd, int64_t deadline_ms)
 			return -ETIMEDOUT;
 		timeout = left > 60000 ? 60000 : (int)left;
 	}
-	if (poll(&pfd, 1, timeout) < 0)
+	if (poll(pfd, cancel_fd >= 0 ? 2 : 1, timeout) < 0)
 		return -errno;
-	return 0;
+	return cancel_fd >= 0 && pfd[1].revents ? -ECANCELED : 0;
 }
 
 /* Sleep until the xenstore fd is readable or the deadline passes. */
@@ -136,7 +137,7 @@ static int poll_fd(struct xbdev *x, int64_t deadline_ms)
 {
 	int fd = xbdev_fileno(x);
 
-	return fd < 0 ? fd : xbdev_poll_in(fd, deadline_ms);
+	return fd < 0 ? fd : xbdev_poll_in(fd, x->cancel_fd, deadline_ms);
 }
 
 int xbdev_watch_next(struct xbdev *x, int64_t deadline_ms, char **path,

@@ -23,6 +23,7 @@ struct xbdev {
 	/* Events read while waiting for a private token, handed out later by
 	 * xbdev_watch_next()/xbdev_watch_read() in arrival order. */
 	struct xbdev_event *pending, **pending_tail;
+	int cancel_fd;               /* xbdev_set_cancel_fd(), or -1 */
 };
 
 void xbdev_log(struct xbdev *x, int prio, const char *fmt, ...)
@@ -36,8 +37,9 @@ int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path);
 
 /* Sleep until fd is readable (0; also when 60 s pass, so that callers
  * re-check their state), the deadline passes (-ETIMEDOUT, deadline_ms < 0:
- * none) or a signal arrives (-EINTR). */
-int xbdev_poll_in(int fd, int64_t deadline_ms);
+ * none), cancel_fd (if >= 0) is readable (-ECANCELED) or a signal arrives
+ * (-EINTR). */
+int xbdev_poll_in(int fd, int cancel_fd, int64_t deadline_ms);
 
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
 int xbdev_event_defer(struct xbdev *x, const char *path, const char *token);

@@ -37,6 +37,11 @@ void xbdev_close(struct xbdev *x);
 typedef void (*xbdev_log_fn)(void *data, int priority, const char *fmt,
 			     va_list ap);
 void xbdev_set_log_fn(struct xbdev *x, xbdev_log_fn fn, void *data);
+/* Once fd (>= 0; -1: none) is readable, the library's waits on x
+ * (xbdev_watch_next, xbdev_wait_state, xbdev_monitor) return -ECANCELED.
+ * For a signal handler that writes a byte to a pipe whose read end is fd:
+ * unlike EINTR, a signal that arrives between two waits is not lost. */
+void xbdev_set_cancel_fd(struct xbdev *x, int fd);
 
 /* File descriptor to poll() for watch events. */
 int xbdev_fileno(struct xbdev *x);

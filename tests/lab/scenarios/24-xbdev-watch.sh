@@ -36,6 +36,19 @@ else
 	not_ok "watch exits on SIGTERM"; kill -9 $w1 $w2 2>/dev/null
 fi
 wait $w1 $w2 2>/dev/null
+# A signal that lands while watch is busy (starting, scanning, printing)
+# rather than waiting must end it too, not wait for the next event.
+# (SIGTERM early: a background job of a script starts with SIGINT
+# ignored, until watch installs its handler.)
+late=
+for s in TERM:0.05 TERM:0.1 TERM:0.2 TERM:0.3 TERM:0.5 INT:1 INT:1.5; do
+	xbdev watch > /dev/null 2>&1 &
+	p=$!
+	sleep ${s#*:}; kill -${s%:*} $p
+	wait_for 5 sh -c "! kill -0 $p 2>/dev/null" || { late="$late $s"; kill -9 $p; }
+	wait $p 2>/dev/null
+done
+check_eq "watch ends on SIGTERM/SIGINT whenever it lands (signal:delay after which it hung:${late:- none})" "" "$late"
 w=$(cat $L/w.txt)
 printf '%s\n' "$w" | sed 's/^/  | /'
 check_match "appeared" "^\+[0-9]+\.[0-9]{3}s Domain-0 $C/0 appeared \(frontend Initialising, backend Initialising\)" "$w"
