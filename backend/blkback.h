@@ -125,6 +125,11 @@ struct blk_dev {
 	bool throttled;                 /* hit max_buf_bytes */
 	bool buf_freed;                 /* since the last blk_io_idle */
 	bool closing;                   /* toolstack asked us to close */
+	bool failed;                    /* we closed the device on an error
+					   (blk_xb_fail) since the last
+					   connect: no renew */
+	int64_t renew_at;               /* xbdev_now_ms() when to renew the
+					   frontend directory, 0: not due */
 	bool exit;                      /* leave the main loop */
 	int exit_code;
 
@@ -176,6 +181,9 @@ void blk_xb_event(struct blk_dev *d, const char *path, const char *token);
 void blk_xb_shutdown(struct blk_dev *d, const char *why);
 /* The frontend broke the protocol: log, disconnect, go Closed. */
 void blk_xb_fail(struct blk_dev *d, const char *why);
+/* Give a frontend left Closed by its driver a fresh directory (due when
+ * d->renew_at passed; see lib/renew.c). */
+void blk_xb_renew(struct blk_dev *d);
 const char *blk_data_path(const struct blk_dev *d);
 
 /* publish.c: the info/ record.  blk_xb_publish(d, false) is the periodic

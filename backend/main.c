@@ -111,6 +111,21 @@ static bool have_work(const struct blk_dev *d)
 	return false;
 }
 
+/* ms until the next timed job (publishing info/, renewing the frontend
+ * directory), 0 if one is due, -1 if none is pending. */
+static int64_t next_timer_ms(const struct blk_dev *d)
+{
+	int64_t now = xbdev_now_ms(), at = INT64_MAX;
+
+	if (d->info_dirty)
+		at = d->info_next_ms;
+	if (d->renew_at && d->renew_at < at)
+		at = d->renew_at;
+	if (at == INT64_MAX)
+		return -1;
+	return at > now ? at - now : 0;
+}
+
 static int run(struct blk_dev *d, const sigset_t *waitmask)
 {
 	while (!d->exit) {
@@ -126,11 +141,9 @@ static int run(struct blk_dev *d, const sigset_t *waitmask)
 			break;
 		}
 		if (!have_work(d)) {
-			if (d->info_dirty) {
-				int64_t left = d->info_next_ms - xbdev_now_ms();
+			int64_t left = next_timer_ms(d);
 
-				if (left < 0)
-					left = 0;
+			if (left >= 0) {
 				ts.tv_sec = left / 1000;
 				ts.tv_nsec = (left % 1000) * 1000000;
 			} else {
@@ -145,6 +158,8 @@ static int run(struct blk_dev *d, const sigset_t *waitmask)
 		}
 		if (pfd[0].revents)
 			handle_watches(d);
+		if (d->renew_at && !d->exit && xbdev_now_ms() >= d->renew_at)
+			blk_xb_renew(d);
 		if (d->exit)
 			break;
 		if (pfd[1].revents)

@@ -15,6 +15,10 @@
  *   fe Closed / gone            -> same                       -> Closed
  *   fe Initialising after Closed (guest reboot, driver reload) -> InitWait
  *   (also after Closing: the frontend passed Closed before we read it)
+ *   fe left Closed RENEW_AFTER_MS while attached -> a fresh frontend
+ *   directory (Initialising) and InitWait: a Linux driver unbound or
+ *   unloaded never leaves Closed by itself, one bound or loaded later only
+ *   takes a new directory (lib/renew.c)
  * The toolstack detaches by writing online = 0 and state = Closing (libxl's
  * protocol, used by `xbdev detach`); we then wait for the frontend to close
  * and exit once it has.  A removed backend directory or a dead frontend
@@ -30,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blkback.h"
@@ -40,6 +45,11 @@
 #define TOKEN_REL "rel"
 
 #define DRAIN_LOG_MS 10000
+/* How long a frontend stays Closed before we renew its directory (a
+ * frontend resetting itself goes on to Initialising well within this),
+ * and how long the guest gets to see the directory gone. */
+#define RENEW_AFTER_MS 3000
+#define RENEW_GAP_MS 1000
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -411,9 +421,10 @@ int blk_xb_probe(struct blk_dev *d)
 		return err;
 	}
 	blk_log(d, "state %s -> InitWait (max-ring-page-order %u, "
-		"max-queues %u, indirect %u, flush, %s, grant copy)",
+		"max-queues %u, indirect %u, flush, %s, %s)",
 		xbdev_state_name(d->state), BLK_MAX_RING_ORDER, d->max_queues,
-		BLK_MAX_INDIRECT_SEGS, d->discard ? "discard" : "no discard");
+		BLK_MAX_INDIRECT_SEGS, d->discard ? "discard" : "no discard",
+		d->offer_persistent ? "persistent grants" : "grant copy only");
 	d->state = XBDEV_STATE_INITWAIT;
 	d->info_dirty = true;
 	return 0;
@@ -648,6 +659,7 @@ static int do_connect(struct blk_dev *d)
 		(unsigned long long)d->sectors,
 		d->readonly ? ", read-only" : "");
 	d->state = XBDEV_STATE_CONNECTED;
+	d->failed = false;
 	d->info_dirty = true;
 	return 0;
 fail:
@@ -658,6 +670,7 @@ fail:
 void blk_xb_fail(struct blk_dev *d, const char *why)
 {
 	blk_log(d, "frontend error: %s; closing the device", why);
+	d->failed = true;
 	disconnect(d, why);
 	set_state(d, XBDEV_STATE_CLOSED);
 	blk_xb_publish(d, true);
@@ -688,6 +701,8 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 {
 	int err;
 
+	if (fe != XBDEV_STATE_CLOSED)
+		d->renew_at = 0;
 	switch (fe) {
 	case XBDEV_STATE_INITIALISING:
 	case XBDEV_STATE_INITWAIT:
@@ -727,6 +742,9 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 		set_state(d, XBDEV_STATE_CLOSED);
 		if (!online || d->closing)
 			leave(d, "device detached", 0);
+		else if (fe == XBDEV_STATE_CLOSED && !d->failed &&
+			 !d->renew_at)
+			d->renew_at = xbdev_now_ms() + RENEW_AFTER_MS;
 		break;
 	default:
 		break;
@@ -786,6 +804,65 @@ void blk_xb_event(struct blk_dev *d, const char *path, const char *token)
 	}
 	if (!strcmp(token, TOKEN_BE) || !strcmp(token, TOKEN_FE))
 		reevaluate(d);
+}
+
+struct renew_ctx {
+	struct blk_dev *d;
+	const struct xbdev_record *rec;
+};
+
+static int retire_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	return xbdev_frontend_retire(x, t, arg);
+}
+
+/* The new directory and our InitWait in one commit: a driver probing the
+ * new device must not find us Closed (xen-blkfront would close it). */
+static int recreate_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct renew_ctx *c = arg;
+	int err = xbdev_frontend_recreate(x, t, c->rec);
+
+	return err ? err : probe_txn(x, t, c->d);
+}
+
+void blk_xb_renew(struct blk_dev *d)
+{
+	struct xbdev_record rec;
+	struct renew_ctx c = { d, &rec };
+	struct timespec gap = { RENEW_GAP_MS / 1000,
+				(RENEW_GAP_MS % 1000) * 1000000L };
+	int err;
+
+	d->renew_at = 0;
+	err = xbdev_record_read(d->xs, XBDEV_TXN_NONE, d->fe_domid,
+				BLK_FRONTEND_CLASS, d->devid, &rec);
+	if (!err)
+		err = xbdev_txn(d->xs, retire_txn, &rec);
+	if (err) {
+		if (err != -EBUSY)
+			blk_log(d, "frontend left Closed; cannot renew its "
+				"directory: %s", err == -ENOENT ?
+				"the record keeps no copy of it (attached by "
+				"an older xbdev)" : strerror(-err));
+		return;
+	}
+	blk_log(d, "frontend left Closed (driver unbound or unloaded): "
+		"removed its directory, recreating it in %d ms", RENEW_GAP_MS);
+	/* The guest drops its old device when it reads that watch event and
+	 * finds the directory gone; it must not find the new one yet. */
+	nanosleep(&gap, NULL);
+	err = xbdev_txn(d->xs, recreate_txn, &c);
+	if (err) {
+		blk_log(d, "frontend directory not recreated: %s",
+			err == -EBUSY ? "the device is being detached"
+				      : strerror(-err));
+		return;
+	}
+	blk_log(d, "frontend directory recreated (Initialising); state %s -> "
+		"InitWait", xbdev_state_name(d->state));
+	d->state = XBDEV_STATE_INITWAIT;
+	d->info_dirty = true;
 }
 
 void blk_xb_shutdown(struct blk_dev *d, const char *why)

@@ -241,26 +241,22 @@ static void xs_log(void *data, int prio, const char *fmt, va_list ap)
  * frontend comes.  Leave it that way rather than Closed: the next run, or
  * a kernel frontend bound later, finds it as the toolstack left it, and a
  * detach sees a frontend that never connected.  A device taken from the
- * kernel with --unbind is left the same way, with no driver bound.
+ * kernel with --unbind is left Closed, as the kernel's driver left it:
+ * xbdev-blkback then gives it a fresh frontend directory, which the guest's
+ * xen-blkfront takes again (it cannot take the old one: the guest's xenbus
+ * keeps that device Closed).
  */
 static void leave_as_found(struct xbf_dev *d)
 {
 	int r;
 
-	if (d->connected ||
-	    (d->found_state != XBDEV_STATE_INITIALISING && !d->unbound))
+	if (d->connected || d->found_state != XBDEV_STATE_INITIALISING)
 		return;
 	r = xbf_reset(d);
 	if (r)
 		fprintf(stderr, "xbdev-blkfront: %s: back to Initialising: %s "
 			"(backend %s)\n", d->fe_path, xbf_strerror(r),
 			xbdev_state_name(d->be_state));
-	/*
-	 * A device taken with --unbind is not bound back: xen-blkfront does
-	 * not support rebinding (its cached xenbus state stays Closed, so it
-	 * ignores the backend's InitWait; seen in the lab).  Detach and
-	 * re-attach it to hand it to the kernel again.
-	 */
 }
 
 static int exit_code(int r)

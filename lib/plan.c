@@ -218,6 +218,37 @@ static int add_backend(struct builder *b, const struct xbdev_attach_spec *s)
 	return err;
 }
 
+/*
+ * A served device's record keeps what the frontend directory was given
+ * (all but "state") under front/, for xbdev_frontend_recreate(): its
+ * backend daemon gives the guest a fresh directory when the guest's driver
+ * let go of the device (see renew.c).  Nodes are only appended, so the
+ * paths and values read here stay where they are.
+ */
+static int add_front_copy(struct builder *b)
+{
+	struct xbdev_plan *p = b->p;
+	size_t dir_len = strlen(p->fe_dir);
+	unsigned i, n = p->n_nodes;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		const char *path = p->nodes[i].path;
+		const char *value = p->nodes[i].value;
+		char key[XBDEV_PATH_MAX];
+
+		if (p->nodes[i].side != XBDEV_SIDE_FRONTEND ||
+		    p->nodes[i].explicit_acl ||
+		    !strcmp(path + dir_len, "/state"))
+			continue;
+		if (snprintf(key, sizeof(key), "%s%s", XBDEV_RECORD_FRONT,
+			     path + dir_len) >= (int)sizeof(key))
+			return -ENAMETOOLONG;
+		err = add(b, XBDEV_SIDE_RECORD, key, value);
+	}
+	return err;
+}
+
 static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
 {
 	struct xbdev_plan *p = b->p;
@@ -237,6 +268,8 @@ static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
 			   (long long)s->created);
 	if (!err && p->log)
 		err = add(b, XBDEV_SIDE_RECORD, "log", p->log);
+	if (!err && p->daemon)
+		err = add_front_copy(b);
 	return err;
 }
 

@@ -60,6 +60,8 @@ int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
  * such a directory empty removes it with its marker.
  */
 #define XBDEV_PARENTS_DIR "/xbdev/parents"
+/* Below a served device's record: a copy of its frontend directory. */
+#define XBDEV_RECORD_FRONT "front"
 int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],
 		      char markers[2][64]);
 int xbdev_remove_parents(struct xbdev *x, xbdev_txn_t t, unsigned fe,

@@ -351,6 +351,26 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *rec,
 		 const struct xbdev_detach_opts *opts,
 		 enum xbdev_side *stuck);
 
+/*
+ * A served device whose frontend was let go of by the guest's driver
+ * (unbound or unloaded: state Closed while the device is still attached)
+ * cannot be taken again by a Linux frontend driver: the guest's xenbus
+ * keeps that device Closed.  The guest starts a new one when the frontend
+ * directory disappears and comes back in state Initialising.  Both steps
+ * run in the caller's transaction t and act only while the device is
+ * attached (backend online = 1, no detach begun: else -EBUSY):
+ * retire removes the frontend directory when it is Closed (-EBUSY if not,
+ * -ENOENT when the record keeps no copy of it); recreate writes it again
+ * from the record's copy with the attach's ACL and state Initialising
+ * (-EEXIST if it exists, -ESRCH when the guest is gone).  Leave the guest
+ * time to see the removal between the two (it compares what it finds
+ * when it reads the watch event, so a removal read late is not seen).
+ */
+int xbdev_frontend_retire(struct xbdev *x, xbdev_txn_t t,
+			  const struct xbdev_record *rec);
+int xbdev_frontend_recreate(struct xbdev *x, xbdev_txn_t t,
+			    const struct xbdev_record *rec);
+
 /* ---- status -------------------------------------------------------------- */
 
 enum xbdev_health {

@@ -136,8 +136,18 @@ static void test_vbd(void **s)
 	assert_string_equal(value_of(p, "/xbdev/7/vbd/51728/type"),
 			    "xbdev-vbd");
 	assert_string_equal(p->log, "/var/log/xbdev/vbd-7-51728.log");
+	/* The record keeps a copy of the frontend directory (but its state)
+	 * for the backend daemon to write again (renew.c). */
+	assert_string_equal(value_of(p, "/xbdev/7/vbd/51728/front/backend"),
+			    be);
+	assert_string_equal(value_of(p,
+			    "/xbdev/7/vbd/51728/front/virtual-device"),
+			    "51728");
+	assert_string_equal(value_of(p,
+			    "/xbdev/7/vbd/51728/front/device-type"), "disk");
+	assert_null(value_of(p, "/xbdev/7/vbd/51728/front/state"));
 	/* The backend's state is the last node of the backend side. */
-	assert_string_equal(p->nodes[p->n_nodes - 8].path,
+	assert_string_equal(p->nodes[p->n_nodes - 12].path,
 			    "/local/domain/2/backend/xbdev-vbd/7/51728/state");
 	xbdev_plan_free(p);
 }

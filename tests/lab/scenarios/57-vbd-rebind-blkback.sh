@@ -5,7 +5,9 @@
 # is bound again.  With the lab's 6.1 guest kernel the rebound driver keeps
 # the Closed state of its xenbus device from the unbind and ignores
 # InitWait, so no backend gets a new handshake from it; this scenario
-# shows that the in-kernel reference behaves as xbdev-blkback does there.
+# shows that the in-kernel reference does not get the disk back to the
+# guest that way (xbdev-blkback gives a frontend left Closed a fresh
+# directory instead, see 53-vbd-multi; blkback and libxl do not).
 # If blkback ever reconnects here, xbdev-blkback must too: not ok.
 # timeout: 600
 G=vbd57

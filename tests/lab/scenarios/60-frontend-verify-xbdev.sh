@@ -47,8 +47,9 @@ check_match "bench --json: no errors" '"errors": *0' "$out"
 
 # The other way to take a device from the kernel: a second disk bound by
 # the guest's xen-blkfront, then `verify --unbind` (the kernel frontend
-# closes it, the backend goes Closed, xbdev-blkfront reconnects; the
-# device is left Initialising with no driver: xen-blkfront cannot rebind).
+# closes it, the backend goes Closed, xbdev-blkfront reconnects; it leaves
+# the device Closed, xbdev-blkback renews the frontend directory and the
+# guest's xen-blkfront takes the disk back).
 IMG2=/tmp/fe60-2.img
 rm -f $IMG2; dd if=/dev/zero of=$IMG2 bs=1048576 count=8 2>/dev/null
 guest_run $G 'echo 1 > /sys/bus/xen/drivers_autoprobe' >/dev/null
@@ -57,8 +58,10 @@ if check "attach a second disk as xvdc, bound by the kernel's xen-blkfront" \
 	check "the kernel frontend owns xvdc" guest_run $G 'test -e /sys/bus/xen/devices/vbd-51744/driver'
 	check_fails "the userspace frontend refuses a kernel-owned device" guest_run $G "$FE verify xvdc"
 	check "verify --unbind takes it over" guest_run $G "$FE verify xvdc --unbind"
-	check_eq "and leaves it Initialising, backend InitWait (xen-blkfront cannot rebind)" 2 \
-		"$(xenstore-read /local/domain/0/backend/xbdev-vbd/$FEID/51744/state)"
+	check "and gives it back: the kernel's xen-blkfront has xvdc again" \
+		wait_for 30 guest_run $G 'test -b /dev/xvdc && test -e /sys/bus/xen/devices/vbd-51744/driver'
+	check "backend Connected to it" wait_for 30 sh -c \
+		"[ \"\$(xenstore-read /local/domain/0/backend/xbdev-vbd/$FEID/51744/state)\" = 4 ]"
 	check "detach xvdc" xbdev detach $G vbd/51744 --timeout 30 ||
 		xbdev detach $G vbd/51744 --force --timeout 10 >/dev/null 2>&1
 fi
