@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * An in-memory xenstore for unit tests of libxbdev code that reads and
+ * writes the store (not a model of xenstored: no quotas, no watches, no
+ * permission checks).  Defining the libxenstore calls libxbdev uses here,
+ * in the test executable, makes libxbdev's calls land on them instead of
+ * libxenstore.so.  What it keeps of xenstored's semantics, because the
+ * code under test depends on them: a write creates missing parents; a new
+ * node takes its parent's permissions; rm removes the subtree; a
+ * transaction sees its own writes and an abort undoes them all.
+ * Include once, from the test's .c file.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+#define FAKE_XS_MAX_NODES 512
+#define FAKE_XS_MAX_PERMS 4
+
+struct fake_node {
+	char *path, *value;
+	struct xs_permissions perms[FAKE_XS_MAX_PERMS];
+	unsigned n_perms;
+};
+
+struct fake_store {
+	struct fake_node n[FAKE_XS_MAX_NODES];
+	unsigned count;
+};
+
+static struct fake_store fake_xs, fake_xs_saved;
+static bool fake_xs_in_txn;
+static int fake_xs_handle;
+
+static struct fake_node *fake_find(const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < fake_xs.count; i++)
+		if (!strcmp(fake_xs.n[i].path, path))
+			return &fake_xs.n[i];
+	return NULL;
+}
+
+/* Is path equal to dir or below it? */
+static bool fake_below(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+
+	return !strncmp(path, dir, l) && (path[l] == '/' || !path[l]);
+}
+
+static void fake_store_free(struct fake_store *s)
+{
+	unsigned i;
+
+	for (i = 0; i < s->count; i++) {
+		free(s->n[i].path);
+		free(s->n[i].value);
+	}
+	s->count = 0;
+}
+
+static void fake_store_copy(struct fake_store *dst,
+			    const struct fake_store *src)
+{
+	unsigned i;
+
+	fake_store_free(dst);
+	for (i = 0; i < src->count; i++) {
+		dst->n[i] = src->n[i];
+		dst->n[i].path = strdup(src->n[i].path);
+		dst->n[i].value = strdup(src->n[i].value);
+	}
+	dst->count = src->count;
+}
+
+/* Empty the store; "/" is owned by dom0, nobody else may read it. */
+static void fake_xs_reset(void)
+{
+	fake_store_free(&fake_xs);
+	fake_store_free(&fake_xs_saved);
+	fake_xs_in_txn = false;
+	fake_xs.n[0] = (struct fake_node){ strdup("/"), strdup(""),
+					   { { 0, XS_PERM_NONE } }, 1 };
+	fake_xs.count = 1;
+}
+
+static struct fake_node *fake_create(const char *path)
+{
+	char parent[XENSTORE_ABS_PATH_MAX + 1], *slash;
+	struct fake_node *p, *n;
+
+	snprintf(parent, sizeof(parent), "%s", path);
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	p = fake_find(parent);
+	if (!p)
+		p = fake_create(parent);
+	if (!p || fake_xs.count == FAKE_XS_MAX_NODES)
+		return NULL;
+	n = &fake_xs.n[fake_xs.count++];
+	*n = *p;
+	n->path = strdup(path);
+	n->value = strdup("");
+	return n;
+}
+
+struct xs_handle *xs_open(unsigned long flags)
+{
+	(void)flags;
+	return (struct xs_handle *)&fake_xs_handle;
+}
+
+void xs_close(struct xs_handle *h)
+{
+	(void)h;
+}
+
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
+	      unsigned int *len)
+{
+	struct fake_node *n = fake_find(path);
+
+	(void)h, (void)t;
+	if (!n) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (len)
+		*len = (unsigned)strlen(n->value);
+	return strdup(n->value);
+}
+
+bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
+	      const void *data, unsigned int len)
+{
+	struct fake_node *n = fake_find(path);
+
+	(void)h, (void)t;
+	if (!n)
+		n = fake_create(path);
+	if (!n) {
+		errno = ENOSPC;
+		return false;
+	}
+	free(n->value);
+	n->value = strndup(data, len);
+	return true;
+}
+
+bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+{
+	unsigned i = 0;
+
+	(void)h, (void)t;
+	if (!fake_find(path)) {
+		errno = ENOENT;
+		return false;
+	}
+	while (i < fake_xs.count) {
+		if (fake_below(fake_xs.n[i].path, path)) {
+			free(fake_xs.n[i].path);
+			free(fake_xs.n[i].value);
+			fake_xs.n[i] = fake_xs.n[--fake_xs.count];
+		} else {
+			i++;
+		}
+	}
+	return true;
+}
+
+/* The name of p below dir (of length l, 0 for "/") if p is a child of
+ * dir, else NULL. */
+static const char *fake_child(const char *p, const char *dir, size_t l)
+{
+	if (strncmp(p, dir, l) || p[l] != '/' || !p[l + 1] ||
+	    strchr(p + l + 1, '/'))
+		return NULL;
+	return p + l + 1;
+}
+
+/* One allocation, pointers then strings, as libxenstore returns it. */
+char **xs_directory(struct xs_handle *h, xs_transaction_t t,
+		    const char *path, unsigned int *num)
+{
+	size_t l = strcmp(path, "/") ? strlen(path) : 0, bytes = 0;
+	unsigned i, k = 0;
+	const char *c;
+	char **v, *s;
+
+	(void)h, (void)t;
+	if (!fake_find(path)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	for (i = 0; i < fake_xs.count; i++)
+		if ((c = fake_child(fake_xs.n[i].path, path, l))) {
+			bytes += sizeof(char *) + strlen(c) + 1;
+			k++;
+		}
+	v = malloc(bytes + 1);
+	s = (char *)(v + k);
+	k = 0;
+	for (i = 0; i < fake_xs.count; i++)
+		if ((c = fake_child(fake_xs.n[i].path, path, l))) {
+			v[k++] = strcpy(s, c);
+			s += strlen(c) + 1;
+		}
+	*num = k;
+	return v;
+}
+
+bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
+			const char *path, struct xs_permissions *perms,
+			unsigned int num)
+{
+	struct fake_node *n = fake_find(path);
+
+	(void)h, (void)t;
+	if (!n) {
+		errno = ENOENT;
+		return false;
+	}
+	if (!num || num > FAKE_XS_MAX_PERMS) {
+		errno = EINVAL;
+		return false;
+	}
+	memcpy(n->perms, perms, num * sizeof(*perms));
+	n->n_perms = num;
+	return true;
+}
+
+struct xs_permissions *xs_get_permissions(struct xs_handle *h,
+					  xs_transaction_t t,
+					  const char *path, unsigned int *num)
+{
+	struct fake_node *n = fake_find(path);
+	struct xs_permissions *p;
+
+	(void)h, (void)t;
+	if (!n) {
+		errno = ENOENT;
+		return NULL;
+	}
+	p = malloc(n->n_perms * sizeof(*p));
+	memcpy(p, n->perms, n->n_perms * sizeof(*p));
+	*num = n->n_perms;
+	return p;
+}
+
+/* One transaction at a time: the store as it was is kept to undo. */
+xs_transaction_t xs_transaction_start(struct xs_handle *h)
+{
+	(void)h;
+	if (fake_xs_in_txn) {
+		errno = EBUSY;
+		return XBT_NULL;
+	}
+	fake_store_copy(&fake_xs_saved, &fake_xs);
+	fake_xs_in_txn = true;
+	return 1;
+}
+
+bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
+{
+	(void)h, (void)t;
+	if (!fake_xs_in_txn) {
+		errno = EINVAL;
+		return false;
+	}
+	if (abort)
+		fake_store_copy(&fake_xs, &fake_xs_saved);
+	fake_store_free(&fake_xs_saved);
+	fake_xs_in_txn = false;
+	return true;
+}

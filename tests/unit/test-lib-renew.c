@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* libxbdev: retiring and recreating a frontend directory (renew.c), on an
+ * in-memory xenstore holding what attach writes for a served vbd. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "xbdev.h"
+#include "fake-xs.h"
+
+#define FE_DIR "/local/domain/7/device/vbd/51728"
+#define BE_DIR "/local/domain/0/backend/xbdev-vbd/7/51728"
+#define REC_DIR "/xbdev/7/vbd/51728"
+
+static struct xbdev *x;
+static struct xbdev_record rec;
+
+static int write_plan_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
+{
+	struct xbdev_plan *p = arg;
+	unsigned i;
+	int err = xbdev_plan_parents(xb, t, p);
+
+	for (i = 0; i < p->n_nodes && !err; i++) {
+		err = xbdev_write(xb, t, p->nodes[i].path, p->nodes[i].value);
+		if (!err && p->nodes[i].explicit_acl)
+			err = xbdev_set_perms(xb, t, p->nodes[i].path,
+					      p->nodes[i].acl,
+					      p->nodes[i].n_acl);
+	}
+	return err;
+}
+
+/* Guest 7 with an attached, served xvdb whose frontend has gone Closed. */
+static int setup(void **s)
+{
+	const struct xbdev_vbd vbd = { "/images/d.img", false, false };
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
+		.devid = 51728, .vbd = &vbd,
+		.daemon = "/usr/libexec/xbdev/xbdev-blkback", .created = 1,
+	};
+	struct xbdev_plan *p = NULL;
+
+	(void)s;
+	fake_xs_reset();
+	assert_int_equal(xbdev_open(&x), 0);
+	assert_int_equal(xbdev_write(x, XBDEV_TXN_NONE, "/local/domain/7/name",
+				     "guest"), 0);
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	assert_int_equal(xbdev_txn(x, write_plan_txn, p), 0);
+	xbdev_plan_free(p);
+	assert_int_equal(xbdev_state_write(x, XBDEV_TXN_NONE, FE_DIR,
+					   XBDEV_STATE_CLOSED), 0);
+	assert_int_equal(xbdev_record_read(x, XBDEV_TXN_NONE, 7, "vbd", 51728,
+					   &rec), 0);
+	return 0;
+}
+
+static int teardown(void **s)
+{
+	(void)s;
+	xbdev_close(x);
+	fake_xs_reset();
+	return 0;
+}
+
+static int retire_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
+{
+	return xbdev_frontend_retire(xb, t, arg);
+}
+
+static int recreate_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
+{
+	return xbdev_frontend_recreate(xb, t, arg);
+}
+
+/* Every node below dir as "path = value (acl)" lines, sorted. */
+static char *dump(const char *dir)
+{
+	char *out = NULL, **lines;
+	size_t len = 0;
+	unsigned i, j, k = 0;
+	FILE *f;
+
+	lines = calloc(fake_xs.count, sizeof(*lines));
+	for (i = 0; i < fake_xs.count; i++) {
+		const struct fake_node *n = &fake_xs.n[i];
+		size_t l = 0;
+
+		if (!fake_below(n->path, dir))
+			continue;
+		f = open_memstream(&lines[k], &l);
+		fprintf(f, "%s = \"%s\" (", n->path, n->value);
+		for (j = 0; j < n->n_perms; j++)
+			fprintf(f, "%s%u:%d", j ? "," : "", n->perms[j].id,
+				n->perms[j].perms);
+		fprintf(f, ")\n");
+		fclose(f);
+		k++;
+	}
+	/* Order by path: the store keeps no order. */
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *tmp = lines[j];
+
+			lines[j] = lines[j - 1];
+			lines[j - 1] = tmp;
+		}
+	f = open_memstream(&out, &len);
+	for (i = 0; i < k; i++) {
+		fputs(lines[i], f);
+		free(lines[i]);
+	}
+	fclose(f);
+	free(lines);
+	return out;
+}
+
+static void set(const char *path, const char *value)
+{
+	assert_int_equal(xbdev_write(x, XBDEV_TXN_NONE, path, value), 0);
+}
+
+static void test_renew_round_trip(void **s)
+{
+	char *before, *after, *backend, *record;
+
+	(void)s;
+	/* What the guest will find again: attach's nodes with state 1. */
+	set(FE_DIR "/state", "1");
+	before = dump(FE_DIR);
+	set(FE_DIR "/state", "6");
+	backend = dump(BE_DIR);
+	record = dump(REC_DIR);
+
+	assert_int_equal(xbdev_txn(x, retire_txn, &rec), 0);
+	assert_null(fake_find(FE_DIR));
+	assert_non_null(fake_find("/local/domain/7/device/vbd"));
+
+	assert_int_equal(xbdev_txn(x, recreate_txn, &rec), 0);
+	after = dump(FE_DIR);
+	assert_string_equal(after, before);
+	/* Frontend owned by the guest, the backend domain may read. */
+	assert_int_equal(fake_find(FE_DIR)->perms[0].id, 7);
+	free(after);
+	after = dump(BE_DIR);
+	assert_string_equal(after, backend);
+	free(after);
+	after = dump(REC_DIR);
+	assert_string_equal(after, record);
+	free(after);
+	free(before);
+	free(backend);
+	free(record);
+}
+
+/* A refused retire changes nothing. */
+static void assert_retire_refused(int expect)
+{
+	char *before = dump("/"), *after;
+
+	assert_int_equal(xbdev_txn(x, retire_txn, &rec), expect);
+	after = dump("/");
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+}
+
+static void test_retire_only_closed(void **s)
+{
+	(void)s;
+	set(FE_DIR "/state", "4");
+	assert_retire_refused(-EBUSY);
+	set(FE_DIR "/state", "1");
+	assert_retire_refused(-EBUSY);
+}
+
+static void test_retire_only_attached(void **s)
+{
+	(void)s;
+	set(BE_DIR "/online", "0");
+	assert_retire_refused(-EBUSY);
+	set(BE_DIR "/online", "1");
+	set(REC_DIR "/detaching", "1700000000");
+	assert_retire_refused(-EBUSY);
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, REC_DIR), 0);
+	assert_retire_refused(-EBUSY);
+}
+
+static void test_retire_needs_copy(void **s)
+{
+	(void)s;
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, REC_DIR "/front"), 0);
+	assert_retire_refused(-ENOENT);
+}
+
+static void test_recreate_refusals(void **s)
+{
+	char *before, *after;
+
+	(void)s;
+	/* The directory is there: nothing to recreate. */
+	assert_int_equal(xbdev_txn(x, recreate_txn, &rec), -EEXIST);
+	assert_int_equal(xbdev_txn(x, retire_txn, &rec), 0);
+	/* A detach began in between. */
+	set(REC_DIR "/detaching", "1700000000");
+	assert_int_equal(xbdev_txn(x, recreate_txn, &rec), -EBUSY);
+	set(REC_DIR "/detaching", "0");
+	/* The guest died: its /local/domain/7 must not come back. */
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, "/local/domain/7"), 0);
+	before = dump("/");
+	assert_int_equal(xbdev_txn(x, recreate_txn, &rec), -ESRCH);
+	after = dump("/");
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_renew_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retire_only_closed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_retire_only_attached,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retire_needs_copy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_recreate_refusals, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
