@@ -49,6 +49,8 @@ static bool fake_below(const char *path, const char *dir)
 {
 	size_t l = strlen(dir);
 
+	if (!strcmp(dir, "/"))
+		return true;
 	return !strncmp(path, dir, l) && (path[l] == '/' || !path[l]);
 }
 

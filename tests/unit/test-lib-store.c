@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* libxbdev: retiring and recreating a frontend directory (renew.c), on an
- * in-memory xenstore holding what attach writes for a served vbd. */
+/* libxbdev code that changes the store, on an in-memory xenstore holding
+ * what attach writes for a served vbd: retiring and recreating a frontend
+ * directory (renew.c), removing a device and the parents attach made
+ * (record.c, what detach runs). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 #include <cmocka.h>
 
 #include "xbdev.h"
+#include "xbdev-internal.h"
 #include "fake-xs.h"
 
 #define FE_DIR "/local/domain/7/device/vbd/51728"
@@ -20,6 +23,7 @@
 
 static struct xbdev *x;
 static struct xbdev_record rec;
+static char *pristine;          /* the whole store before the attach */
 
 static int write_plan_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
 {
@@ -37,25 +41,36 @@ static int write_plan_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
 	return err;
 }
 
-/* Guest 7 with an attached, served xvdb whose frontend has gone Closed. */
-static int setup(void **s)
+static char *dump(const char *dir);
+
+/* What attach writes for vbd devid of guest 7, served from dom0. */
+static void attach_vbd(unsigned devid)
 {
 	const struct xbdev_vbd vbd = { "/images/d.img", false, false };
 	struct xbdev_attach_spec spec = {
 		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
-		.devid = 51728, .vbd = &vbd,
+		.devid = devid, .vbd = &vbd,
 		.daemon = "/usr/libexec/xbdev/xbdev-blkback", .created = 1,
 	};
 	struct xbdev_plan *p = NULL;
 
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	assert_int_equal(xbdev_txn(x, write_plan_txn, p), 0);
+	xbdev_plan_free(p);
+}
+
+/* Guest 7 with an attached, served xvdb whose frontend has gone Closed. */
+static int setup(void **s)
+{
 	(void)s;
 	fake_xs_reset();
 	assert_int_equal(xbdev_open(&x), 0);
 	assert_int_equal(xbdev_write(x, XBDEV_TXN_NONE, "/local/domain/7/name",
 				     "guest"), 0);
-	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
-	assert_int_equal(xbdev_txn(x, write_plan_txn, p), 0);
-	xbdev_plan_free(p);
+	assert_int_equal(xbdev_write(x, XBDEV_TXN_NONE, "/local/domain/0/name",
+				     "Domain-0"), 0);
+	pristine = dump("/");
+	attach_vbd(51728);
 	assert_int_equal(xbdev_state_write(x, XBDEV_TXN_NONE, FE_DIR,
 					   XBDEV_STATE_CLOSED), 0);
 	assert_int_equal(xbdev_record_read(x, XBDEV_TXN_NONE, 7, "vbd", 51728,
@@ -67,6 +82,7 @@ static int teardown(void **s)
 {
 	(void)s;
 	xbdev_close(x);
+	free(pristine);
 	fake_xs_reset();
 	return 0;
 }
@@ -223,6 +239,47 @@ static void test_recreate_refusals(void **s)
 	free(after);
 }
 
+static int remove_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_record *r = arg;
+	int err = xbdev_remove_device(xb, t, r->fe_dir, r->be_dir, r->rec_dir);
+
+	return err ? err : xbdev_remove_parents(xb, t, r->fe, r->be);
+}
+
+/* The last device gone: the store is as it was before the attach,
+ * including the device/ and backend/ parents attach had to create. */
+static void test_remove_leaves_nothing(void **s)
+{
+	char *now;
+
+	(void)s;
+	assert_int_equal(xbdev_txn(x, remove_txn, &rec), 0);
+	now = dump("/");
+	assert_string_equal(now, pristine);
+	free(now);
+}
+
+/* Another device of the guest keeps every node it had, and the parents. */
+static void test_remove_keeps_others(void **s)
+{
+	char *other, *now;
+
+	(void)s;
+	attach_vbd(51744);
+	other = dump("/local/domain/7/device/vbd/51744");
+	assert_int_equal(xbdev_txn(x, remove_txn, &rec), 0);
+	assert_null(fake_find(FE_DIR));
+	assert_null(fake_find(BE_DIR));
+	assert_null(fake_find(REC_DIR));
+	now = dump("/local/domain/7/device/vbd/51744");
+	assert_string_equal(now, other);
+	assert_non_null(fake_find("/local/domain/0/backend/xbdev-vbd/7/51744"));
+	assert_non_null(fake_find("/xbdev/7/vbd/51744/front"));
+	free(other);
+	free(now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +292,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retire_needs_copy, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recreate_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_remove_leaves_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_keeps_others, setup,
 						teardown),
 	};
 
