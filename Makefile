@@ -81,9 +81,11 @@ $(B)/xbdev-blkback: $(call obj,backend/main.c) $(B)/libbackend.a $(B)/libxbdev.a
 $(B)/xbdev-blkfront: $(call obj,frontend/main.c) $(B)/libfrontend.a $(B)/libxbdev.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(FE_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(B)/libbackend.a $(B)/libfrontend.a $(B)/libxbdev.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbackend.a \
+		$(B)/libfrontend.a $(B)/libxbdev.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Ibackend -Ifrontend -o $@ $^ -lcmocka \
+	$(CC) $(CFLAGS) $(LDFLAGS) -Ibackend -Ifrontend -o $@ \
+		$(filter-out %.h,$^) -lcmocka \
 		$(LIB_LIBS) $(BE_LIBS) $(FE_LIBS)
 
 install: all

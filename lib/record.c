@@ -208,6 +208,9 @@ int xbdev_remove_parents(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 	}
 	if (!err)
 		err = xbdev_rm_if_empty(x, t, XBDEV_PARENTS_DIR);
+	/* Records go before their parents: the last detach empties it. */
+	if (!err)
+		err = xbdev_rm_if_empty(x, t, XBDEV_ROOT);
 	return err;
 }
 

@@ -59,7 +59,8 @@ int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
  * /xbdev/parents/<fe>-device or <be>-backend, and the detach that finds
  * such a directory empty removes it with its marker.
  */
-#define XBDEV_PARENTS_DIR "/xbdev/parents"
+#define XBDEV_ROOT "/xbdev"
+#define XBDEV_PARENTS_DIR XBDEV_ROOT "/parents"
 /* Below a served device's record: a copy of its frontend directory. */
 #define XBDEV_RECORD_FRONT "front"
 int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],

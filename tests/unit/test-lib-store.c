@@ -2,7 +2,7 @@
 /* libxbdev code that changes the store, on an in-memory xenstore holding
  * what attach writes for a served vbd: retiring and recreating a frontend
  * directory (renew.c), removing a device and the parents attach made
- * (record.c, what detach runs). */
+ * (record.c, what detach runs); the free device ids attach picks. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -280,6 +280,41 @@ static void test_remove_keeps_others(void **s)
 	free(now);
 }
 
+/* An id is taken by any of the three: frontend, backend or record. */
+static void test_devid_free(void **s)
+{
+	unsigned id = 99;
+
+	(void)s;
+	set("/local/domain/7/device/mydevice/0/state", "1");
+	set("/local/domain/0/backend/mydevice/7/1/state", "1");
+	set("/xbdev/7/mydevice/2/frontend", "x");
+	set("/local/domain/7/device/mydevice/junk", "");
+	set("/local/domain/7/device/mydevice/4/state", "1");
+	assert_int_equal(xbdev_devid_free(x, XBDEV_TXN_NONE, 7, "mydevice", 0,
+					  "mydevice", &id), 0);
+	assert_int_equal(id, 3);
+	/* Another backend domain's directory does not count. */
+	set("/local/domain/0/backend/mydevice/7/3/state", "1");
+	set("/local/domain/9/backend/mydevice/7/5/state", "1");
+	assert_int_equal(xbdev_devid_free(x, XBDEV_TXN_NONE, 7, "mydevice", 0,
+					  "mydevice", &id), 0);
+	assert_int_equal(id, 5);
+}
+
+/* The lowest free xvd name: xvdb (51728) is the fixture's. */
+static void test_vdev_free(void **s)
+{
+	unsigned id = 0;
+
+	(void)s;
+	assert_int_equal(xbdev_vdev_free(x, 7, &id), 0);
+	assert_int_equal(id, 51712);
+	set("/local/domain/7/device/vbd/51712/state", "1");
+	assert_int_equal(xbdev_vdev_free(x, 7, &id), 0);
+	assert_int_equal(id, 51744);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +331,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remove_leaves_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_keeps_others, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_devid_free, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vdev_free, setup,
 						teardown),
 	};
 
