@@ -7,7 +7,8 @@
  * libxenstore.so.  What it keeps of xenstored's semantics, because the
  * code under test depends on them: a write creates missing parents; a new
  * node takes its parent's permissions; rm removes the subtree; a
- * transaction sees its own writes and an abort undoes them all.
+ * transaction sees its own writes and an abort undoes them all.  A write
+ * can be made to fail (fake_xs_writes_left) to test what a failure leaves.
  * Include once, from the test's .c file.
  */
 #include <errno.h>
@@ -33,6 +34,9 @@ struct fake_store {
 static struct fake_store fake_xs, fake_xs_saved;
 static bool fake_xs_in_txn;
 static int fake_xs_handle;
+/* When > 0, the write that brings it to 0 fails with ENOSPC (xenstored's
+ * quota answer), as do the following ones. */
+static int fake_xs_writes_left;
 
 static struct fake_node *fake_find(const char *path)
 {
@@ -85,6 +89,7 @@ static void fake_xs_reset(void)
 	fake_store_free(&fake_xs);
 	fake_store_free(&fake_xs_saved);
 	fake_xs_in_txn = false;
+	fake_xs_writes_left = 0;
 	fake_xs.n[0] = (struct fake_node){ strdup("/"), strdup(""),
 					   { { 0, XS_PERM_NONE } }, 1 };
 	fake_xs.count = 1;
@@ -145,6 +150,12 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 	struct fake_node *n = fake_find(path);
 
 	(void)h, (void)t;
+	if (fake_xs_writes_left > 0 && --fake_xs_writes_left == 0)
+		fake_xs_writes_left = -1;
+	if (fake_xs_writes_left < 0) {
+		errno = ENOSPC;
+		return false;
+	}
 	if (!n)
 		n = fake_create(path);
 	if (!n) {

@@ -2,7 +2,8 @@
 /* libxbdev code that changes the store, on an in-memory xenstore holding
  * what attach writes for a served vbd: retiring and recreating a frontend
  * directory (renew.c), removing a device and the parents attach made
- * (record.c, what detach runs); the free device ids attach picks. */
+ * (record.c, what detach runs); the free device ids attach picks;
+ * attach itself, and what it leaves when it fails. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "xbdev.h"
@@ -315,6 +318,129 @@ static void test_vdev_free(void **s)
 	assert_int_equal(id, 51744);
 }
 
+static const struct xbdev_attach_spec mydevice = {
+	.fe = 7, .be = 0, .cls = "mydevice", .devid_auto = true, .created = 1,
+};
+
+/* attach writes its plan: every node with its value and ACL. */
+static void test_attach_writes_plan(void **s)
+{
+	struct xbdev_plan *p = NULL;
+	enum xbdev_side side;
+	unsigned i, j;
+
+	(void)s;
+	assert_int_equal(xbdev_attach(x, &mydevice, &p, &side), 0);
+	assert_string_equal(p->fe_dir, "/local/domain/7/device/mydevice/0");
+	for (i = 0; i < p->n_nodes; i++) {
+		const struct xbdev_node *n = &p->nodes[i];
+		const struct fake_node *f = fake_find(n->path);
+
+		assert_non_null(f);
+		assert_string_equal(f->value, n->value);
+		assert_int_equal(f->n_perms, n->n_acl);
+		for (j = 0; j < n->n_acl; j++)
+			assert_int_equal(f->perms[j].id, n->acl[j].domid);
+	}
+	xbdev_plan_free(p);
+	/* The next one takes the next id. */
+	assert_int_equal(xbdev_attach(x, &mydevice, &p, &side), 0);
+	assert_string_equal(p->fe_dir, "/local/domain/7/device/mydevice/1");
+	xbdev_plan_free(p);
+}
+
+/* A refused or failed attach leaves the store exactly as it was. */
+static void assert_attach_fails(const struct xbdev_attach_spec *spec,
+				int expect)
+{
+	char *before = dump("/"), *after;
+	struct xbdev_plan *p = NULL;
+	enum xbdev_side side;
+
+	assert_int_equal(xbdev_attach(x, spec, &p, &side), expect);
+	assert_null(p);
+	fake_xs_writes_left = 0;
+	after = dump("/");
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+}
+
+static void test_attach_refusals(void **s)
+{
+	struct xbdev_attach_spec spec = mydevice;
+	struct xbdev_plan *p = NULL;
+	enum xbdev_side side = XBDEV_SIDE_RECORD;
+
+	(void)s;
+	spec.devid_auto = false;
+	spec.devid = 3;
+	set("/local/domain/7/device/mydevice/3/state", "1");
+	assert_attach_fails(&spec, -EEXIST);
+	assert_int_equal(xbdev_attach(x, &spec, &p, &side), -EEXIST);
+	assert_int_equal(side, XBDEV_SIDE_FRONTEND);
+	spec.devid = 4;
+	set("/xbdev/7/mydevice/4/frontend", "x");
+	assert_int_equal(xbdev_attach(x, &spec, &p, &side), -EEXIST);
+	assert_int_equal(side, XBDEV_SIDE_RECORD);
+	/* A guest that is gone. */
+	spec.fe = 9;
+	assert_attach_fails(&spec, -ESRCH);
+	/* A daemon that is not there. */
+	spec = mydevice;
+	spec.daemon = "/nonexistent/xbdev-blkback";
+	assert_attach_fails(&spec, -ENOENT);
+}
+
+/* xenstored refusing any one write (its quota) aborts the whole attach. */
+static void test_attach_write_failure(void **s)
+{
+	struct xbdev_plan *p = NULL;
+	enum xbdev_side side;
+	unsigned n_nodes;
+	int k;
+
+	(void)s;
+	assert_int_equal(xbdev_attach_plan(&mydevice, &p), 0);
+	n_nodes = p->n_nodes;
+	xbdev_plan_free(p);
+	/* Each of the writes in turn; the one after the last is not made. */
+	for (k = 1; k <= (int)n_nodes; k++) {
+		fake_xs_writes_left = k;
+		assert_attach_fails(&mydevice, -ENOSPC);
+	}
+	fake_xs_writes_left = k;
+	assert_int_equal(xbdev_attach(x, &mydevice, NULL, &side), 0);
+}
+
+/* A daemon that cannot be executed: the committed attach is rolled back
+ * and nothing is left, not even the parents it created. */
+static void test_attach_daemon_exec_fails(void **s)
+{
+	char dir[] = "/tmp/xbdev-test-XXXXXX", daemon[64];
+	struct xbdev_attach_spec spec = mydevice;
+	FILE *f;
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	snprintf(daemon, sizeof(daemon), "%s/daemon", dir);
+	f = fopen(daemon, "w");
+	fputs("not a program\n", f);
+	fclose(f);
+	assert_int_equal(chmod(daemon, 0755), 0);
+	spec.daemon = daemon;
+	spec.log_dir = dir;
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, REC_DIR), 0);
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, FE_DIR), 0);
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, BE_DIR), 0);
+	assert_int_equal(xbdev_remove_parents(x, XBDEV_TXN_NONE, 7, 0), 0);
+	assert_attach_fails(&spec, -ENOEXEC);
+	unlink(daemon);
+	snprintf(daemon, sizeof(daemon), "%s/mydevice-7-0.log", dir);
+	unlink(daemon);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +462,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vdev_free, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_writes_plan, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_write_failure,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_daemon_exec_fails,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
