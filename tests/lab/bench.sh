@@ -60,6 +60,10 @@ fi
 
 lab_problem=
 if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
+	# The code measured is the code when the lab image is built, not when
+	# the report is written (the tree may move on during a long run).
+	git -C "$TOP" describe --always --dirty > "$OUT/commit" 2>/dev/null ||
+		echo unknown > "$OUT/commit"
 	say "bench: booting the lab in bench mode (timeout ${LAB_TIMEOUT}s; serial log $LAB_OUT/serial.log)"
 	t0=$(now_s)
 	# run.sh: "DEMO: " lines are the progress, TAP lines its own verdicts.
@@ -79,7 +83,7 @@ sed -n 's/\r$//; s/,}$/}/; s/^BENCH: //p' "$serial" 2>/dev/null > "$raw"
 
 # ---- the host, for the record ------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
-commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)
+commit=$(cat "$OUT/commit" 2>/dev/null || echo unknown)
 host_json=$(printf '{"date":"%s","commit":"'"$commit"'","host_cpu":"%s","host_cores":%s,"host_mem_gib":%s,"host_kernel":"%s","qemu":"%s","lab":"QEMU TCG -smp 2 -m %s, Xen dom0 1 vCPU 1536 MiB, guest 1 vCPU %s MiB"}' \
 	"$(date -u +%Y-%m-%dT%H:%MZ)" "$cpu" "$(nproc)" \
 	"$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)" "$(uname -r)" \
