@@ -373,21 +373,27 @@ if [ ! -x "$QEMU_XEN" ]; then
 	QDISK_WHY="no Xen-enabled QEMU in dom0: the lab's dom0 image has no qemu-system-xen and bench.sh staged none (BENCH_QDISK=0, or apt-get download qemu-system-xen failed)"
 elif ! LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" -machine help 2>&1 | grep -q xenpv; then
 	QDISK_WHY="$QEMU_XEN does not run or has no xenpv machine: $(LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" -machine help 2>&1 | tail -n 2 | tr '\n' ' ')"
-else
+fi
+# The device model of guest $G (a new one for each start of the guest).
+qdisk_start() {
+	local dom
 	dom=$(guest_domid "$G")
 	mkdir -p /var/run/xen
 	LD_LIBRARY_PATH=$QDIR/lib setsid "$QEMU_XEN" -xen-domid "$dom" -xen-attach -name "$G" \
 		-nodefaults -no-user-config -display none -nographic -machine xenpv \
-		-m "${GUEST_MEMORY:-1024}" > "$L/logs/qemu-qdisk.log" 2>&1 < /dev/null &
+		-m "${GUEST_MEMORY:-1024}" >> "$L/logs/qemu-qdisk.log" 2>&1 < /dev/null &
 	QEMU_PID=$!
 	if wait_for 60 sh -c "[ \"\$(xenstore-read /local/domain/0/device-model/$dom/state 2>/dev/null)\" = running ]" &&
 	   kill -0 $QEMU_PID 2>/dev/null; then
-		BACKENDS="xbdev blkback qdisk"
-		emit "{\"kind\":\"qdisk\",\"qemu\":$(jstr "$(LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" --version | head -n1)"),\"pid\":$QEMU_PID,\"rss_kb\":$(kb_of VmRSS $QEMU_PID)}"
-	else
-		QDISK_WHY="QEMU (xenpv, -xen-attach) did not come up: $(tail -n 3 "$L/logs/qemu-qdisk.log" | tr '\n' ' ')"
-		kill $QEMU_PID 2>/dev/null; QEMU_PID=
+		return 0
 	fi
+	QDISK_WHY="QEMU (xenpv, -xen-attach) did not come up: $(tail -n 3 "$L/logs/qemu-qdisk.log" | tr '\n' ' ')"
+	kill $QEMU_PID 2>/dev/null; QEMU_PID=
+	return 1
+}
+if [ -z "$QDISK_WHY" ] && qdisk_start; then
+	BACKENDS="xbdev blkback qdisk"
+	emit "{\"kind\":\"qdisk\",\"qemu\":$(jstr "$(LD_LIBRARY_PATH=$QDIR/lib "$QEMU_XEN" --version | head -n1)"),\"pid\":$QEMU_PID,\"rss_kb\":$(kb_of VmRSS $QEMU_PID)}"
 fi
 if [ -n "$QDISK_WHY" ]; then
 	emit "{\"kind\":\"skip\",\"backend\":\"qdisk\",\"why\":$(jstr "$QDISK_WHY")}"
@@ -554,6 +560,15 @@ mq_rows() {
 	guest_destroy "$G"
 	GUEST_MEMORY=${GUEST_MEMORY:-1024} guest_start "$G" > "$L/logs/bench-guest-start.log" 2>&1 ||
 		fatal "guest $G did not boot again: $(tail -n 3 "$L/logs/bench-guest-start.log" | tr '\n' ' ')"
+	# What the first start set up for the later stages: qdisk's device
+	# model and the mydevice fixture's frontend module.
+	case " $BACKENDS " in
+	*" qdisk "*) qdisk_start || fatal "qdisk: $QDISK_WHY" ;;
+	esac
+	if [ -n "$mydevice_ready" ]; then
+		mydevice_ready=
+		mydevice_setup || fatal "mydevice-front.ko did not load in the restarted guest"
+	fi
 }
 # The guest's blkfront caps what it negotiates: reloading it with a module
 # parameter switches one feature off for every backend alike.
