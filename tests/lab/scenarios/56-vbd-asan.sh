@@ -1,6 +1,7 @@
 # The sanitizer (ASan + UBSan) build of xbdev-blkback serves the vbd data
-# path (both directions, flush, discard, indirect requests, reconnect-free
-# detach) with no report in its log.
+# path (both directions, flush, discard, indirect requests), renews the
+# frontend directory after xen-blkfront is unbound (the reconnect path),
+# and detaches, with no report in its log.
 # timeout: 420
 G=vbd56
 IMG=/tmp/vbd56.img
@@ -26,6 +27,19 @@ printf '%s\n' "$out" | sed 's/^/  | /'
 check_eq "data read back" 1 "$(printf '%s\n' "$out" | grep -E '^[0-9a-f]{64}' | cut -d' ' -f1 | sort -u | wc -l)"
 sleep 2
 check_eq "no errors" 0 "$(xenstore-read $REC/info/errors)"
+# The renewal path (lib/renew.c) under the sanitizers: the loaded driver
+# takes the fresh directory back and the data is still there.
+FEP=/local/domain/$FE/device/vbd/$DEV
+BE=/local/domain/0/backend/xbdev-vbd/$FE/$DEV
+both_connected() {
+	[ "$(xenstore-read $FEP/state 2>/dev/null)" = 4 ] &&
+		[ "$(xenstore-read $BE/state 2>/dev/null)" = 4 ]
+}
+check "unbind xen-blkfront" guest_run $G "echo vbd-$DEV > /sys/bus/xen/drivers/vbd/unbind"
+check "frontend directory renewed" wait_for 30 grep -q 'frontend directory recreated' $LOG
+check "xen-blkfront connects again" wait_for 60 both_connected
+out=$(guest_run $G 'for i in 1 2 3 4 5 6 7 8 9 10; do test -b /dev/xvdb && break; sleep 1; done; sha256sum < /tmp/p; dd if=/dev/xvdb bs=65536 count=64 iflag=direct 2>/dev/null | sha256sum')
+check_eq "data read back after the renewal" 1 "$(printf '%s\n' "$out" | grep -E '^[0-9a-f]{64}' | cut -d' ' -f1 | sort -u | wc -l)"
 check "detach" xbdev detach $G vbd/$DEV --timeout 30
 check "backend exited by itself" wait_for 10 sh -c "! kill -0 $pid"
 check_fails "no sanitizer report in the backend log" grep -E 'AddressSanitizer|runtime error|LeakSanitizer' $LOG
