@@ -86,7 +86,6 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 	const enum xbdev_side sides[] = { XBDEV_SIDE_FRONTEND,
 					  XBDEV_SIDE_BACKEND,
 					  XBDEV_SIDE_RECORD };
-	char dom[64];
 	unsigned i;
 	int r;
 
@@ -99,11 +98,8 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 			return -EEXIST;
 		}
 	}
-	/* The frontend domain may have died since it was resolved; its
-	 * directory goes with it, and writing below it would recreate it. */
-	snprintf(dom, sizeof(dom), "/local/domain/%u", p->fe);
-	r = xbdev_exists(x, t, dom);
-	return r < 0 ? r : r ? 0 : -ESRCH;
+	/* The frontend domain may have died since it was resolved. */
+	return xbdev_domain_present(x, t, p->fe);
 }
 
 int xbdev_plan_parents(struct xbdev *x, xbdev_txn_t t, struct xbdev_plan *p)

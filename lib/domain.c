@@ -232,3 +232,13 @@ out:
 	xbdev_strv_free(ids, num);
 	return err;
 }
+
+int xbdev_domain_present(struct xbdev *x, xbdev_txn_t t, unsigned domid)
+{
+	char dom[32];
+	int r;
+
+	snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+	r = xbdev_exists(x, t, dom);
+	return r < 0 ? r : r ? 0 : -ESRCH;
+}

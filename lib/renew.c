@@ -100,20 +100,16 @@ static int copy_tree(struct xbdev *x, xbdev_txn_t t, const char *src,
 int xbdev_frontend_recreate(struct xbdev *x, xbdev_txn_t t,
 			    const struct xbdev_record *rec)
 {
-	char copy[XBDEV_PATH_MAX], dom[64];
+	char copy[XBDEV_PATH_MAX];
 	int err = still_attached(x, t, rec);
 
 	if (!err)
 		err = xbdev_exists(x, t, rec->fe_dir);
 	if (err > 0)
 		return -EEXIST;
-	/* Writing below a dead guest's /local/domain/<fe> would recreate it. */
-	snprintf(dom, sizeof(dom), "/local/domain/%u", rec->fe);
 	if (!err)
-		err = xbdev_exists(x, t, dom);
-	if (err == 0)
-		return -ESRCH;
-	if (err > 0)
+		err = xbdev_domain_present(x, t, rec->fe);
+	if (!err)
 		err = front_copy_dir(rec, copy, sizeof(copy));
 	/* The directory's ACL before anything below it: nodes inherit it. */
 	if (!err)

@@ -59,6 +59,11 @@ int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
  * /xbdev/parents/<fe>-device or <be>-backend, and the detach that finds
  * such a directory empty removes it with its marker.
  */
+/* 0 while domid's /local/domain/<domid> is there, -ESRCH once the domain
+ * is gone (its directory goes with it: writing below it would recreate
+ * it, so check in the transaction that writes). */
+int xbdev_domain_present(struct xbdev *x, xbdev_txn_t t, unsigned domid);
+
 #define XBDEV_ROOT "/xbdev"
 #define XBDEV_PARENTS_DIR XBDEV_ROOT "/parents"
 /* Below a served device's record: a copy of its frontend directory. */
