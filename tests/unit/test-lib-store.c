@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -28,38 +31,49 @@ static struct xbdev *x;
 static struct xbdev_record rec;
 static char *pristine;          /* the whole store before the attach */
 
-static int write_plan_txn(struct xbdev *xb, xbdev_txn_t t, void *arg)
-{
-	struct xbdev_plan *p = arg;
-	unsigned i;
-	int err = xbdev_plan_parents(xb, t, p);
-
-	for (i = 0; i < p->n_nodes && !err; i++) {
-		err = xbdev_write(xb, t, p->nodes[i].path, p->nodes[i].value);
-		if (!err && p->nodes[i].explicit_acl)
-			err = xbdev_set_perms(xb, t, p->nodes[i].path,
-					      p->nodes[i].acl,
-					      p->nodes[i].n_acl);
-	}
-	return err;
-}
+static char logdir[] = "/tmp/xbdev-test-store-XXXXXX";
 
 static char *dump(const char *dir);
 
-/* What attach writes for vbd devid of guest 7, served from dom0. */
+/* attach for vbd devid of guest 7, served from dom0 by a "daemon" that
+ * exits at once (/bin/true): the store gets what a real attach writes. */
 static void attach_vbd(unsigned devid)
 {
 	const struct xbdev_vbd vbd = { "/images/d.img", false, false };
 	struct xbdev_attach_spec spec = {
 		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
-		.devid = devid, .vbd = &vbd,
-		.daemon = "/usr/libexec/xbdev/xbdev-blkback", .created = 1,
+		.devid = devid, .vbd = &vbd, .daemon = "/bin/true",
+		.log_dir = logdir, .created = 1,
 	};
-	struct xbdev_plan *p = NULL;
 
-	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
-	assert_int_equal(xbdev_txn(x, write_plan_txn, p), 0);
-	xbdev_plan_free(p);
+	assert_int_equal(xbdev_attach(x, &spec, NULL, NULL), 0);
+}
+
+static int group_setup(void **s)
+{
+	(void)s;
+	return mkdtemp(logdir) ? 0 : -1;
+}
+
+/* The daemons' logs, then their folder. */
+static int group_teardown(void **s)
+{
+	struct dirent *e;
+	char path[PATH_MAX];
+	DIR *d = opendir(logdir);
+
+	(void)s;
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(path, sizeof(path), "%s/%s", logdir,
+				 e->d_name);
+			unlink(path);
+		}
+	if (d)
+		closedir(d);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return rmdir(logdir);
 }
 
 /* Guest 7 with an attached, served xvdb whose frontend has gone Closed. */
@@ -472,5 +486,5 @@ int main(void)
 						setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
