@@ -168,6 +168,19 @@ guest_destroy_all() {
 	done
 }
 
+# ---- served vbds ---------------------------------------------------------------
+# The tail of xbdev-blkback's log for vbd DEVID of domain FE: vbd_logs FE DEVID [LINES]
+vbd_logs() {
+	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
+	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
+	tail -n "${3:-40}" /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
+}
+# Both ends in the given XenBus states: ends_in FE_DIR FE_STATE BE_DIR BE_STATE
+ends_in() {
+	[ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ] &&
+		[ "$(xenstore-read "$3/state" 2>/dev/null)" = "$4" ]
+}
+
 # The host splits these sections out of the serial log into files.
 lab_dump_logs() {
 	local f

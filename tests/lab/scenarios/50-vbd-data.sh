@@ -9,19 +9,13 @@ G=vbd50
 IMG=/tmp/vbd50.img
 DEV=51728
 vbd_image() { rm -f "$1"; dd if=/dev/zero of="$1" bs=1048576 count="$2" 2>/dev/null; }
-vbd_logs() {
-	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
-	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
-	tail -n 60 /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
-}
-
 vbd_image $IMG 64
 guest_start $G || exit 0
 FE=$(guest_domid $G)
 REC=/xbdev/$FE/vbd/$DEV
 BE=/local/domain/0/backend/xbdev-vbd/$FE/$DEV
 
-check "attach --disk $IMG as xvdb" xbdev attach $G vbd --disk $IMG --vdev xvdb --timeout 90 || { vbd_logs $FE $DEV; exit 0; }
+check "attach --disk $IMG as xvdb" xbdev attach $G vbd --disk $IMG --vdev xvdb --timeout 90 || { vbd_logs $FE $DEV 60; exit 0; }
 pid=$(xenstore-read $REC/pid 2>/dev/null)
 check "backend process $pid alive" kill -0 "$pid"
 check_eq "backend Connected" 4 "$(xenstore-read $BE/state)"
@@ -97,6 +91,6 @@ check "backend exited" wait_for 10 sh -c "! kill -0 $pid"
 check_match "backend logged the data path" 'data path grant-copy/page-cache' "$(cat /var/log/xbdev/vbd-$FE-$DEV.log 2>/dev/null)"
 check_eq "dom0 finds the pattern in the image" "$psum" "$(dd if=$IMG bs=65536 skip=300 count=64 2>/dev/null | sha256sum | cut -d' ' -f1)"
 check_eq "dom0's earlier data untouched" "$dsum" "$(dd if=$IMG bs=65536 skip=200 count=32 2>/dev/null | sha256sum | cut -d' ' -f1)"
-vbd_logs $FE $DEV
+vbd_logs $FE $DEV 60
 guest_destroy $G
 rm -f $IMG /tmp/vbd50.q

@@ -5,12 +5,6 @@
 G=vbd52
 IMG=/tmp/vbd52.img
 DEV=51744
-vbd_logs() {
-	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
-	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
-	tail -n 40 /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
-}
-
 rm -f $IMG
 dd if=/dev/urandom of=$IMG bs=1048576 count=8 2>/dev/null
 before=$(sha256sum < $IMG | cut -d' ' -f1)

@@ -9,12 +9,6 @@
 G=vbd53
 IMG=/tmp/vbd53.img
 DEV=51728
-vbd_logs() {
-	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
-	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
-	tail -n 40 /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
-}
-
 rm -f $IMG
 dd if=/dev/zero of=$IMG bs=1048576 count=32 2>/dev/null
 GUEST_VCPUS=2 guest_start $G || exit 0
@@ -46,13 +40,12 @@ check_eq "and read back" "$psum" "$(printf '%s\n' "$out" | sed -n 2p | cut -d' '
 # the backend's InitWait on it; xbdev-blkback gives a frontend left Closed
 # a fresh directory (Initialising), which the guest takes as a new device.
 pid=$(xenstore-read $REC/pid)
-vbd_state() { [ "$(xenstore-read $FEP/state 2>/dev/null)" = "$1" ] && [ "$(xenstore-read $BE/state 2>/dev/null)" = "$2" ]; }
 check "unbind and unload xen-blkfront" guest_run $G "echo vbd-$DEV > /sys/bus/xen/drivers/vbd/unbind && rmmod xen_blkfront"
-check "frontend directory renewed: frontend Initialising, backend InitWait" wait_for 30 vbd_state 1 2
+check "frontend directory renewed: frontend Initialising, backend InitWait" wait_for 30 ends_in $FEP 1 $BE 2
 check_match "backend logged the renewal" 'frontend directory recreated' "$(cat /var/log/xbdev/vbd-$FE-$DEV.log)"
 check "no xvdb while the driver is unloaded" guest_run $G '! test -b /dev/xvdb'
 check "load xen-blkfront again" guest_run $G "insmod $BLKFRONT max_queues=2 max_ring_page_order=2"
-check "both ends Connected again" wait_for 60 vbd_state 4 4
+check "both ends Connected again" wait_for 60 ends_in $FEP 4 $BE 4
 check "guest has xvdb again" wait_for 30 guest_run $G 'test -b /dev/xvdb'
 out=$(guest_run $G 'echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/xvdb bs=65536 count=64 2>/dev/null | sha256sum')
 check_eq "data survived the reload" "$psum" "${out%% *}"
@@ -62,7 +55,7 @@ check_eq "and the disk still takes writes" "$(printf '%s\n' "$out" | sed -n 1p |
 # Unbind alone: the driver is still loaded and takes the new device.
 check "unbind xen-blkfront only" guest_run $G "echo vbd-$DEV > /sys/bus/xen/drivers/vbd/unbind"
 check "frontend directory renewed again" wait_for 30 sh -c "grep -c 'frontend directory recreated' /var/log/xbdev/vbd-$FE-$DEV.log | grep -qx 2"
-check "the loaded driver connects to the renewed device by itself" wait_for 60 vbd_state 4 4
+check "the loaded driver connects to the renewed device by itself" wait_for 60 ends_in $FEP 4 $BE 4
 check "guest has xvdb again after the unbind" wait_for 30 guest_run $G 'test -b /dev/xvdb'
 check_eq "one backend process throughout" "$pid" "$(xenstore-read $REC/pid)"
 check "detach" xbdev detach $G vbd/$DEV --timeout 30

@@ -8,12 +8,6 @@
 # timeout: 600
 IMG=/tmp/vbd54.img
 DEV=51728
-vbd_logs() {
-	[ -f /var/log/xbdev/vbd-$1-$2.log ] || return 0
-	echo "  backend log /var/log/xbdev/vbd-$1-$2.log:"
-	tail -n 40 /var/log/xbdev/vbd-$1-$2.log | sed 's/^/  | /'
-}
-
 rm -f $IMG
 dd if=/dev/zero of=$IMG bs=1048576 count=64 2>/dev/null
 

@@ -31,13 +31,9 @@ check_eq "no errors" 0 "$(xenstore-read $REC/info/errors)"
 # takes the fresh directory back and the data is still there.
 FEP=/local/domain/$FE/device/vbd/$DEV
 BE=/local/domain/0/backend/xbdev-vbd/$FE/$DEV
-both_connected() {
-	[ "$(xenstore-read $FEP/state 2>/dev/null)" = 4 ] &&
-		[ "$(xenstore-read $BE/state 2>/dev/null)" = 4 ]
-}
 check "unbind xen-blkfront" guest_run $G "echo vbd-$DEV > /sys/bus/xen/drivers/vbd/unbind"
 check "frontend directory renewed" wait_for 30 grep -q 'frontend directory recreated' $LOG
-check "xen-blkfront connects again" wait_for 60 both_connected
+check "xen-blkfront connects again" wait_for 60 ends_in $FEP 4 $BE 4
 out=$(guest_run $G 'for i in 1 2 3 4 5 6 7 8 9 10; do test -b /dev/xvdb && break; sleep 1; done; sha256sum < /tmp/p; dd if=/dev/xvdb bs=65536 count=64 iflag=direct 2>/dev/null | sha256sum')
 check_eq "data read back after the renewal" 1 "$(printf '%s\n' "$out" | grep -E '^[0-9a-f]{64}' | cut -d' ' -f1 | sort -u | wc -l)"
 check "detach" xbdev detach $G vbd/$DEV --timeout 30
