@@ -63,15 +63,26 @@ check "dying daemon: noticed before the 60 s timeout" test $((t1 - t0)) -lt 60
 check_match "status: pid not alive" 'pid-alive +false' "$(xbdev status $G vbd/xvdd)"
 check "detach the dead daemon's device" xbdev detach $G vbd/xvdd --timeout 5
 
-before=$(xenstore-ls -p / | grep -v '/data/lab-')
-out=$(XBDEV_LIBEXECDIR=/nonexistent xbdev attach $G vbd --disk /tmp/x.img --wait none 2>&1); rc=$?
-printf '%s\n' "$out" | sed 's/^/  | /'
-check_eq "unstartable daemon: exit 1" 1 "$rc"
-after=$(xenstore-ls -p / | grep -v '/data/lab-')
-if [ "$before" = "$after" ]; then ok "rolled back: xenstore unchanged"
-else
-	printf '%s\n' "$before" > $L/x26-before; printf '%s\n' "$after" > $L/x26-after
-	not_ok "rolled back: xenstore unchanged" "$(diff $L/x26-before $L/x26-after | head -n 8 | tr '\n' ' ')"
-fi
+# An attach whose daemon cannot be started leaves xenstore byte for byte
+# as it was: refused before the commit (no such daemon), or rolled back
+# after it (exec fails: not a program).
+unstartable() {
+	local what=$1 dir=$2 before after out rc
+	before=$(xenstore-ls -p / | grep -v '/data/lab-')
+	out=$(XBDEV_LIBEXECDIR=$dir xbdev attach $G vbd --disk /tmp/x.img --wait none 2>&1); rc=$?
+	printf '%s\n' "$out" | sed 's/^/  | /'
+	check_eq "$what: exit 1" 1 "$rc"
+	after=$(xenstore-ls -p / | grep -v '/data/lab-')
+	if [ "$before" = "$after" ]; then ok "$what: xenstore unchanged"
+	else
+		printf '%s\n' "$before" > $L/x26-before; printf '%s\n' "$after" > $L/x26-after
+		not_ok "$what: xenstore unchanged" "$(diff $L/x26-before $L/x26-after | head -n 8 | tr '\n' ' ')"
+	fi
+}
+unstartable "no daemon" /nonexistent
+mkdir -p /tmp/fake-noexec
+printf 'not a program\n' > /tmp/fake-noexec/xbdev-blkback
+chmod +x /tmp/fake-noexec/xbdev-blkback
+unstartable "daemon exec fails, rolled back" /tmp/fake-noexec
 check_eq "default vdev is the lowest free xvd" xvda \
 	"$(xbdev attach $G vbd --disk /tmp/x.img --dry-run | sed -n 's/.*\/dev = "\(.*\)".*/\1/p')"
