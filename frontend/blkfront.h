@@ -266,7 +266,6 @@ struct xbf_dev {
 	struct xbf_queue q[XBF_MAX_QUEUES];
 	int be_state, fe_state;
 	int found_state;         /* the frontend state xbf_open() found */
-	bool unbound;            /* we unbound the kernel's driver */
 	bool connected;
 	bool be_gone;            /* the backend closed under us */
 	bool watching;

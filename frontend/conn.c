@@ -165,8 +165,6 @@ static int kernel_owner(struct xbf_dev *d, bool unbind)
 	close(fd);
 	info(d, "unbound vbd-%u from the kernel driver: %s", d->devid,
 	     r ? strerror(-r) : "ok");
-	if (!r)
-		d->unbound = true;
 	return r;
 }
 
