@@ -3,7 +3,8 @@
  * The XenBus side of xbdev-blkback: everything it reads and writes in
  * xenstore, all through lib/xbdev.h.
  *
- * Trust: the backend directory is dom0's (the toolstack wrote it); the
+ * Trust: what to open and how comes from our backend directory, and only
+ * from nodes that no domain but ours and dom0 can write (read_config); the
  * frontend directory is the guest's.  From the latter we read only bounded
  * integers and one short string ("protocol"), each parsed strictly, and we
  * watch only its "state" node (XSA-349).
@@ -256,10 +257,136 @@ static int parse_be_path(struct blk_dev *d, const char *be_path)
 				 BLK_FRONTEND_CLASS, devid);
 }
 
+/* What the toolstack told us to serve: the nodes of our directory that say
+ * what to open and how.  They are read in one transaction, each only if no
+ * domain but ours and dom0 can write it, and the directory too (the absence
+ * of an optional node such as "mode" is an order as well). */
+enum cfg_key { CFG_FRONTEND_ID, CFG_FRONTEND, CFG_PARAMS, CFG_MODE,
+	       CFG_DEVICE_TYPE, CFG_REMOVABLE, CFG_DISCARD, CFG_DIRECT,
+	       CFG_N };
+static const char *const cfg_names[CFG_N] = {
+	"frontend-id", "frontend", "params", "mode", "device-type",
+	"removable", "discard-enable", "direct-io-safe",
+};
+
+struct cfg {
+	struct blk_dev *d;
+	unsigned self;
+	char *v[CFG_N];         /* NULL: absent */
+};
+
+static void cfg_free(struct cfg *c)
+{
+	for (unsigned i = 0; i < CFG_N; i++) {
+		free(c->v[i]);
+		c->v[i] = NULL;
+	}
+}
+
+static int cfg_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct cfg *c = arg;
+	char p[XBDEV_PATH_MAX];
+	int err = xbdev_node_trusted(x, t, c->d->be_path, c->self);
+
+	cfg_free(c);
+	for (unsigned i = 0; !err && i < CFG_N; i++) {
+		err = xbdev_path_join(p, sizeof(p), c->d->be_path,
+				      cfg_names[i]);
+		err = err ?: xbdev_node_trusted(x, t, p, c->self);
+		err = err ?: xbdev_read(x, t, p, &c->v[i]);
+		if (err == -ENOENT && i > CFG_PARAMS)
+			err = 0;
+	}
+	return err;
+}
+
+/* Optional 0/1 node: keeps *flag when absent; a malformed one is ignored
+ * with a log line, as before. */
+static void cfg_flag(struct blk_dev *d, const struct cfg *c, enum cfg_key k,
+		     bool *flag)
+{
+	unsigned long u;
+
+	if (!c->v[k])
+		return;
+	if (xbdev_parse_uint(c->v[k], 1, &u))
+		blk_log(d, "%s: not 0 or 1, ignored", cfg_names[k]);
+	else
+		*flag = u;
+}
+
+static int cfg_apply(struct blk_dev *d, const struct cfg *c)
+{
+	char prefix[64];
+	unsigned long u;
+
+	if (xbdev_parse_uint(c->v[CFG_FRONTEND_ID], XBDEV_DOMID_MAX, &u) ||
+	    u != d->fe_domid) {
+		blk_log(d, "frontend-id is not %u", d->fe_domid);
+		return -EINVAL;
+	}
+	snprintf(prefix, sizeof(prefix), "/local/domain/%u/", d->fe_domid);
+	if (strncmp(c->v[CFG_FRONTEND], prefix, strlen(prefix)) ||
+	    strlen(c->v[CFG_FRONTEND]) >= sizeof(d->fe_path)) {
+		blk_log(d, "frontend node not under %s", prefix);
+		return -EINVAL;
+	}
+	snprintf(d->fe_path, sizeof(d->fe_path), "%s", c->v[CFG_FRONTEND]);
+	if (!c->v[CFG_PARAMS][0]) {
+		blk_log(d, "no params (backing file) in %s", d->be_path);
+		return -EINVAL;
+	}
+	d->params = strdup(c->v[CFG_PARAMS]);
+	if (!d->params)
+		return -ENOMEM;
+	if (c->v[CFG_MODE])
+		d->readonly = strchr(c->v[CFG_MODE], 'w') == NULL;
+	d->cdrom = c->v[CFG_DEVICE_TYPE] &&
+		   !strcmp(c->v[CFG_DEVICE_TYPE], "cdrom");
+	if (d->cdrom)
+		d->readonly = true;
+	cfg_flag(d, c, CFG_REMOVABLE, &d->removable);
+	d->discard = true;
+	cfg_flag(d, c, CFG_DISCARD, &d->discard);
+	cfg_flag(d, c, CFG_DIRECT, &d->direct);
+	return 0;
+}
+
+static int read_config(struct blk_dev *d)
+{
+	struct cfg c = { .d = d };
+	int err = xbdev_self_domid(d->xs, &c.self);
+
+	if (err) {
+		blk_log(d, "cannot tell which domain this is: %s",
+			strerror(-err));
+		return err;
+	}
+	/* Checked first for a clear message; the ACL checks below would
+	 * refuse a directory another domain owns anyway. */
+	if (d->be_domid != c.self) {
+		blk_log(d, "refusing %s: it belongs to domain %u, not to this "
+			"domain (%u), and would tell this process what to open",
+			d->be_path, d->be_domid, c.self);
+		return -EPERM;
+	}
+	err = xbdev_txn(d->xs, cfg_txn, &c);
+	if (err == -EPERM)
+		blk_log(d, "refusing %s: a domain other than %u and 0 can "
+			"write what it says to open", d->be_path, c.self);
+	else if (err)
+		blk_log(d, "%s: cannot read frontend-id, frontend or params: %s",
+			d->be_path, strerror(-err));
+	if (!err)
+		err = cfg_apply(d, &c);
+	cfg_free(&c);
+	return err;
+}
+
 int blk_xb_init(struct blk_dev *d, const char *be_path)
 {
-	char *v = NULL, prefix[64];
-	unsigned long u;
+	char *v = NULL;
 	int err;
 
 	d->fd = -1;
@@ -284,44 +411,9 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 	}
 	xbdev_set_log_fn(d->xs, blk_lib_log, d);
 
-	/* The backend dir is dom0's: what the toolstack wrote there is
-	 * trusted, but still checked for consistency with our own path. */
-	err = rd_uint(d, d->be_path, "frontend-id", 0x7fef, &u);
-	if (err || u != d->fe_domid) {
-		blk_log(d, "frontend-id missing or not %u", d->fe_domid);
-		return err ? err : -EINVAL;
-	}
-	err = rd(d, d->be_path, "frontend", &v);
-	snprintf(prefix, sizeof(prefix), "/local/domain/%u/", d->fe_domid);
-	if (err || strncmp(v, prefix, strlen(prefix)) ||
-	    strlen(v) >= sizeof(d->fe_path)) {
-		blk_log(d, "frontend node missing or not under %s", prefix);
-		free(v);
-		return err ? err : -EINVAL;
-	}
-	snprintf(d->fe_path, sizeof(d->fe_path), "%s", v);
-	free(v);
-
-	err = rd(d, d->be_path, "params", &d->params);
-	if (err || !d->params[0]) {
-		blk_log(d, "no params (backing file) in %s", d->be_path);
-		return err ? err : -EINVAL;
-	}
-	if (!rd(d, d->be_path, "mode", &v))
-		d->readonly = strchr(v, 'w') == NULL;
-	free(v);
-	if (!rd(d, d->be_path, "device-type", &v))
-		d->cdrom = !strcmp(v, "cdrom");
-	free(v);
-	if (d->cdrom)
-		d->readonly = true;
-	if (!rd_uint(d, d->be_path, "removable", 1, &u))
-		d->removable = u;
-	d->discard = true;
-	if (!rd_uint(d, d->be_path, "discard-enable", 1, &u))
-		d->discard = u;
-	if (!rd_uint(d, d->be_path, "direct-io-safe", 1, &u))
-		d->direct = u;
+	err = read_config(d);
+	if (err)
+		return err;
 	v = getenv("XBDEV_BLKBACK_DIRECT");
 	if (v && *v)
 		d->direct = !strcmp(v, "1");
@@ -758,7 +850,7 @@ static void reevaluate(struct blk_dev *d)
 	int err;
 
 	/* Our directory removed (forced detach, toolstack cleanup). */
-	err = rd_uint(d, d->be_path, "frontend-id", 0x7fef, &u);
+	err = rd_uint(d, d->be_path, "frontend-id", XBDEV_DOMID_MAX, &u);
 	if (err == -ENOENT) {
 		disconnect(d, "backend directory removed");
 		leave(d, "backend directory removed", 0);

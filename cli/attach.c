@@ -587,17 +587,31 @@ static int pick_devid(struct xbdev *x, struct attach *t)
 	return 0;
 }
 
-static int dry_run(struct xbdev *x, struct attach *t, const char *what)
+/* The plan's refusals that are the caller's mistake (else 0). */
+static int plan_refusal(int err, const struct attach *t, const char *what)
 {
-	struct xbdev_plan *p = NULL;
-	char *v = NULL;
-	int err, i;
-
-	err = xbdev_attach_plan(&t->spec, &p);
 	if (err == -ENOTUNIQ)
 		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
 			       "repeats or collides with a node xbdev writes",
 			       what);
+	if (err == -EPERM && t->spec.daemon)
+		return cli_err(XBDEV_EXIT_USAGE, "%s: --disk with "
+			       "--backend-domain %u: xbdev-blkback runs in "
+			       "domain 0 and would take what to open from a "
+			       "directory domain %u can rewrite; serve disks "
+			       "from domain 0", what, t->spec.be, t->spec.be);
+	return 0;
+}
+
+static int dry_run(struct xbdev *x, struct attach *t, const char *what)
+{
+	struct xbdev_plan *p = NULL;
+	char *v = NULL;
+	int err, i, rc;
+
+	err = xbdev_attach_plan(&t->spec, &p);
+	if (err && (rc = plan_refusal(err, t, what)))
+		return rc;
 	if (!err && x)
 		err = xbdev_plan_parents(x, XBDEV_TXN_NONE, p);
 	if (err) {
@@ -628,16 +642,14 @@ static int attach(struct xbdev *x, struct attach *t, char *what, size_t len)
 	int err, rc;
 
 	err = xbdev_attach(x, &t->spec, &p, &conflict);
+	if (err && (rc = plan_refusal(err, t, what)))
+		return rc;
 	switch (err) {
 	case 0:
 		break;
 	case -EEXIST:
 		return cli_err(XBDEV_EXIT_USAGE, "%s: %s directory already "
 			       "exists", what, xbdev_side_name(conflict));
-	case -ENOTUNIQ:
-		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
-			       "repeats or collides with a node xbdev writes",
-			       what);
 	case -ESRCH:
 		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain went away",
 			       what);

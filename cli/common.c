@@ -214,7 +214,7 @@ bool cli_domain_numeric(const char *arg, unsigned *domid)
 {
 	unsigned long v;
 
-	if (xbdev_parse_uint(arg, 0x7fef, &v))
+	if (xbdev_parse_uint(arg, XBDEV_DOMID_MAX, &v))
 		return false;
 	*domid = (unsigned)v;
 	return true;

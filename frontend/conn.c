@@ -20,7 +20,7 @@
 
 #include "blkfront.h"
 #include "xbdev.h"
-#include "xbdev-fe.h"
+
 
 #define BE_WATCH_TOKEN "xbf-be-state"
 #define XBF_MAX_RING_ORDER_ALLOC 5u   /* one past Linux's max, for attacks */
@@ -127,7 +127,7 @@ static int parse_fe_path(const char *p, unsigned *fe, unsigned *devid)
 	n = (size_t)(q - p);
 	memcpy(num, p, n);
 	num[n] = '\0';
-	if (xbdev_parse_uint(num, 0x7fef, &v))
+	if (xbdev_parse_uint(num, XBDEV_DOMID_MAX, &v))
 		return -EINVAL;
 	*fe = (unsigned)v;
 	if (strncmp(q, mid, strlen(mid)))
@@ -193,7 +193,7 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 		d->devid = o->devid;
 		if (o->domid >= 0)
 			d->self = (unsigned)o->domid;
-		else if ((r = xbdev_fe_self_domid(d->xs, &d->self)))
+		else if ((r = xbdev_self_domid(d->xs, &d->self)))
 			goto out;
 	}
 	r = xbdev_path_frontend(d->fe_path, sizeof(d->fe_path), d->self,
@@ -201,7 +201,7 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 	if (r)
 		goto out;
 	if ((r = node(d, p, d->fe_path, "backend-id")) ||
-	    (r = xbdev_read_uint(d->xs, 0, p, 0x7fef, &bid)))
+	    (r = xbdev_read_uint(d->xs, 0, p, XBDEV_DOMID_MAX, &bid)))
 		goto out;
 	d->be_domid = (unsigned)bid;
 	if ((r = node(d, p, d->fe_path, "backend")) ||

@@ -146,7 +146,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_NO_INDIRECT: a->o.indirect = false; break;
 	case OPT_NO_PERSISTENT: a->o.persistent = false; break;
 	case OPT_UNBIND: a->o.unbind = true; break;
-	case OPT_DOMID: a->o.domid = (int)uint_arg(st, arg, 0x7fef); break;
+	case OPT_DOMID: a->o.domid = (int)uint_arg(st, arg, XBDEV_DOMID_MAX); break;
 	case OPT_TIMEOUT:
 		a->o.timeout_ms = uint_arg(st, arg, 3600) * 1000u;
 		break;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libxbdev: validation of names, values and numbers; XenBus state names. */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -132,4 +133,46 @@ int xbdev_state_parse(const char *s, enum xbdev_state *out)
 		}
 	}
 	return -EINVAL;
+}
+
+/* Untrusted text (a guest's node, a path it chose) on its way to a log or
+ * a terminal: every byte a terminal could act on becomes visible. */
+static size_t escape_one(unsigned char c, char e[5])
+{
+	if (c == '\\')
+		return (size_t)snprintf(e, 5, "\\\\");
+	if (c < 0x20 || c >= 0x7f)
+		return (size_t)snprintf(e, 5, "\\x%02x", c);
+	e[0] = (char)c;
+	e[1] = '\0';
+	return 1;
+}
+
+const char *xbdev_escape(char *buf, size_t len, const char *s)
+{
+	static const char cut[] = "...";
+	const unsigned char *p;
+	size_t o = 0, all = 0, room;
+	char e[5];
+
+	if (!len)
+		return buf;
+	for (p = (const unsigned char *)s; *p; p++)
+		all += escape_one(*p, e);
+	/* When it does not all fit, stop early enough for the "...". */
+	room = all < len ? len - 1 : len > sizeof(cut) ? len - sizeof(cut) : 0;
+	for (p = (const unsigned char *)s; *p; p++) {
+		size_t n = escape_one(*p, e);
+
+		if (o + n > room)
+			break;
+		memcpy(buf + o, e, n);
+		o += n;
+	}
+	if (all >= len && len >= sizeof(cut)) {
+		memcpy(buf + o, cut, sizeof(cut) - 1);
+		o += sizeof(cut) - 1;
+	}
+	buf[o] = '\0';
+	return buf;
 }

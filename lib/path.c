@@ -5,9 +5,6 @@
 
 #include "xbdev-internal.h"
 
-/* Largest domid a real domain can have (DOMID_FIRST_RESERVED - 1). */
-#define XBDEV_DOMID_MAX 0x7fefu
-
 static int fmt_path(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -279,6 +279,10 @@ static int plan_daemon(struct xbdev_plan *p, const struct xbdev_attach_spec *s)
 
 	if (s->daemon[0] != '/' || dir[0] != '/')
 		return -EINVAL;
+	/* The daemon runs here, in dom0: it must not take what to open from
+	 * a directory that another domain owns and can rewrite. */
+	if (s->be != 0)
+		return -EPERM;
 	p->daemon = strdup(s->daemon);
 	if (asprintf(&p->log, "%s/%s-%u-%u.log", dir, p->cls, p->fe,
 		     p->devid) < 0)

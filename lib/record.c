@@ -81,7 +81,7 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		err = read_str(x, t, r->rec_dir, "type", r->type,
 			       sizeof(r->type), false);
 	if (!err)
-		err = read_num(x, t, r->rec_dir, "backend-id", 0x7fef, &v);
+		err = read_num(x, t, r->rec_dir, "backend-id", XBDEV_DOMID_MAX, &v);
 	r->be = (unsigned)v;
 	if (!err)
 		err = read_num(x, t, r->rec_dir, "created", INT64_MAX, &v);

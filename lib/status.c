@@ -94,7 +94,7 @@ static int each_child(struct scan *s, const char *dir, child_fn fn,
 
 static int ids3(const char *a, const char *b, unsigned long *x, unsigned long *y)
 {
-	if (xbdev_parse_uint(a, 0x7fef, x) || xbdev_parse_uint(b,
+	if (xbdev_parse_uint(a, XBDEV_DOMID_MAX, x) || xbdev_parse_uint(b,
 							      XBDEV_DEVID_MAX, y))
 		return -EINVAL;
 	return 0;
@@ -278,7 +278,7 @@ static int fe_devid(struct scan *s, const char *dir, const char *name,
 	snprintf(d->type, sizeof(d->type), "%s", c->cls);
 	snprintf(d->fe_dir, sizeof(d->fe_dir), "%s", fe_dir);
 	if (!xbdev_path_join(path, sizeof(path), fe_dir, "backend-id"))
-		xbdev_read_uint(s->x, XBDEV_TXN_NONE, path, 0x7fef, &be);
+		xbdev_read_uint(s->x, XBDEV_TXN_NONE, path, XBDEV_DOMID_MAX, &be);
 	d->be = (unsigned)be;
 	return 0;
 }

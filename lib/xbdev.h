@@ -52,6 +52,10 @@ int xbdev_fileno(struct xbdev *x);
 #define XBDEV_VALUE_MAX  2048   /* xenstored's value limit */
 #define XBDEV_PATH_MAX   3072   /* XENSTORE_ABS_PATH_MAX */
 #define XBDEV_DEVID_MAX  ((1u << 31) - 1)
+/* Highest domain id (DOMID_FIRST_RESERVED - 1); XBDEV_DOMID_ANY: "any
+ * domain" where a function names one. */
+#define XBDEV_DOMID_MAX  0x7fefu
+#define XBDEV_DOMID_ANY  0x7ff5  /* DOMID_ANY */
 
 /* A class or key: [A-Za-z0-9_-][A-Za-z0-9_.-]*, not "." or "..", no '/'.
  * Keys may contain '/' separated components when allow_slash is set
@@ -59,6 +63,13 @@ int xbdev_fileno(struct xbdev *x);
 int xbdev_validate_name(const char *name, bool allow_slash);
 /* A value: printable, no control characters, at most XBDEV_VALUE_MAX-1. */
 int xbdev_validate_value(const char *value);
+
+/* Untrusted text made safe for a log line or a terminal: a backslash as
+ * "\\", every byte below 0x20 or from 0x7f up as "\xNN" (so no escape
+ * sequence, newline or UTF-8 a terminal could misread gets through).
+ * Truncated to len - 1 bytes, ending in "..." when cut.  Returns buf. */
+#define XBDEV_ESCAPED_MAX(n) (4 * (n) + 1)
+const char *xbdev_escape(char *buf, size_t len, const char *s);
 
 /* Strict unsigned decimal parse, no sign, no spaces, no leading '+'. */
 int xbdev_parse_uint(const char *s, unsigned long max, unsigned long *out);
@@ -140,6 +151,27 @@ int xbdev_set_perms_owner_reader(struct xbdev *x, xbdev_txn_t t,
 /* Read a node's ACL (entry 0 = owner and default); *acl is malloc'd. */
 int xbdev_get_perms(struct xbdev *x, xbdev_txn_t t, const char *path,
 		    struct xbdev_acl_entry **acl, unsigned *n);
+
+/* ---- trust (lib/trust.c) -------------------------------------------------
+ *
+ * A process in domain self takes what to open, or how, only from nodes no
+ * domain but self and dom0 (the toolstack) can write.
+ */
+
+/* The id of the domain this process runs in: the relative node "domid"
+ * (xenstored resolves it under the caller's /local/domain/<id>/, where the
+ * toolstack writes it); without it, 0 in the control domain
+ * (/proc/xen/capabilities says control_d).  -ENOENT when neither works. */
+int xbdev_self_domid(struct xbdev *x, unsigned *domid);
+/* A domain other than self and 0 that acl lets write the node (the owner,
+ * an entry with write, or XBDEV_DOMID_ANY when the default grants write),
+ * -1 when there is none, -EINVAL for an empty acl. */
+int xbdev_acl_foreign_writer(const struct xbdev_acl_entry *acl, unsigned n,
+			     unsigned self);
+/* 0 when no domain but self and 0 can write path, -EPERM (logged) when
+ * one can, -ENOENT when path does not exist. */
+int xbdev_node_trusted(struct xbdev *x, xbdev_txn_t t, const char *path,
+		       unsigned self);
 
 /* ---- transactions ------------------------------------------------------ */
 
@@ -234,7 +266,8 @@ struct xbdev_attach_spec {
 	const struct xbdev_kv *front, *back;    /* extra nodes */
 	unsigned n_front, n_back;
 	const struct xbdev_vbd *vbd;    /* NULL unless a vbd with a disk */
-	/* Backend daemon started as "daemon <backend-path>" after the commit,
+	/* Backend daemon started as "daemon <backend-path>" after the commit
+	 * (only for be 0, the domain it runs in: else -EPERM),
 	 * or NULL.  Its output is appended to log_dir/<class>-<fe>-<devid>.log
 	 * (log_dir NULL: /var/log/xbdev). */
 	const char *daemon;

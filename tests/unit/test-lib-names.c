@@ -133,6 +133,31 @@ static void test_paths(void **s)
 					     1), -ENAMETOOLONG);
 }
 
+static void test_escape(void **s)
+{
+	char b[XBDEV_ESCAPED_MAX(16)], small[8];
+
+	assert_string_equal(xbdev_escape(b, sizeof(b), "x86_64-abi"),
+			    "x86_64-abi");
+	assert_string_equal(xbdev_escape(b, sizeof(b), "a\nINFO: forged"),
+			    "a\\x0aINFO: forged");
+	assert_string_equal(xbdev_escape(b, sizeof(b), "a\nb"), "a\\x0ab");
+	assert_string_equal(xbdev_escape(b, sizeof(b), "a\nb\x1b[2J"),
+			    "a\\x0ab\\x1b[2J");
+	assert_string_equal(xbdev_escape(b, sizeof(b), "\n\x1b[2J\x7f\xc3\xa9"),
+			    "\\x0a\\x1b[2J\\x7f\\xc3\\xa9");
+	assert_string_equal(xbdev_escape(b, sizeof(b), "\\"), "\\\\");
+	assert_string_equal(xbdev_escape(b, sizeof(b), ""), "");
+	/* Cut to the buffer, never in the middle of an escape. */
+	assert_string_equal(xbdev_escape(small, sizeof(small), "abcdefgh"),
+			    "abcd...");
+	assert_string_equal(xbdev_escape(small, sizeof(small), "abcdefg"),
+			    "abcdefg");
+	assert_string_equal(xbdev_escape(small, sizeof(small), "ab\ncdef"),
+			    "ab...");
+	assert_string_equal(xbdev_escape(small, 1, "abc"), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

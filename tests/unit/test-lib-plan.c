@@ -100,11 +100,11 @@ static void test_vbd(void **s)
 {
 	const struct xbdev_vbd vbd = { "/images/d.img", true, false };
 	struct xbdev_attach_spec spec = {
-		.fe = 7, .be = 2, .cls = "vbd", .be_type = "xbdev-vbd",
+		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
 		.devid = 51728, .vbd = &vbd,
 		.daemon = "/usr/libexec/xbdev/xbdev-blkback", .created = 1,
 	};
-	const char *be = "/local/domain/2/backend/xbdev-vbd/7/51728";
+	const char *be = "/local/domain/0/backend/xbdev-vbd/7/51728";
 	const char *fe = "/local/domain/7/device/vbd/51728";
 	struct xbdev_plan *p = NULL;
 	char path[256];
@@ -115,7 +115,7 @@ static void test_vbd(void **s)
 #define FE(k, v) do { snprintf(path, sizeof(path), "%s/%s", fe, k); \
 		assert_string_equal(value_of(p, path), v); } while (0)
 	FE("backend", be);
-	FE("backend-id", "2");
+	FE("backend-id", "0");
 	FE("virtual-device", "51728");
 	FE("device-type", "disk");
 	FE("state", "1");
@@ -148,7 +148,7 @@ static void test_vbd(void **s)
 	assert_null(value_of(p, "/xbdev/7/vbd/51728/front/state"));
 	/* The backend's state is the last node of the backend side. */
 	assert_string_equal(p->nodes[p->n_nodes - 12].path,
-			    "/local/domain/2/backend/xbdev-vbd/7/51728/state");
+			    "/local/domain/0/backend/xbdev-vbd/7/51728/state");
 	xbdev_plan_free(p);
 }
 
@@ -193,6 +193,12 @@ static void test_rejects(void **s)
 	spec.vbd = NULL;
 	spec.daemon = "relative";
 	assert_int_equal(plan_err(&spec), -EINVAL);
+	/* A dom0 daemon serving a directory another domain owns. */
+	spec.daemon = "/usr/libexec/xbdev/xbdev-blkback";
+	spec.be = 3;
+	assert_int_equal(plan_err(&spec), -EPERM);
+	spec.be = 0;
+	assert_int_equal(plan_err(&spec), 0);
 	spec.daemon = NULL;
 	spec.fe = 0x7ff0;
 	assert_int_equal(plan_err(&spec), -EINVAL);
