@@ -373,8 +373,8 @@ static int read_config(struct blk_dev *d)
 	}
 	err = xbdev_txn(d->xs, cfg_txn, &c);
 	if (err == -EPERM)
-		blk_log(d, "refusing %s: a domain other than %u and 0 can "
-			"write what it says to open", d->be_path, c.self);
+		blk_log(d, "refusing %s: another domain can write what it "
+			"says to open", d->be_path);
 	else if (err)
 		blk_log(d, "%s: cannot read frontend-id, frontend or params: %s",
 			d->be_path, strerror(-err));
