@@ -167,6 +167,12 @@ static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 		err = xbdev_attach_plan(&s, &c->plan);
 	if (!err)
 		err = check_free(x, t, c);
+	/* xenstored gives a transaction no snapshot: a node it reads for the
+	 * first time is read as it is now, and a conflict is only reported
+	 * at commit.  An id free in the listings that exists when looked up
+	 * was taken by an attach that committed in between: start over. */
+	if (err == -EEXIST && s.devid_auto)
+		err = -EAGAIN;
 	if (!err && s.vbd && !s.vbd->shared)
 		err = xbdev_image_in_use(x, t, s.vbd->params, s.vbd->readonly,
 					 NULL, 0);

@@ -44,6 +44,10 @@ static int fake_xs_writes_left;
  * committing first would, and the commit fails with EAGAIN - xenstored's
  * answer when a node the transaction read or wrote changed meanwhile. */
 static void (*fake_xs_race)(void);
+/* When set, called with the path after every directory listing (found or
+ * not): a test's moment to commit something "in between" with
+ * fake_xs_concurrent_write(). */
+static void (*fake_xs_after_ls)(const char *path);
 
 static struct fake_node *fake_find(const char *path)
 {
@@ -98,6 +102,7 @@ static void fake_xs_reset(void)
 	fake_xs_in_txn = false;
 	fake_xs_writes_left = 0;
 	fake_xs_race = NULL;
+	fake_xs_after_ls = NULL;
 	fake_xs.n[0] = (struct fake_node){ strdup("/"), strdup(""),
 					   { { 0, XS_PERM_NONE } }, 1 };
 	fake_xs.count = 1;
@@ -217,6 +222,8 @@ char **xs_directory(struct xs_handle *h, xs_transaction_t t,
 
 	(void)h, (void)t;
 	if (!fake_find(path)) {
+		if (fake_xs_after_ls)
+			fake_xs_after_ls(path);
 		errno = ENOENT;
 		return NULL;
 	}
@@ -234,6 +241,8 @@ char **xs_directory(struct xs_handle *h, xs_transaction_t t,
 			s += strlen(c) + 1;
 		}
 	*num = k;
+	if (fake_xs_after_ls)
+		fake_xs_after_ls(path);
 	return v;
 }
 
@@ -308,4 +317,22 @@ bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
 		return false;
 	}
 	return true;
+}
+
+/* Another client's write, committed while a transaction of ours runs:
+ * xenstored gives a transaction no snapshot, so our later reads see it,
+ * and our abort does not undo it. */
+static __attribute__((unused)) void
+fake_xs_concurrent_write(const char *path, const char *value)
+{
+	static struct fake_store tmp;
+
+	xs_write(NULL, XBT_NULL, path, value, (unsigned)strlen(value));
+	if (!fake_xs_in_txn)
+		return;
+	tmp = fake_xs;
+	fake_xs = fake_xs_saved;
+	xs_write(NULL, XBT_NULL, path, value, (unsigned)strlen(value));
+	fake_xs_saved = fake_xs;
+	fake_xs = tmp;
 }

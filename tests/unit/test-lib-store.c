@@ -532,6 +532,31 @@ static void test_attach_custom_race(void **s)
 	xbdev_plan_free(p);
 }
 
+static void record_0_in_between(const char *path)
+{
+	if (strcmp(path, "/xbdev/7/mydevice"))
+		return;
+	fake_xs_after_ls = NULL;
+	fake_xs_concurrent_write("/xbdev/7/mydevice/0/frontend", "x");
+}
+
+/* Another attach commits after this one listed the ids but before it
+ * looked its choice up: an id taken meanwhile means start over, not
+ * "record directory already exists". */
+static void test_attach_taken_in_between(void **s)
+{
+	struct xbdev_plan *p = NULL;
+
+	(void)s;
+	fake_xs_after_ls = record_0_in_between;
+	assert_int_equal(xbdev_attach(x, &mydevice, &p, NULL), 0);
+	assert_null(fake_xs_after_ls);
+	assert_int_equal(p->devid, 1);
+	assert_string_equal(fake_find("/xbdev/7/mydevice/0/frontend")->value,
+			    "x");
+	xbdev_plan_free(p);
+}
+
 /* ---- one writer per image ---- */
 
 static struct xbdev_vbd disk;
@@ -825,6 +850,8 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_attach_custom_race, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_taken_in_between,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_image_one_writer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_image_readers_share, setup,

@@ -13,7 +13,7 @@ blkbacks() {
 		tr '\0' ' ' < $p/cmdline 2>/dev/null | grep -q "xbdev-blkback /local/domain/0/backend/xbdev-vbd/$FE/" && echo ${p#/proc/}
 	done
 }
-store() { xenstore-ls -p / | grep -v '/data/lab-'; }
+store() { xenstore-ls -f -p / | grep -v '/data/lab-'; }
 guest_disks() { guest_run $G "ls /sys/block | grep -c '^xvd'"; }
 disks_are() { [ "$(guest_disks)" = "$1" ]; }
 no_blkbacks() { [ -z "$(blkbacks)" ]; }
