@@ -172,10 +172,21 @@ static void set_state(struct blk_dev *d, enum xbdev_state st)
 
 /* ---- backing store -------------------------------------------------------- */
 
+/*
+ * One writer per image (lib/image.c): we hold an OFD lock on it while we
+ * serve it, write for a writable device, read for a read-only one, so a
+ * second backend on the same inode - attached by another path, or started
+ * by hand - refuses to serve (and QEMU refuses to open what we write).
+ * The lock lasts as long as our open file description: a backend that
+ * died has let go of it, one still alive (even hung) has not.  A device
+ * attached --shared (its record, dom0's alone, says so) takes none.
+ */
 static int open_backing(struct blk_dev *d)
 {
 	int flags = (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
 	struct stat sb;
+	char *shared = NULL;
+	int err;
 
 	d->fd = open(d->params, flags | (d->direct ? O_DIRECT : 0));
 	if (d->fd < 0 && d->direct && errno == EINVAL) {
@@ -188,6 +199,18 @@ static int open_backing(struct blk_dev *d)
 		return -errno;
 	if (fstat(d->fd, &sb))
 		return -errno;
+	if (!rd(d, d->record_path, XBDEV_RECORD_SHARED, &shared) &&
+	    !strcmp(shared, "1"))
+		blk_log(d, "%s: attached --shared: no lock taken", d->params);
+	else if ((err = xbdev_image_lock(d->fd, d->readonly))) {
+		if (err == -EBUSY)
+			blk_log(d, "%s: in use: another process holds a "
+				"conflicting lock on it (another xbdev-blkback, "
+				"QEMU); refusing to serve it", d->params);
+		free(shared);
+		return err;
+	}
+	free(shared);
 	d->sector_size = 512;
 	d->phys_sector_size = 512;
 	if (S_ISREG(sb.st_mode)) {
@@ -213,6 +236,13 @@ static int open_backing(struct blk_dev *d)
 		d->discard_granularity = pss;
 	} else {
 		return -ENOTBLK;
+	}
+	/* A tail shorter than a sector could never be read or written. */
+	if (d->size == 0 || d->size % 512) {
+		blk_log(d, "%s: size %llu is %s; refusing to serve it",
+			d->params, (unsigned long long)d->size, d->size ?
+			"not a multiple of 512 bytes" : "0 (empty)");
+		return -EINVAL;
 	}
 	d->sectors = d->size >> BLK_SECTOR_SHIFT;
 	return 0;

@@ -23,13 +23,14 @@ enum {
 	OPT_DISK = 256,
 	OPT_VDEV,
 	OPT_CDROM,
+	OPT_SHARED,
 };
 
 struct attach_args {
 	const char *dom, *cls;
 	const char *devid, *be_dom, *be_type, *wait, *timeout;
 	const char *disk, *vdev;
-	bool dry_run, json, readonly, cdrom;
+	bool dry_run, json, readonly, cdrom, shared;
 	const char *front[KV_MAX], *back[KV_MAX];
 	unsigned n_front, n_back;
 };
@@ -53,6 +54,8 @@ static const struct argp_option options[] = {
 	  2 },
 	{ "readonly", 'r', NULL, 0, "Read-only disk", 2 },
 	{ "cdrom", OPT_CDROM, NULL, 0, "Removable read-only CD-ROM", 2 },
+	{ "shared", OPT_SHARED, NULL, 0, "Let other writers use the image "
+	  "too (cluster file systems only; default: one writer per image)", 2 },
 	{ NULL, 0, NULL, 0, "Waiting and output:", 3 },
 	{ "wait", 'w', "WHAT", 0,
 	  "none, initwait (backend ready) or connected (default)", 3 },
@@ -78,6 +81,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'j': a->json = true; break;
 	case 'r': a->readonly = true; break;
 	case OPT_CDROM: a->cdrom = true; break;
+	case OPT_SHARED: a->shared = true; break;
 	case OPT_DISK: a->disk = arg; break;
 	case OPT_VDEV: a->vdev = arg; break;
 	case OPT_FRONT:
@@ -165,17 +169,39 @@ static int check_kvs(struct attach *t)
 	return rc;
 }
 
+/* Why xbdev_image_size refused, else NULL. */
+static const char *size_refusal(int err)
+{
+	switch (err) {
+	case -ENOTBLK:
+		return "not a file or block device";
+	case -ENODATA:
+		return "empty: nothing to serve";
+	case -EDOM:
+		return "size is not a multiple of 512 bytes (a sector)";
+	}
+	return NULL;
+}
+
 static int check_disk(struct attach *t)
 {
-	struct stat st;
+	uint64_t size = 0;
+	const char *why;
+	int err;
 
-	if (!realpath(t->a.disk, t->disk) || stat(t->disk, &st))
+	if (!realpath(t->a.disk, t->disk))
 		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk,
 			       strerror(errno));
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return cli_err(XBDEV_EXIT_USAGE,
-			       "disk %s: not a file or block device",
-			       t->a.disk);
+	err = xbdev_image_size(t->disk, &size);
+	why = size_refusal(err);
+	if (why && err == -EDOM)
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", t->a.disk,
+			       why, (unsigned long long)size);
+	if (why)
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk, why);
+	if (err && err != -EACCES)
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk,
+			       strerror(-err));
 	if (access(t->disk, t->vbd.readonly ? R_OK : R_OK | W_OK))
 		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", t->a.disk,
 			       strerror(errno), t->vbd.readonly ? "" :
@@ -190,9 +216,9 @@ static int check_vbd(struct attach *t)
 	int rc;
 
 	if (!t->a.disk) {
-		if (t->a.vdev || t->a.readonly || t->a.cdrom)
-			return cli_err(XBDEV_EXIT_USAGE, "--vdev, --readonly "
-				       "and --cdrom need --disk");
+		if (t->a.vdev || t->a.readonly || t->a.cdrom || t->a.shared)
+			return cli_err(XBDEV_EXIT_USAGE, "--vdev, --readonly, "
+				       "--cdrom and --shared need --disk");
 		return 0;
 	}
 	if (strcmp(t->a.cls, "vbd"))
@@ -209,6 +235,7 @@ static int check_vbd(struct attach *t)
 	t->have_devid |= t->a.vdev != NULL;
 	t->vbd.cdrom = t->a.cdrom;
 	t->vbd.readonly = t->a.readonly || t->a.cdrom;
+	t->vbd.shared = t->a.shared;
 	rc = check_disk(t);
 	if (rc)
 		return rc;
@@ -572,16 +599,19 @@ static int pick_devid(struct xbdev *x, struct attach *t)
 
 	if (t->have_devid || !x)
 		return 0;
+	if (!t->a.dry_run) {
+		/* Chosen inside attach's transaction: attaches run at once by
+		 * a script each get their own. */
+		t->spec.devid_auto = true;
+		return 0;
+	}
 	if (t->spec.vbd)
-		err = xbdev_vdev_free(x, t->spec.fe, &t->spec.devid);
-	else if (t->a.dry_run)
+		err = xbdev_vdev_free(x, XBDEV_TXN_NONE, t->spec.fe,
+				      t->spec.be, type, &t->spec.devid);
+	else
 		err = xbdev_devid_free(x, XBDEV_TXN_NONE, t->spec.fe,
 				       t->spec.cls, t->spec.be, type,
 				       &t->spec.devid);
-	else {
-		t->spec.devid_auto = true;  /* chosen inside the transaction */
-		return 0;
-	}
 	if (err)
 		return cli_fail(err, t->a.dom, "no free device id");
 	return 0;
@@ -600,6 +630,43 @@ static int plan_refusal(int err, const struct attach *t, const char *what)
 			       "domain 0 and would take what to open from a "
 			       "directory domain %u can rewrite; serve disks "
 			       "from domain 0", what, t->spec.be, t->spec.be);
+	return 0;
+}
+
+/* What attach found wrong before writing anything (else 0): the disk in
+ * use, the log directory unsafe. */
+static int attach_refusal(struct xbdev *x, int err, const struct attach *t,
+			  const char *what)
+{
+	char by[XBDEV_PATH_MAX + 64];
+	const char *why = NULL;
+	int r;
+
+	if (err == -EBUSY && t->spec.vbd) {
+		/* Asked again, outside attach's transaction, to say who. */
+		r = xbdev_image_in_use(x, XBDEV_TXN_NONE, t->vbd.params,
+				       t->vbd.readonly, by, sizeof(by));
+		return cli_err(XBDEV_EXIT_USAGE, "%s: disk %s is in use%s%s "
+			       "(one writer per image; --shared only for a "
+			       "cluster file system)", what, t->a.disk,
+			       r == -EBUSY ? " by " : "", r == -EBUSY ? by : "");
+	}
+	if (t->spec.daemon) {
+		r = xbdev_log_dir_check(NULL);
+		if (r == -ENOTDIR)
+			why = "is not a directory (or is a symlink)";
+		else if (r == -EPERM)
+			why = "is not owned by root, or group or others may "
+			      "write it";
+		if (why)
+			return cli_err(XBDEV_EXIT_FAIL, "%s: log directory %s "
+				       "%s; nothing written", what,
+				       XBDEV_LOG_DIR, why);
+	}
+	if (err == -ELOOP)
+		return cli_err(XBDEV_EXIT_FAIL, "%s: the backend's log is a "
+			       "symlink: not followed; nothing left behind",
+			       what);
 	return 0;
 }
 
@@ -643,6 +710,8 @@ static int attach(struct xbdev *x, struct attach *t, char *what, size_t len)
 
 	err = xbdev_attach(x, &t->spec, &p, &conflict);
 	if (err && (rc = plan_refusal(err, t, what)))
+		return rc;
+	if (err && (rc = attach_refusal(x, err, t, what)))
 		return rc;
 	switch (err) {
 	case 0:

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libxbdev: attach - one transaction for both ends and the record. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,16 @@ static int write_plan(struct xbdev *x, xbdev_txn_t t,
 	return err;
 }
 
+static int pick_devid(struct xbdev *x, xbdev_txn_t t,
+		      struct xbdev_attach_spec *s)
+{
+	const char *type = s->be_type ? s->be_type : s->cls;
+
+	if (s->vbd)
+		return xbdev_vdev_free(x, t, s->fe, s->be, type, &s->devid);
+	return xbdev_devid_free(x, t, s->fe, s->cls, s->be, type, &s->devid);
+}
+
 static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct attach_ctx *c = arg;
@@ -146,19 +158,86 @@ static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	/* Nothing of a failed attempt survives into the next one. */
 	xbdev_plan_free(c->plan);
 	c->plan = NULL;
+	/* Chosen from what this transaction reads: when another attach
+	 * takes the same id first, the commit fails with EAGAIN and the next
+	 * attempt sees that id taken. */
 	if (s.devid_auto)
-		err = xbdev_devid_free(x, t, s.fe, s.cls, s.be,
-				       s.be_type ? s.be_type : s.cls,
-				       &s.devid);
+		err = pick_devid(x, t, &s);
 	if (!err)
 		err = xbdev_attach_plan(&s, &c->plan);
 	if (!err)
 		err = check_free(x, t, c);
+	/* xenstored gives a transaction no snapshot: a node it reads for the
+	 * first time is read as it is now, and a conflict is only reported
+	 * at commit.  An id free in the listings that exists when looked up
+	 * was taken by an attach that committed in between: start over. */
+	if (err == -EEXIST && s.devid_auto)
+		err = -EAGAIN;
+	if (!err && s.vbd && !s.vbd->shared)
+		err = xbdev_image_in_use(x, t, s.vbd->params, s.vbd->readonly,
+					 NULL, 0);
 	if (!err)
 		err = xbdev_plan_parents(x, t, c->plan);
 	if (!err)
 		err = write_plan(x, t, c->plan);
 	return err;
+}
+
+/* Child side of spawn, before exec: only 0-2 survive it (whatever else the
+ * caller of attach had open, the daemon must not hold: a lock, a pipe
+ * someone waits on to close, a file it may not read).  The error pipe,
+ * itself close-on-exec, stays usable until then. */
+static void cloexec_from_3(void)
+{
+	struct dirent *e;
+	unsigned long fd;
+	DIR *d;
+
+	if (!close_range(3, ~0U, CLOSE_RANGE_CLOEXEC))
+		return;
+	/* Kernels before 5.11: walk what is open. */
+	d = opendir("/proc/self/fd");
+	while (d && (e = readdir(d)))
+		if (!xbdev_parse_uint(e->d_name, INT_MAX, &fd) && fd >= 3 &&
+		    (int)fd != dirfd(d))
+			fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	if (d)
+		closedir(d);
+}
+
+/* A caller that blocked or ignored SIGTERM must not pass that on: detach
+ * stops the daemon with SIGTERM, and one that cannot receive it is killed
+ * without closing its device in order.  (exec resets handlers, not the
+ * mask nor SIG_IGN.) */
+static void default_signals(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int sig;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);      /* EINVAL for KILL, STOP */
+}
+
+/* Appended to, never followed: a symlink at the log's name fails with
+ * ELOOP, and anything but a regular file of ours is refused. */
+static int open_log(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+				    O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0640);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    st.st_nlink != 1) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
 }
 
 /* Child side of spawn: never returns.  Reports exec errors on fd. */
@@ -168,11 +247,15 @@ static void exec_daemon(const struct xbdev_plan *p, int fd)
 	int in, out, err;
 
 	setsid();
+	default_signals();
 	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	out = open(p->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	out = open_log(p->log);
 	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 	    dup2(out, 2) < 0)
 		goto fail;
+	/* O_NONBLOCK was for opening only (a FIFO must not hang us). */
+	fcntl(1, F_SETFL, O_APPEND);
+	cloexec_from_3();
 	execv(p->daemon, argv);
 fail:
 	err = errno;
@@ -181,17 +264,28 @@ fail:
 	_exit(127);
 }
 
+int xbdev_log_dir_check(const char *log_dir)
+{
+	const char *dir = log_dir ? log_dir : XBDEV_LOG_DIR;
+	struct stat st;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
 static int spawn_daemon(struct xbdev_plan *p)
 {
-	char dir[XBDEV_PATH_MAX];
 	int fds[2], child_err = 0, err = 0;
 	ssize_t n;
 	pid_t pid;
 
-	snprintf(dir, sizeof(dir), "%s", p->log);
-	*strrchr(dir, '/') = '\0';
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
 	if (access(p->daemon, X_OK))
 		return -errno;
 	if (pipe2(fds, O_CLOEXEC))
@@ -223,7 +317,6 @@ out:
 		close(fds[1]);
 	return err;
 }
-
 
 static int rollback_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
@@ -271,6 +364,11 @@ int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 	 * device for a moment (its kernel may react, e.g. under error/). */
 	if (spec->daemon && access(spec->daemon, X_OK))
 		return -errno;
+	err = spec->daemon ? xbdev_log_dir_check(spec->log_dir) : 0;
+	if (!err && spec->vbd)
+		err = xbdev_image_size(spec->vbd->params, NULL);
+	if (err)
+		return err;
 	/* A failed write aborts the transaction: nothing becomes visible. */
 	err = xbdev_txn(x, attach_txn, &c);
 	if (err == -EEXIST && conflict)
@@ -285,26 +383,40 @@ int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 	return err;
 }
 
-int xbdev_vdev_free(struct xbdev *x, unsigned fe, unsigned *devid)
+/* 1 when device id of class cls has a frontend directory, a backend
+ * directory (type, under domain be) or a record, 0 when it has none. */
+static int devid_taken(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		       const char *cls, unsigned be, const char *type,
+		       unsigned id)
 {
-	char fe_dir[XBDEV_PATH_MAX], rec_dir[XBDEV_PATH_MAX], name[8];
+	char dirs[3][XBDEV_PATH_MAX];
+	unsigned i;
+	int err, r = 0;
+
+	err = xbdev_path_frontend(dirs[0], sizeof(dirs[0]), fe, cls, id);
+	if (!err)
+		err = xbdev_path_backend(dirs[1], sizeof(dirs[1]), be, type, fe,
+					 id);
+	if (!err)
+		err = xbdev_path_record(dirs[2], sizeof(dirs[2]), fe, cls, id);
+	for (i = 0; !err && !r && i < 3; i++)
+		r = xbdev_exists(x, t, dirs[i]);
+	return err ? err : r;
+}
+
+int xbdev_vdev_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		    unsigned be, const char *be_type, unsigned *devid)
+{
+	char name[8];
 	unsigned disk, id;
 	int err, r;
 
 	for (disk = 0; disk < 26; disk++) {
 		snprintf(name, sizeof(name), "xvd%c", 'a' + disk);
 		err = xbdev_vdev_parse(name, &id);
-		if (!err)
-			err = xbdev_path_frontend(fe_dir, sizeof(fe_dir), fe,
-						  "vbd", id);
-		if (!err)
-			err = xbdev_path_record(rec_dir, sizeof(rec_dir), fe,
-						"vbd", id);
 		if (err)
 			return err;
-		r = xbdev_exists(x, XBDEV_TXN_NONE, fe_dir);
-		if (r == 0)
-			r = xbdev_exists(x, XBDEV_TXN_NONE, rec_dir);
+		r = devid_taken(x, t, fe, "vbd", be, be_type, id);
 		if (r < 0)
 			return r;
 		if (r == 0) {

@@ -9,8 +9,6 @@
 
 #include "xbdev-internal.h"
 
-#define XBDEV_LOG_DIR "/var/log/xbdev"
-
 const char *xbdev_side_name(enum xbdev_side side)
 {
 	switch (side) {
@@ -268,6 +266,9 @@ static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
 			   (long long)s->created);
 	if (!err && p->log)
 		err = add(b, XBDEV_SIDE_RECORD, "log", p->log);
+	/* Read by the backend (open_backing): no lock on the image. */
+	if (!err && s->vbd && s->vbd->shared)
+		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_SHARED, "1");
 	if (!err && p->daemon)
 		err = add_front_copy(b);
 	return err;

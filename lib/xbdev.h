@@ -254,6 +254,11 @@ struct xbdev_vbd {
 	const char *params;     /* absolute path of the disk image */
 	bool readonly;          /* mode "r" instead of "w" */
 	bool cdrom;             /* device-type "cdrom", removable */
+	/* Skip the one-writer rule (xbdev_image_in_use) for this device, and
+	 * its backend takes no lock on the image: for a cluster file system
+	 * whose guests coordinate their writes themselves.  Kept in the
+	 * record as "shared" = "1". */
+	bool shared;
 };
 
 struct xbdev_attach_spec {
@@ -262,7 +267,11 @@ struct xbdev_attach_spec {
 	const char *cls;        /* frontend class, e.g. "vbd", "mydevice" */
 	const char *be_type;    /* backend type; NULL = cls */
 	unsigned devid;
-	bool devid_auto;        /* pick the lowest id free on both sides */
+	/* Pick the id inside attach's transaction, so that attaches running
+	 * at once each get another one: for a vbd the lowest free xvda..xvdz
+	 * (xbdev_vdev_free), else the lowest id free on both sides
+	 * (xbdev_devid_free). */
+	bool devid_auto;
 	const struct xbdev_kv *front, *back;    /* extra nodes */
 	unsigned n_front, n_back;
 	const struct xbdev_vbd *vbd;    /* NULL unless a vbd with a disk */
@@ -328,18 +337,63 @@ int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		     const char *cls, unsigned be, const char *type,
 		     unsigned *devid);
 
-/* Lowest xvda..xvdz id with neither a frontend vbd directory nor a record
- * in domain fe (-ENOSPC when all are taken). */
-int xbdev_vdev_free(struct xbdev *x, unsigned fe, unsigned *devid);
+/* Lowest xvda..xvdz id with neither a frontend vbd directory, a backend
+ * directory of type be_type under domain be, nor a record in domain fe
+ * (-ENOSPC when all are taken). */
+int xbdev_vdev_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
+		    unsigned be, const char *be_type, unsigned *devid);
 
 /* Write both directories and the record in one transaction, then start the
  * daemon if any.  On -EEXIST *conflict says which directory exists.  A
- * daemon that is not executable fails the attach before anything is
- * written; when it cannot be started after all (fork/exec), everything
- * written is removed again.  On
- * success *out (optional) receives the plan that was written. */
+ * daemon that is not executable, an unsafe log directory
+ * (xbdev_log_dir_check) and, for a vbd, a disk that xbdev_image_size or
+ * (unless shared) xbdev_image_in_use refuses (-EBUSY, checked in the
+ * transaction) fail the attach before anything is written; when the
+ * daemon cannot be started after all (fork/exec, a log that is a
+ * symlink: -ELOOP), everything written is removed again.  The daemon gets
+ * only fds 0-2 (/dev/null, the log twice), an empty signal mask and every
+ * signal at its default.  On success *out (optional) receives the plan
+ * that was written. */
 int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 		 struct xbdev_plan **out, enum xbdev_side *conflict);
+
+/* The directory backend daemons log to (log_dir NULL: /var/log/xbdev),
+ * created (0755) when missing.  -ENOTDIR when it is not a directory (or
+ * a symlink to one), -EPERM when it is not owned by the caller's
+ * effective user (root for a real attach) or group or others may write
+ * it: someone else could then plant a symlink or file in it. */
+int xbdev_log_dir_check(const char *log_dir);
+#define XBDEV_LOG_DIR "/var/log/xbdev"
+
+/* ---- disk images (lib/image.c) -------------------------------------------
+ *
+ * One writer per image, as Xen's block script has it: a writable user is
+ * alone, read-only users share.  An image is its inode (a block device its
+ * device number), whatever path names it.
+ */
+
+/* Size in bytes of a file or block device: -ENODATA when empty, -EDOM when
+ * not a multiple of 512 (a sector: the rest could never be read),
+ * -ENOTBLK when path is neither.  size may be NULL. */
+int xbdev_image_size(const char *path, uint64_t *size);
+/* -EBUSY when a use of path that a (readonly or writable) user would
+ * conflict with is seen, with a one-line description of that user in by
+ * (may be NULL): a dom0 backend directory of type xbdev-vbd or vbd whose
+ * params names it (read in t: run it in the transaction that writes, so
+ * that of two attaches at once one sees the other), a loop device backed
+ * by it, a lock as xbdev_image_lock takes (another xbdev-blkback; QEMU's
+ * locks), or for a writable block device an exclusive holder in the
+ * kernel (mounted, LVM, MD). */
+int xbdev_image_in_use(struct xbdev *x, xbdev_txn_t t, const char *path,
+		       bool readonly, char *by, size_t len);
+/* The lock a backend holds on an image while it serves it: an OFD lock on
+ * the whole file, read for readonly, write otherwise; it lasts as long as
+ * the open file description.  -EBUSY when a conflicting lock is held. */
+int xbdev_image_lock(int fd, bool readonly);
+
+/* In a served vbd's record: "1" when attached with xbdev_vbd.shared (its
+ * backend then takes no lock on the image). */
+#define XBDEV_RECORD_SHARED "shared"
 
 /* The dom0-only record of a device, as read back. */
 struct xbdev_record {

@@ -54,6 +54,7 @@ rc 2 "bad --timeout" "$X" attach 1 c --timeout -3
 rc 2 "--timeout with --wait none" "$X" attach 1 c --wait none --timeout 3
 rc 2 "--disk on a class other than vbd" "$X" attach 1 c --disk /etc/hostname
 rc 2 "--readonly without --disk" "$X" attach 1 vbd --readonly
+rc 2 "--shared without --disk" "$X" attach 1 vbd --shared
 rc 2 "--vdev and --devid" "$X" attach 1 vbd --disk /etc/hostname -r --vdev xvdb --devid 5
 rc 2 "missing disk" "$X" attach 1 vbd --disk /nonexistent/disk.img
 rc 2 "key collides with state" "$X" attach -n 1 c -d 0 --front state=4
@@ -88,7 +89,16 @@ out=$("$X" attach 3 mydevice --dry-run --devid 2 --front feature-x=1 \
 [ "$out" = "$golden" ] && t ok "--dry-run output is exact" ||
 	t fail "--dry-run output" "$(printf '%s\n' "$out" | diff - /dev/null | head -3 | tr '\n' ' ')"
 
-img=$(mktemp); trap 'rm -f "$img"' EXIT
+img=$(mktemp); small=$(mktemp); trap 'rm -f "$img" "$small"' EXIT
+truncate -s 1M "$img"
+# Nothing to serve, or a tail no sector reaches: refused before xenstore.
+err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)
+[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'empty: nothing to serve' &&
+	t ok "vbd: an empty disk is refused (exit 2)" || t fail "empty disk" "$err"
+printf 'twelve bytes' > "$small"
+err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)
+[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'not a multiple of 512 bytes (a sector): 12' &&
+	t ok "vbd: a 12-byte disk is refused (exit 2)" || t fail "12-byte disk" "$err"
 out=$(XBDEV_LIBEXECDIR=/opt/x "$X" attach 4 vbd --disk "$img" --vdev xvdc \
 	--readonly --dry-run 2>&1)
 printf '%s\n' "$out" | grep -qx "/local/domain/0/backend/xbdev-vbd/4/51744/params = \"$img\" (n0,r4)" &&

@@ -8,7 +8,9 @@
  * code under test depends on them: a write creates missing parents; a new
  * node takes its parent's permissions; rm removes the subtree; a
  * transaction sees its own writes and an abort undoes them all.  A write
- * can be made to fail (fake_xs_writes_left) to test what a failure leaves.
+ * can be made to fail (fake_xs_writes_left) to test what a failure leaves,
+ * and a commit can be made to lose a race (fake_xs_race) to test what a
+ * caller running at the same time as another one does.
  * Include once, from the test's .c file.
  */
 #include <errno.h>
@@ -37,6 +39,15 @@ static int fake_xs_handle;
 /* When > 0, the write that brings it to 0 fails with ENOSPC (xenstored's
  * quota answer), as do the following ones. */
 static int fake_xs_writes_left;
+/* When set, the next commit loses a race: the store goes back to what the
+ * transaction started from, fake_xs_race() changes it as another client
+ * committing first would, and the commit fails with EAGAIN - xenstored's
+ * answer when a node the transaction read or wrote changed meanwhile. */
+static void (*fake_xs_race)(void);
+/* When set, called with the path after every directory listing (found or
+ * not): a test's moment to commit something "in between" with
+ * fake_xs_concurrent_write(). */
+static void (*fake_xs_after_ls)(const char *path);
 
 static struct fake_node *fake_find(const char *path)
 {
@@ -90,6 +101,8 @@ static void fake_xs_reset(void)
 	fake_store_free(&fake_xs_saved);
 	fake_xs_in_txn = false;
 	fake_xs_writes_left = 0;
+	fake_xs_race = NULL;
+	fake_xs_after_ls = NULL;
 	fake_xs.n[0] = (struct fake_node){ strdup("/"), strdup(""),
 					   { { 0, XS_PERM_NONE } }, 1 };
 	fake_xs.count = 1;
@@ -209,6 +222,8 @@ char **xs_directory(struct xs_handle *h, xs_transaction_t t,
 
 	(void)h, (void)t;
 	if (!fake_find(path)) {
+		if (fake_xs_after_ls)
+			fake_xs_after_ls(path);
 		errno = ENOENT;
 		return NULL;
 	}
@@ -226,6 +241,8 @@ char **xs_directory(struct xs_handle *h, xs_transaction_t t,
 			s += strlen(c) + 1;
 		}
 	*num = k;
+	if (fake_xs_after_ls)
+		fake_xs_after_ls(path);
 	return v;
 }
 
@@ -282,14 +299,40 @@ xs_transaction_t xs_transaction_start(struct xs_handle *h)
 
 bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
 {
+	void (*race)(void) = abort ? NULL : fake_xs_race;
+
 	(void)h, (void)t;
 	if (!fake_xs_in_txn) {
 		errno = EINVAL;
 		return false;
 	}
-	if (abort)
+	if (abort || race)
 		fake_store_copy(&fake_xs, &fake_xs_saved);
 	fake_store_free(&fake_xs_saved);
 	fake_xs_in_txn = false;
+	if (race) {
+		fake_xs_race = NULL;
+		race();
+		errno = EAGAIN;
+		return false;
+	}
 	return true;
+}
+
+/* Another client's write, committed while a transaction of ours runs:
+ * xenstored gives a transaction no snapshot, so our later reads see it,
+ * and our abort does not undo it. */
+static __attribute__((unused)) void
+fake_xs_concurrent_write(const char *path, const char *value)
+{
+	static struct fake_store tmp;
+
+	xs_write(NULL, XBT_NULL, path, value, (unsigned)strlen(value));
+	if (!fake_xs_in_txn)
+		return;
+	tmp = fake_xs;
+	fake_xs = fake_xs_saved;
+	xs_write(NULL, XBT_NULL, path, value, (unsigned)strlen(value));
+	fake_xs_saved = fake_xs;
+	fake_xs = tmp;
 }

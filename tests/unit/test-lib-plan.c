@@ -98,7 +98,8 @@ static const char *value_of(const struct xbdev_plan *p, const char *path)
 
 static void test_vbd(void **s)
 {
-	const struct xbdev_vbd vbd = { "/images/d.img", true, false };
+	const struct xbdev_vbd vbd = { .params = "/images/d.img",
+				       .readonly = true };
 	struct xbdev_attach_spec spec = {
 		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
 		.devid = 51728, .vbd = &vbd,
@@ -164,7 +165,7 @@ static int plan_err(const struct xbdev_attach_spec *spec)
 static void test_rejects(void **s)
 {
 	struct xbdev_kv kv[2] = { { "state", "4" }, { "x", "1" } };
-	const struct xbdev_vbd vbd = { "relative.img", false, false };
+	const struct xbdev_vbd vbd = { .params = "relative.img" };
 	struct xbdev_attach_spec spec = { .fe = 1, .cls = "c" };
 
 	spec.front = kv;

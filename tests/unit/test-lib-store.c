@@ -3,7 +3,8 @@
  * what attach writes for a served vbd: retiring and recreating a frontend
  * directory (renew.c), removing a device and the parents attach made
  * (record.c, what detach runs); the free device ids attach picks;
- * attach itself, and what it leaves when it fails. */
+ * attach itself, and what it leaves when it fails; attaches that race;
+ * one writer per image; what the spawned daemon inherits. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,17 +38,35 @@ static char logdir[] = "/tmp/xbdev-test-store-XXXXXX";
 
 static char *dump(const char *dir);
 
-/* attach for vbd devid of guest 7, served from dom0 by a "daemon" that
- * exits at once (/bin/true): the store gets what a real attach writes. */
+/* logdir/name, a file of size bytes (made once); a static buffer. */
+static const char *image(const char *name, off_t size)
+{
+	static char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", logdir, name);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, size), 0);
+	close(fd);
+	return path;
+}
+
+/* attach for vbd devid of guest 7 (an image of its own), served from dom0
+ * by a "daemon" that exits at once (/bin/true): the store gets what a
+ * real attach writes. */
 static void attach_vbd(unsigned devid)
 {
-	const struct xbdev_vbd vbd = { "/images/d.img", false, false };
+	char name[32];
+	struct xbdev_vbd vbd = { 0 };
 	struct xbdev_attach_spec spec = {
 		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
 		.devid = devid, .vbd = &vbd, .daemon = "/bin/true",
 		.log_dir = logdir, .created = 1,
 	};
 
+	snprintf(name, sizeof(name), "d%u.img", devid);
+	vbd.params = image(name, 1 << 20);
 	assert_int_equal(xbdev_attach(x, &spec, NULL, NULL), 0);
 }
 
@@ -325,11 +346,15 @@ static void test_vdev_free(void **s)
 	unsigned id = 0;
 
 	(void)s;
-	assert_int_equal(xbdev_vdev_free(x, 7, &id), 0);
+	assert_int_equal(xbdev_vdev_free(x, XBDEV_TXN_NONE, 7, 0, "xbdev-vbd",
+					 &id), 0);
 	assert_int_equal(id, 51712);
 	set("/local/domain/7/device/vbd/51712/state", "1");
-	assert_int_equal(xbdev_vdev_free(x, 7, &id), 0);
-	assert_int_equal(id, 51744);
+	/* A backend directory left behind takes its id too. */
+	set("/local/domain/0/backend/xbdev-vbd/7/51744/state", "1");
+	assert_int_equal(xbdev_vdev_free(x, XBDEV_TXN_NONE, 7, 0, "xbdev-vbd",
+					 &id), 0);
+	assert_int_equal(id, 51760);
 }
 
 static const struct xbdev_attach_spec mydevice = {
@@ -455,7 +480,344 @@ static void test_attach_daemon_exec_fails(void **s)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-int main(void)
+
+/* ---- attaches that run at once ---- */
+
+static void take_xvda(void)
+{
+	set("/local/domain/7/device/vbd/51712/state", "1");
+}
+
+static void take_mydevice_0(void)
+{
+	set("/local/domain/7/device/mydevice/0/state", "1");
+}
+
+/* Another attach commits the id this one chose first: the retry picks the
+ * next free one instead of failing "frontend directory already exists". */
+static void test_attach_vbd_race(void **s)
+{
+	struct xbdev_vbd vbd = { 0 };
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
+		.devid_auto = true, .vbd = &vbd, .daemon = "/bin/true",
+		.log_dir = logdir, .created = 1,
+	};
+	struct xbdev_plan *p = NULL;
+
+	(void)s;
+	vbd.params = image("race.img", 1 << 20);
+	fake_xs_race = take_xvda;
+	assert_int_equal(xbdev_attach(x, &spec, &p, NULL), 0);
+	assert_null(fake_xs_race);
+	/* xvda went to the other attach, xvdb is the fixture's. */
+	assert_int_equal(p->devid, 51744);
+	assert_string_equal(fake_find("/local/domain/7/device/vbd/51712/state")
+				    ->value, "1");
+	assert_null(fake_find("/local/domain/7/device/vbd/51712/backend"));
+	assert_non_null(fake_find("/xbdev/7/vbd/51744/front"));
+	xbdev_plan_free(p);
+}
+
+static void test_attach_custom_race(void **s)
+{
+	struct xbdev_plan *p = NULL;
+
+	(void)s;
+	fake_xs_race = take_mydevice_0;
+	assert_int_equal(xbdev_attach(x, &mydevice, &p, NULL), 0);
+	assert_null(fake_xs_race);
+	assert_int_equal(p->devid, 1);
+	assert_null(fake_find("/local/domain/7/device/mydevice/0/backend"));
+	xbdev_plan_free(p);
+}
+
+static void record_0_in_between(const char *path)
+{
+	if (strcmp(path, "/xbdev/7/mydevice"))
+		return;
+	fake_xs_after_ls = NULL;
+	fake_xs_concurrent_write("/xbdev/7/mydevice/0/frontend", "x");
+}
+
+/* Another attach commits after this one listed the ids but before it
+ * looked its choice up: an id taken meanwhile means start over, not
+ * "record directory already exists". */
+static void test_attach_taken_in_between(void **s)
+{
+	struct xbdev_plan *p = NULL;
+
+	(void)s;
+	fake_xs_after_ls = record_0_in_between;
+	assert_int_equal(xbdev_attach(x, &mydevice, &p, NULL), 0);
+	assert_null(fake_xs_after_ls);
+	assert_int_equal(p->devid, 1);
+	assert_string_equal(fake_find("/xbdev/7/mydevice/0/frontend")->value,
+			    "x");
+	xbdev_plan_free(p);
+}
+
+/* ---- one writer per image ---- */
+
+static struct xbdev_vbd disk;
+static struct xbdev_attach_spec disk_spec = {
+	.fe = 7, .be = 0, .cls = "vbd", .be_type = "xbdev-vbd",
+	.devid_auto = true, .vbd = &disk, .daemon = "/bin/true",
+	.created = 1,
+};
+
+/* The fixture serves logdir/d51728.img read-write. */
+static const char *fixture_image(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/d51728.img", logdir);
+	return path;
+}
+
+static void attach_disk(const char *path, bool readonly, int expect)
+{
+	disk = (struct xbdev_vbd){ .params = path, .readonly = readonly };
+	disk_spec.log_dir = logdir;
+	if (expect)
+		assert_attach_fails(&disk_spec, expect);
+	else
+		assert_int_equal(xbdev_attach(x, &disk_spec, NULL, NULL), 0);
+}
+
+/* The same inode by any name: symlink, hard link. */
+static void test_image_one_writer(void **s)
+{
+	char link1[PATH_MAX], link2[PATH_MAX];
+
+	(void)s;
+	snprintf(link1, sizeof(link1), "%s/symlink.img", logdir);
+	snprintf(link2, sizeof(link2), "%s/hardlink.img", logdir);
+	unlink(link1);
+	unlink(link2);
+	assert_int_equal(symlink(fixture_image(), link1), 0);
+	assert_int_equal(link(fixture_image(), link2), 0);
+	attach_disk(fixture_image(), false, -EBUSY);
+	attach_disk(link1, false, -EBUSY);
+	attach_disk(link2, false, -EBUSY);
+	/* Not even read-only while a writer has it. */
+	attach_disk(link2, true, -EBUSY);
+	/* Another guest: the same. */
+	set("/local/domain/8/name", "other");
+	disk_spec.fe = 8;
+	attach_disk(link1, false, -EBUSY);
+	disk_spec.fe = 7;
+	/* --shared lets a second writer in, and its record says so. */
+	disk = (struct xbdev_vbd){ .params = link1, .shared = true };
+	assert_int_equal(xbdev_attach(x, &disk_spec, NULL, NULL), 0);
+	assert_string_equal(fake_find("/xbdev/7/vbd/51712/shared")->value,
+			    "1");
+	assert_null(fake_find("/xbdev/7/vbd/51728/shared"));
+	unlink(link1);
+	unlink(link2);
+}
+
+/* Readers share; a writer is alone. */
+static void test_image_readers_share(void **s)
+{
+	const char *ro = image("ro.img", 1 << 20);
+	char path[PATH_MAX];
+
+	(void)s;
+	snprintf(path, sizeof(path), "%s", ro);
+	attach_disk(path, true, 0);
+	attach_disk(path, true, 0);
+	attach_disk(path, false, -EBUSY);
+}
+
+/* A process holding a lock as xbdev-blkback takes (another backend started
+ * by hand, QEMU): a write lock keeps everyone out, a read lock writers. */
+static void test_image_lock(void **s)
+{
+	char path[PATH_MAX];
+	int fd, fd2;
+
+	(void)s;
+	snprintf(path, sizeof(path), "%s", image("locked.img", 1 << 20));
+	fd = open(path, O_RDONLY);
+	assert_int_equal(xbdev_image_lock(fd, true), 0);
+	attach_disk(path, false, -EBUSY);
+	attach_disk(path, true, 0);
+	close(fd);
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE, "/xbdev/7/vbd/51712"), 0);
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE,
+				  "/local/domain/7/device/vbd/51712"), 0);
+	assert_int_equal(xbdev_rm(x, XBDEV_TXN_NONE,
+			"/local/domain/0/backend/xbdev-vbd/7/51712"), 0);
+	fd = open(path, O_RDWR);
+	assert_int_equal(xbdev_image_lock(fd, false), 0);
+	/* A second lock of the same kind on another open of the file. */
+	fd2 = open(path, O_RDONLY);
+	assert_int_equal(xbdev_image_lock(fd2, true), -EBUSY);
+	close(fd2);
+	attach_disk(path, true, -EBUSY);
+	close(fd);
+	attach_disk(path, false, 0);
+}
+
+/* Nothing to serve, or a tail no sector can reach: refused up front. */
+static void test_image_size(void **s)
+{
+	char path[PATH_MAX];
+	uint64_t size = 1;
+
+	(void)s;
+	snprintf(path, sizeof(path), "%s", image("empty.img", 0));
+	assert_int_equal(xbdev_image_size(path, &size), -ENODATA);
+	attach_disk(path, false, -ENODATA);
+	snprintf(path, sizeof(path), "%s", image("twelve.img", 12));
+	assert_int_equal(xbdev_image_size(path, &size), -EDOM);
+	assert_int_equal(size, 12);
+	attach_disk(path, true, -EDOM);
+	snprintf(path, sizeof(path), "%s", image("sector.img", 512));
+	assert_int_equal(xbdev_image_size(path, &size), 0);
+	assert_int_equal(xbdev_image_size("/dev/null", NULL), -ENOTBLK);
+}
+
+/* ---- what the spawned daemon gets ---- */
+
+/* The stand-in daemon: this program again (main() sees a backend path as
+ * its argument), reporting into its log what it inherited.  Not a shell
+ * script: a shell sets its own signal mask at startup. */
+static int stand_in_daemon(void)
+{
+	char line[256];
+	unsigned long long set;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	printf("fd42=%s\n", fcntl(42, F_GETFD) < 0 ? "closed" : "open");
+	/* Signals 32 and 33 are glibc's own (thread cancellation, setxid):
+	 * no program can set them, make leaves them ignored. */
+	while (f && fgets(line, sizeof(line), f))
+		if ((!strncmp(line, "SigBlk:", 7) ||
+		     !strncmp(line, "SigIgn:", 7)) &&
+		    sscanf(line + 7, "%llx", &set) == 1)
+			printf("%.7s %016llx\n", line,
+			       set & ~(3ULL << 31));
+	if (f)
+		fclose(f);
+	printf("done\n");
+	return 0;
+}
+
+static char *read_log_when_done(const char *path)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		FILE *f = fopen(path, "r");
+
+		free(text);
+		text = NULL;
+		if (f) {
+			len = 0;
+			if (getdelim(&text, &len, '\0', f) < 0) {
+				free(text);
+				text = NULL;
+			}
+			fclose(f);
+		}
+		if (text && strstr(text, "done\n"))
+			return text;
+		usleep(50 * 1000);
+	}
+	return text;
+}
+
+static void stand_in_path(char *path, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", path, len - 1);
+
+	assert_true(n > 0);
+	path[n] = '\0';
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[PATH_MAX + 16];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A caller with an fd open, SIGTERM blocked and SIGUSR1 ignored: the
+ * daemon has only 0-2, an empty mask, nothing ignored. */
+static void test_spawn_clean(void **s)
+{
+	char dir[] = "/tmp/xbdev-test-spawn-XXXXXX", daemon[PATH_MAX], log[64];
+	struct xbdev_attach_spec spec = mydevice;
+	sigset_t term, old;
+	char *text;
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	stand_in_path(daemon, sizeof(daemon));
+	spec.daemon = daemon;
+	spec.log_dir = dir;
+	assert_int_equal(dup2(open("/dev/null", O_RDONLY), 42), 42);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &old);
+	signal(SIGUSR1, SIG_IGN);
+	assert_int_equal(xbdev_attach(x, &spec, NULL, NULL), 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	close(42);
+	snprintf(log, sizeof(log), "%s/mydevice-7-0.log", dir);
+	text = read_log_when_done(log);
+	assert_non_null(text);
+	print_message("daemon log:\n%s", text);
+	assert_non_null(strstr(text, "fd42=closed\n"));
+	assert_non_null(strstr(text, "SigBlk: 0000000000000000\n"));
+	assert_non_null(strstr(text, "SigIgn: 0000000000000000\n"));
+	free(text);
+	rm_dir(dir);
+}
+
+/* A log directory others could plant files in, or a symlink at the log's
+ * name: refused, nothing left in the store. */
+static void test_spawn_log_refusals(void **s)
+{
+	char dir[] = "/tmp/xbdev-test-spawn-XXXXXX", daemon[PATH_MAX], log[64];
+	char link[80];
+	struct xbdev_attach_spec spec = mydevice;
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	stand_in_path(daemon, sizeof(daemon));
+	spec.daemon = daemon;
+	spec.log_dir = dir;
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(xbdev_log_dir_check(dir), -EPERM);
+	assert_attach_fails(&spec, -EPERM);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_attach_fails(&spec, -EPERM);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(xbdev_log_dir_check(dir), 0);
+	/* The directory itself a symlink. */
+	snprintf(link, sizeof(link), "%s.link", dir);
+	assert_int_equal(symlink(dir, link), 0);
+	spec.log_dir = link;
+	assert_attach_fails(&spec, -ENOTDIR);
+	unlink(link);
+	/* The log a symlink: not followed, the attach rolled back. */
+	spec.log_dir = dir;
+	snprintf(log, sizeof(log), "%s/mydevice-7-0.log", dir);
+	snprintf(link, sizeof(link), "%s/target", dir);
+	assert_int_equal(symlink(link, log), 0);
+	assert_attach_fails(&spec, -ELOOP);
+	assert_int_equal(access(link, F_OK), -1);
+	rm_dir(dir);
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_renew_round_trip, setup,
@@ -484,7 +846,27 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_daemon_exec_fails,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_attach_vbd_race, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_custom_race, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_taken_in_between,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_one_writer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_image_readers_share, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_image_lock, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_image_size, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_spawn_clean, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_spawn_log_refusals, setup,
+						teardown),
 	};
 
+	if (argc == 2 && !strncmp(argv[1], "/local/domain/", 14))
+		return stand_in_daemon();
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
