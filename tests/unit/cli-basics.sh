@@ -85,10 +85,12 @@ golden='/local/domain/3/device/mydevice/2 = "" (n3,r0)
 /xbdev/3/mydevice/2/created = "T" (n0)'
 out=$("$X" attach 3 mydevice --dry-run --devid 2 --front feature-x=1 \
 	--back 'label=say "hi"' 2>/dev/null | sed 's/created = "[0-9]*"/created = "T"/')
+img=$(mktemp); want=$(mktemp); trap 'rm -f "$img" "$want"' EXIT
+# On a difference, say which lines differ from the golden output.
+printf '%s\n' "$golden" > "$want"
 [ "$out" = "$golden" ] && t ok "--dry-run output is exact" ||
-	t fail "--dry-run output" "$(printf '%s\n' "$out" | diff - /dev/null | head -3 | tr '\n' ' ')"
+	t fail "--dry-run output" "$(printf '%s\n' "$out" | diff "$want" - | grep '^[<>]' | head -4 | tr '\n' ' ')"
 
-img=$(mktemp); trap 'rm -f "$img"' EXIT
 out=$(XBDEV_LIBEXECDIR=/opt/x "$X" attach 4 vbd --disk "$img" --vdev xvdc \
 	--readonly --dry-run 2>&1)
 printf '%s\n' "$out" | grep -qx "/local/domain/0/backend/xbdev-vbd/4/51744/params = \"$img\" (n0,r4)" &&
