@@ -175,12 +175,19 @@ gone() { ! xenstore-exists "$1" 2>/dev/null; }
 # store_snapshot: keep the whole store (full paths, permissions) for a later
 # check_store_unchanged, less the lab agent's own /local/domain/N/data/lab-*
 # nodes (guest_run writes them).
-_store() { xenstore-ls -f -p / 2>&1 | grep -v '/data/lab-'; }
+_store() { xenstore-ls -f -p / | grep -v '/data/lab-'; }
 store_snapshot() { _store > "$L/store.$SCENARIO"; }
 # check_store_unchanged DESC: ok when the store is byte for byte what
 # store_snapshot kept; else not ok with the first lines of the difference.
+# Two failed listings would compare equal: a snapshot without dom0's own
+# directory is not ok.
 check_store_unchanged() {
 	_store > "$L/store-now.$SCENARIO"
+	if ! grep -q '^/local/domain/0/' "$L/store.$SCENARIO" ||
+	   ! grep -q '^/local/domain/0/' "$L/store-now.$SCENARIO"; then
+		not_ok "$1" "xenstore-ls -f -p / listed no /local/domain/0/"
+		return 1
+	fi
 	if diff "$L/store.$SCENARIO" "$L/store-now.$SCENARIO" > "$L/store-diff.$SCENARIO"; then
 		ok "$1"; return 0
 	fi
