@@ -28,16 +28,32 @@ SANFLAGS =
 endif
 
 CC      ?= cc
+PKG_CONFIG ?= pkg-config
+# CFLAGS, CPPFLAGS and LDFLAGS belong to whoever builds (`make CFLAGS=-O1`
+# works): what the tree needs is in the XB_* variables, which come first so
+# that the user's flags win.  Packagers who must not fail on a new
+# compiler's warnings build with `make WERROR=`; CI keeps the default.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
-	   -Wformat=2 -Wshadow -fstack-protector-strong -D_FORTIFY_SOURCE=2 \
-	   -D_GNU_SOURCE -DXBDEV_VERSION='"$(VERSION)"' \
-	   -DXBDEV_LIBEXECDIR='"$(LIBEXECDIR)"' -Ilib $(SANFLAGS)
-LDFLAGS += $(SANFLAGS)
+WERROR  ?= -Werror
+XB_CPPFLAGS = -D_GNU_SOURCE -DXBDEV_VERSION='"$(VERSION)"' \
+	   -DXBDEV_LIBEXECDIR='"$(LIBEXECDIR)"' -Ilib \
+	   $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+XB_CFLAGS = -std=gnu11 -Wall -Wextra $(WERROR) -Wno-unused-parameter \
+	   -Wformat=2 -Wshadow -fstack-protector-strong $(SANFLAGS)
+XB_LDFLAGS = $(SANFLAGS)
+COMPILE = $(CC) $(XB_CPPFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(XB_CFLAGS) $(CFLAGS)
 
-LIB_LIBS  = -lxenstore -lxenlight -lxentoollog -ljson-c
-BE_LIBS   = -lxenevtchn -lxengnttab -luring
-FE_LIBS   = -lxenevtchn -lxengnttab
+# Libraries from their pkg-config files (Debian ships one for each); a
+# missing .pc falls back to plain -lNAME: $(call pkg_libs,PACKAGE,NAME).
+pkg_libs = $(or $(shell $(PKG_CONFIG) --libs $(1) 2>/dev/null),-l$(2))
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1) 2>/dev/null)
+PKGS      := xenstore xenlight xentoollog json-c xenevtchn xengnttab liburing
+PKG_CFLAGS := $(foreach p,$(PKGS),$(call pkg_cflags,$(p)))
+LIB_LIBS  := $(call pkg_libs,xenstore,xenstore) $(call pkg_libs,xenlight,xenlight) \
+	     $(call pkg_libs,xentoollog,xentoollog) $(call pkg_libs,json-c,json-c)
+FE_LIBS   := $(call pkg_libs,xenevtchn,xenevtchn) $(call pkg_libs,xengnttab,xengnttab)
+BE_LIBS   := $(FE_LIBS) $(call pkg_libs,liburing,uring)
+TEST_LIBS := $(call pkg_libs,cmocka,cmocka)
 
 LIB_SRC   = $(wildcard lib/*.c)
 CLI_SRC   = $(wildcard cli/*.c)
@@ -63,9 +79,11 @@ all: $(BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(COMPILE) -MMD -MP -c -o $@ $<
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+# Dependency files of the objects and of the unit tests (a test that
+# #includes a .c file, like test-cli-json, is rebuilt when that file changes).
+-include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)
 
 $(B)/libxbdev.a: $(call obj,$(LIB_SRC))
 	@rm -f $@; $(AR) rcs $@ $^
@@ -75,18 +93,18 @@ $(B)/libfrontend.a: $(call obj,$(FE_SRC))
 	@rm -f $@; $(AR) rcs $@ $^ $(if $^,,)
 
 $(B)/xbdev: $(call obj,$(CLI_SRC)) $(B)/libxbdev.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 $(B)/xbdev-blkback: $(call obj,backend/main.c) $(B)/libbackend.a $(B)/libxbdev.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(BE_LIBS) -lpthread
+	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(BE_LIBS) -lpthread
 $(B)/xbdev-blkfront: $(call obj,frontend/main.c) $(B)/libfrontend.a $(B)/libxbdev.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(FE_LIBS)
+	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(FE_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbackend.a \
 		$(B)/libfrontend.a $(B)/libxbdev.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -Ibackend -Ifrontend -o $@ \
-		$(filter-out %.h,$^) -lcmocka \
-		$(LIB_LIBS) $(BE_LIBS) $(FE_LIBS)
+	$(COMPILE) -Ibackend -Ifrontend -MMD -MP -MF $@.d -MT $@ \
+		$(XB_LDFLAGS) $(LDFLAGS) -o $@ $< $(filter %.a,$^) $(TEST_LIBS) \
+		$(LIB_LIBS) $(BE_LIBS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
@@ -149,5 +167,7 @@ lab-fetch:
 lab-image: all asan
 	@B=$(B) tests/lab/image.sh
 
+# B's sanitizer twin ($(B)-asan, made by `make asan`) goes with it.
 clean:
-	rm -rf build build-asan
+	$(if $(filter-out / . ..,$(B)),,$(error refusing to clean B=$(B)))
+	rm -rf $(B) $(B)-asan

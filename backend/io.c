@@ -34,10 +34,9 @@
  *    table is bounded and the fallback is grant copy (persist.c).
  *  - A grant that the guest revokes or grants read-only when we need to
  *    write it just fails that copy: we answer BLKIF_RSP_ERROR.
- * Measured in the lab, same run (the benchmark's grant-copy row), with
- * Linux blkfront: persistent grants 1.14x on 1 MiB reads, 1.32x on 1 MiB
- * writes, equal on 4 KiB random I/O - and 1.03-1.1x blkback there, where
- * grant copy was 0.85-0.95x.  Hence the default.
+ * Persistent grants measured faster than grant copy on large requests and
+ * equal on small ones (figures in tests/bench/README.md).  Hence the
+ * default.
  *
  * Where the bytes go on our side: the page cache, directly.  Unless the
  * device uses O_DIRECT, the backing store is also mapped shared

@@ -7,9 +7,8 @@
  * Every xenstore operation is a synchronous round trip to xenstored, which
  * competes with us for dom0's CPUs: on a busy xenstored a publish took
  * long enough that, done from the data path, it left the rings alone for
- * most of each second (measured with `make bench` busy=8: 4 IOPS at queue
- * depth 1, where timing publishes from the end of the last one gave 20,
- * commit ca0b6df).  So the periodic publish runs in its own thread with its
+ * most of each second (figures in tests/bench/README.md).  So the
+ * periodic publish runs in its own thread with its
  * own xenstore connection: the data path only formats the values (a
  * snapshot, no lock held across I/O) and hands them over; when the thread
  * is still busy with the previous one, that second is skipped.  Forced

@@ -39,7 +39,6 @@
 #include <unistd.h>
 
 #include "blkback.h"
-#include "xbdev-blk.h"
 
 #define TOKEN_BE "be"
 #define TOKEN_FE "fe"
@@ -563,8 +562,7 @@ int blk_xb_watch(struct blk_dev *d)
 	if (!err)
 		err = xbdev_watch(d->xs, p, TOKEN_FE);
 	if (!err)
-		err = xbdev_watch_special(d->xs, "@releaseDomain",
-					  TOKEN_REL);
+		err = xbdev_watch(d->xs, "@releaseDomain", TOKEN_REL);
 	if (err)
 		blk_log(d, "cannot set watches: %s", strerror(-err));
 	return err;

@@ -313,7 +313,11 @@ int xbf_queue_discard(struct xbf_dev *d, struct xbf_queue *q,
  * with a slot, the slot's id is patched in (offset 8 in every type). */
 int xbf_queue_raw(struct xbf_queue *q, struct xbf_slot *s,
 		  const void *req, size_t len);
-/* The request id carried by slot s (index | generation << 16). */
+/*
+ * The request id carried by slot s of queue q: bits 0-15 the slot index,
+ * 16-47 the slot's generation, 48-63 the queue index.  A response is taken
+ * only when all three match a busy slot of the queue it arrived on.
+ */
 uint64_t xbf_slot_id(const struct xbf_queue *q, const struct xbf_slot *s);
 /* Publish queued requests; notify the backend when it asked to be. */
 int xbf_push(struct xbf_dev *d, struct xbf_queue *q);

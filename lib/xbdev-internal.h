@@ -35,10 +35,12 @@ int xbdev_errno(void);
 /* 1 if path exists, 0 if not, -errno when it cannot be told. */
 int xbdev_exists(struct xbdev *x, xbdev_txn_t t, const char *path);
 
-/* Sleep until fd is readable (0; also when 60 s pass, so that callers
- * re-check their state), the deadline passes (-ETIMEDOUT, deadline_ms < 0:
- * none), cancel_fd (if >= 0) is readable (-ECANCELED) or a signal arrives
- * (-EINTR). */
+/* Sleep until fd is readable, cancel_fd (if >= 0) is readable
+ * (-ECANCELED), a signal arrives (-EINTR) or the wait times out.  With a
+ * deadline (deadline_ms >= 0) the wait lasts until the deadline but at most
+ * 60 s, and its end returns 0 like a readable fd: callers re-check their
+ * state and call again; only a call made once the deadline has passed
+ * returns -ETIMEDOUT.  Without one (deadline_ms < 0) it waits for ever. */
 int xbdev_poll_in(int fd, int cancel_fd, int64_t deadline_ms);
 
 /* Queue an event for a later xbdev_watch_next()/xbdev_watch_read(). */
@@ -52,13 +54,6 @@ int xbdev_plan_add_path(struct xbdev_plan *p, const char *path,
  * `keep` path components. */
 int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
 		      unsigned keep);
-/*
- * xbdev leaves xenstore as it found it: when an attach has to create
- * /local/domain/<fe>/device or /local/domain/<be>/backend (dom0 has
- * neither until it hosts a device), it leaves a dom0-only marker
- * /xbdev/parents/<fe>-device or <be>-backend, and the detach that finds
- * such a directory empty removes it with its marker.
- */
 /* 0 while domid's /local/domain/<domid> is there, -ESRCH once the domain
  * is gone (its directory goes with it: writing below it would recreate
  * it, so check in the transaction that writes). */
@@ -68,6 +63,15 @@ int xbdev_domain_present(struct xbdev *x, xbdev_txn_t t, unsigned domid);
 #define XBDEV_PARENTS_DIR XBDEV_ROOT "/parents"
 /* Below a served device's record: a copy of its frontend directory. */
 #define XBDEV_RECORD_FRONT "front"
+/*
+ * xbdev leaves xenstore as it found it: when an attach has to create
+ * /local/domain/<fe>/device or /local/domain/<be>/backend (dom0 has
+ * neither until it hosts a device), it leaves a dom0-only marker
+ * /xbdev/parents/<fe>-device or <be>-backend, and the detach that finds
+ * such a directory empty removes it with its marker.
+ * xbdev_parent_dirs() gives both directories and their markers;
+ * xbdev_remove_parents() removes those that are empty and marked.
+ */
 int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],
 		      char markers[2][64]);
 int xbdev_remove_parents(struct xbdev *x, xbdev_txn_t t, unsigned fe,

@@ -4,6 +4,10 @@
 #   ok N - fuzz: NAME (R runs in S s)
 #   not ok N - fuzz: NAME: crash|leak|timeout ... see ARTIFACT
 #
+# Each target is compiled from its .c on every run (so whatever it
+# includes is current); the archives' objects are rebuilt when their .c or
+# any header of lib/, backend/ or frontend/ is newer.
+#
 # Targets link against lib/*.c, backend/*.c and frontend/*.c (each minus
 # main.c), built with clang -fsanitize=fuzzer-no-link,address,undefined; a
 # target links only the objects it needs (static archives).
@@ -30,7 +34,15 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-poin
 CFLAGS="-std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
  -DXBDEV_VERSION=\"$VERSION\" -DXBDEV_LIBEXECDIR=\"/usr/libexec/xbdev\" \
  -I$top/lib -I$top/backend -I$top/frontend $SAN"
-LIBS="-lxenstore -lxenlight -lxentoollog -ljson-c -lxenevtchn -lxengnttab -luring -lpthread"
+# Libraries from their pkg-config files where there is one, as the Makefile.
+LIBS=""
+for p in xenstore:xenstore xenlight:xenlight xentoollog:xentoollog json-c:json-c \
+	 xenevtchn:xenevtchn xengnttab:xengnttab liburing:uring; do
+	l=$(pkg-config --libs "${p%%:*}" 2>/dev/null) || l=-l${p#*:}
+	CFLAGS="$CFLAGS $(pkg-config --cflags "${p%%:*}" 2>/dev/null)"
+	LIBS="$LIBS $l"
+done
+LIBS="$LIBS -lpthread"
 
 n=0
 tap() { n=$((n + 1)); echo "$1 $n - fuzz: $2"; }

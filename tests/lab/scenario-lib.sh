@@ -168,6 +168,42 @@ guest_destroy_all() {
 	done
 }
 
+# ---- xenstore ----------------------------------------------------------------
+# gone PATH: the node does not exist (dom0 sees everything).
+gone() { ! xenstore-exists "$1" 2>/dev/null; }
+
+# store_snapshot: keep the whole store (full paths, permissions) for a later
+# check_store_unchanged, less the lab agent's own /local/domain/N/data/lab-*
+# nodes (guest_run writes them).
+_store() { xenstore-ls -f -p / | grep -v '/data/lab-'; }
+store_snapshot() { _store > "$L/store.$SCENARIO"; }
+# check_store_unchanged DESC: ok when the store is byte for byte what
+# store_snapshot kept; else not ok with the first lines of the difference.
+# Two failed listings would compare equal: a snapshot without dom0's own
+# directory is not ok.
+check_store_unchanged() {
+	_store > "$L/store-now.$SCENARIO"
+	if ! grep -q '^/local/domain/0/' "$L/store.$SCENARIO" ||
+	   ! grep -q '^/local/domain/0/' "$L/store-now.$SCENARIO"; then
+		not_ok "$1" "xenstore-ls -f -p / listed no /local/domain/0/"
+		return 1
+	fi
+	if diff "$L/store.$SCENARIO" "$L/store-now.$SCENARIO" > "$L/store-diff.$SCENARIO"; then
+		ok "$1"; return 0
+	fi
+	sed 's/^/  | /' "$L/store-diff.$SCENARIO"
+	not_ok "$1" "$(grep '^[-+<>]' "$L/store-diff.$SCENARIO" | head -n 6 | tr '\n' ' ' | cut -c1-300)"
+	return 1
+}
+
+# ---- the userspace frontend ---------------------------------------------------
+# run_verify GUEST DEVICE DESC ARGS...: `xbdev-blkfront verify DEVICE ARGS`
+# in GUEST, one check "verify DESC".
+run_verify() {
+	local g=$1 dev=$2 desc=$3; shift 3
+	check "verify $desc" guest_run "$g" "/usr/libexec/xbdev/xbdev-blkfront verify $dev $*"
+}
+
 # ---- served vbds ---------------------------------------------------------------
 # The tail of xbdev-blkback's log for vbd DEVID of domain FE: vbd_logs FE DEVID [LINES]
 vbd_logs() {

@@ -86,10 +86,13 @@ golden='/local/domain/3/device/mydevice/2 = "" (n3,r0)
 /xbdev/3/mydevice/2/created = "T" (n0)'
 out=$("$X" attach 3 mydevice --dry-run --devid 2 --front feature-x=1 \
 	--back 'label=say "hi"' 2>/dev/null | sed 's/created = "[0-9]*"/created = "T"/')
+img=$(mktemp); want=$(mktemp); small=$(mktemp)
+trap 'rm -f "$img" "$want" "$small"' EXIT
+# On a difference, say which lines differ from the golden output.
+printf '%s\n' "$golden" > "$want"
 [ "$out" = "$golden" ] && t ok "--dry-run output is exact" ||
-	t fail "--dry-run output" "$(printf '%s\n' "$out" | diff - /dev/null | head -3 | tr '\n' ' ')"
+	t fail "--dry-run output" "$(printf '%s\n' "$out" | diff "$want" - | grep '^[<>]' | head -4 | tr '\n' ' ')"
 
-img=$(mktemp); small=$(mktemp); trap 'rm -f "$img" "$small"' EXIT
 truncate -s 1M "$img"
 # Nothing to serve, or a tail no sector reaches: refused before xenstore.
 err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)

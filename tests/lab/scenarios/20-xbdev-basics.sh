@@ -6,7 +6,6 @@ C=xbtest
 FE=/local/domain/0/device/$C/0
 BE=/local/domain/0/backend/$C/0/0
 REC=/xbdev/0/$C/0
-gone() { ! xenstore-exists "$1" 2>/dev/null; }
 
 check "xbdev --version" xbdev --version
 check "xbdev --help lists attach" sh -c 'xbdev --help | grep -q "^  attach"'
@@ -14,10 +13,10 @@ for c in $(xbdev help-commands); do
 	check "xbdev $c --help" xbdev "$c" --help
 done
 
-before=$(xenstore-ls -p / 2>&1)
+store_snapshot
 dry=$(xbdev attach 0 $C --dry-run 2>&1)
 printf '%s\n' "$dry" | sed 's/^/  | /'
-check_eq "--dry-run writes nothing" "$before" "$(xenstore-ls -p / 2>&1)"
+check_store_unchanged "--dry-run writes nothing"
 check_match "--dry-run shows the frontend state node" "^$FE/state = \"1\" \\(n0\\)\$" "$dry"
 check_match "--dry-run shows the record" "^$REC/backend = \"$BE\" \\(n0\\)\$" "$dry"
 
@@ -55,9 +54,4 @@ js=$(xbdev attach 0 $C --wait none --json 2>&1)
 printf '%s\n' "$js" | sed 's/^/  | /'
 check_match "attach --json has the backend path" "\"backend\":\"$BE\"" "$(printf '%s' "$js" | tr -d ' \n')"
 check "cleanup" xbdev detach 0 $C/0
-after=$(xenstore-ls -p / 2>&1)
-if [ "$before" = "$after" ]; then ok "xenstore as before"
-else
-	printf '%s\n' "$before" > $L/x20-before; printf '%s\n' "$after" > $L/x20-after
-	not_ok "xenstore as before" "$(diff $L/x20-before $L/x20-after | head -n 6 | tr '\n' ' ')"
-fi
+check_store_unchanged "xenstore as before"

@@ -2,18 +2,15 @@
 # documented status and leaves xenstore byte-for-byte unchanged.
 # timeout: 240
 C=xbbad
-snap() { xenstore-ls -p / 2>&1 | grep -v '/data/lab-' ; }
 # bad RC DESC CMD...: CMD exits RC, prints exactly one line, writes nothing.
 bad() {
-	local want=$1 desc=$2 before after out rc; shift 2
-	before=$(snap)
+	local want=$1 desc=$2 out rc; shift 2
+	store_snapshot
 	out=$("$@" 2>&1); rc=$?
-	after=$(snap)
 	printf '%s\n' "$out" | sed 's/^/  | /'
 	check_eq "$desc: exit $want" "$want" "$rc"
 	check_eq "$desc: one line" 1 "$(printf '%s\n' "$out" | grep -c .)"
-	if [ "$before" = "$after" ]; then ok "$desc: xenstore unchanged"
-	else not_ok "$desc: xenstore unchanged" "$(printf '%s\n' "$before" > /tmp/b; printf '%s\n' "$after" > /tmp/a; diff /tmp/b /tmp/a | head -n 4 | tr '\n' ' ')"; fi
+	check_store_unchanged "$desc: xenstore unchanged"
 }
 long=$(printf '%065d' 0 | tr 0 a)
 huge=$(printf '%03000d' 0)

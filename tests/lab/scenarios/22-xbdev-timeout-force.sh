@@ -10,7 +10,6 @@ C=xbstuck
 FE=/local/domain/$id/device/$C/0
 BE=/local/domain/0/backend/$C/$id/0
 REC=/xbdev/$id/$C/0
-gone() { ! xenstore-exists "$1" 2>/dev/null; }
 
 t0=$(date +%s)
 out=$(xbdev attach $G $C --timeout 4 2>&1); rc=$?

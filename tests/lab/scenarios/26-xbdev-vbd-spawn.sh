@@ -67,17 +67,12 @@ check "detach the dead daemon's device" xbdev detach $G vbd/xvdd --timeout 5
 # as it was: refused before the commit (no such daemon), or rolled back
 # after it (exec fails: not a program).
 unstartable() {
-	local what=$1 dir=$2 before after out rc
-	before=$(xenstore-ls -p / | grep -v '/data/lab-')
+	local what=$1 dir=$2 out rc
+	store_snapshot
 	out=$(XBDEV_LIBEXECDIR=$dir xbdev attach $G vbd --disk /tmp/x.img --wait none 2>&1); rc=$?
 	printf '%s\n' "$out" | sed 's/^/  | /'
 	check_eq "$what: exit 1" 1 "$rc"
-	after=$(xenstore-ls -p / | grep -v '/data/lab-')
-	if [ "$before" = "$after" ]; then ok "$what: xenstore unchanged"
-	else
-		printf '%s\n' "$before" > $L/x26-before; printf '%s\n' "$after" > $L/x26-after
-		not_ok "$what: xenstore unchanged" "$(diff $L/x26-before $L/x26-after | head -n 8 | tr '\n' ' ')"
-	fi
+	check_store_unchanged "$what: xenstore unchanged"
 }
 unstartable "no daemon" /nonexistent
 mkdir -p /tmp/fake-noexec

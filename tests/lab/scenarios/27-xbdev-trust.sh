@@ -12,16 +12,15 @@ id=$(guest_domid $G)
 BLKBACK=/usr/libexec/xbdev/xbdev-blkback
 printf 'dom0 secret\n' > /tmp/secret
 truncate -s 8M /tmp/t.img
-snapshot() { xenstore-ls -p / | grep -v '/data/lab-'; }
 
 # 1. attach: --disk served for another backend domain is refused, nothing written.
-before=$(snapshot)
+store_snapshot
 out=$(xbdev attach $G vbd --backend-domain $G --disk /tmp/t.img --wait none 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/  | /'
 check_eq "attach --backend-domain guest --disk: exit 2" 2 "$rc"
 check_match "attach: says why in one line" "^xbdev: attach: .*--disk with --backend-domain $id: .*domain $id can rewrite" "$out"
 check_eq "attach: one line" 1 "$(printf '%s\n' "$out" | wc -l)"
-check_eq "attach: xenstore unchanged" "$before" "$(snapshot)"
+check_store_unchanged "attach: xenstore unchanged"
 out=$(xbdev attach $G vbd --backend-domain $G --disk /tmp/t.img --dry-run 2>&1); rc=$?
 check_eq "attach --dry-run: refused too (exit 2)" 2 "$rc"
 check "attach --backend-domain 0 --disk is still fine (dry run)" \

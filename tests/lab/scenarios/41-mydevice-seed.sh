@@ -27,8 +27,6 @@ finish() {
 
 # state_of PATH: the state number of a directory, or "gone".
 state_of() { xenstore-read "$1/state" 2>/dev/null || echo gone; }
-# gone PATH: the node does not exist (dom0 sees everything).
-gone() { ! xenstore-exists "$1" 2>/dev/null; }
 
 # ---- the backend driver in dom0 ----------------------------------------------
 if [ ! -f "$BACK" ]; then

@@ -13,7 +13,6 @@ BACK=/lab/modules/mydevice-back.ko
 FRONT=/lab/modules/mydevice-front.ko
 
 state_of() { xenstore-read "$1/state" 2>/dev/null || echo gone; }
-gone() { ! xenstore-exists "$1" 2>/dev/null; }
 # run_rc CMD...: runs CMD, keeps its output in $out, returns nothing; $rc.
 run_rc() { out=$("$@" 2>&1); rc=$?; printf '%s\n' "$out" | sed 's/^/  | /'; }
 back_loaded() { grep -q '^mydevice_back ' /proc/modules; }
