@@ -73,7 +73,7 @@ BINS += $(B)/xbdev-blkfront
 endif
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all install check check-unit check-lab check-lab-selftest asan demo fuzz clean lab-fetch \
+.PHONY: all install check check-unit check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
 	lab-image bench bench-quick deps
 all: $(BINS)
 
@@ -136,6 +136,13 @@ check-lab: deps all asan
 # reported as "not ok" with a reason (not in the default run: ~1 min).
 check-lab-selftest: deps all
 	@B=$(B) tests/lab/selftest.sh | tests/summarise.sh
+
+# The long runs (tests/lab/soak: 200 + 200 attach/detach cycles, a
+# 30-minute soak; about 50 minutes). make check runs their short variants
+# (scenarios 70 and 71).
+soak: deps all asan
+	@mkdir -p $(B)
+	@B=$(B) LAB_SOAK=1 LAB_TIMEOUT=$${LAB_TIMEOUT:-6000} tests/lab/run.sh | tee $(B)/soak.tap | tests/summarise.sh
 
 # Fuzzing: every tests/fuzz/fuzz-*.c for FUZZ_SECONDS (make fuzz: 60 s
 # each; make check runs a shorter pass of FUZZ_CHECK_SECONDS each).

@@ -7,11 +7,12 @@
 # reason.  Diagnostics go to stderr.
 #   LAB_ONLY=REGEX      run only scenarios whose file name matches
 #   LAB_SELFTEST=1      also run the lab's own self-tests (tests/lab/selftest)
+#   LAB_SOAK=1          run the long runs (tests/lab/soak) instead of the scenarios
 #   LAB_MODE=demo       run the demo instead of the scenarios
 #   LAB_TIMEOUT=S       bound on the whole boot (default: the scenarios' sum, at most 3600)
 set -o pipefail
 . "$(dirname "$0")/common.sh"
-export B LAB_ONLY LAB_SELFTEST LAB_MODE
+export B LAB_ONLY LAB_SELFTEST LAB_MODE LAB_SOAK
 tap() { printf '%s\n' "$*"; }
 
 t_start=$(now_s)
@@ -35,7 +36,9 @@ t_image=$(now_s)
 
 # The scenarios this run expects to see finish.
 expected=()
-for s in "$LAB_DIR"/scenarios/*.sh; do
+scenario_dir=scenarios
+[ "$LAB_SOAK" = 1 ] && scenario_dir=soak
+for s in "$LAB_DIR"/$scenario_dir/*.sh; do
 	[ -e "$s" ] || continue
 	n=$(basename "$s" .sh)
 	[ -n "$LAB_ONLY" ] && ! grep -Eq "$LAB_ONLY" <<<"$n" && continue
@@ -50,7 +53,7 @@ if [ "$LAB_SELFTEST" = 1 ]; then
 fi
 budget=120
 for n in "${expected[@]}"; do
-	f=$(ls "$LAB_DIR"/scenarios/$n.sh "$LAB_DIR"/selftest/$n.sh 2>/dev/null | head -n1)
+	f=$(ls "$LAB_DIR"/$scenario_dir/$n.sh "$LAB_DIR"/selftest/$n.sh 2>/dev/null | head -n1)
 	t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -n1)
 	budget=$((budget + ${t:-300}))
 done

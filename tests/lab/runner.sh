@@ -12,6 +12,8 @@ tap() { echo "TAP: $*" > $console; }
 t0=$(cut -d' ' -f1 /proc/uptime)
 scenarios=$(ls /lab/scenarios/*.sh 2>/dev/null)
 [ "$LAB_SELFTEST" = 1 ] && scenarios="$scenarios $(ls /lab/selftest/*.sh)"
+# make soak: the long runs alone.
+[ "$LAB_SOAK" = 1 ] && scenarios=$(ls /lab/soak/*.sh)
 for s in $scenarios; do
 	name=$(basename "$s" .sh)
 	if [ -n "$LAB_ONLY" ] && ! echo "$name" | grep -Eq "$LAB_ONLY"; then
