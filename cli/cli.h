@@ -78,6 +78,14 @@ int cli_device(const char *arg, char *cls, size_t len, unsigned *devid);
 /* Strict seconds (1..86400) for --timeout. */
 int cli_seconds(const char *arg, const char *opt, unsigned *out);
 
+/* Text output of anything a guest (or the command line) may have written -
+ * a node's value or path, a domain name - goes through xbdev_escape(), so
+ * that no control character or escape sequence reaches the terminal.
+ * buf holds CLI_ESCAPED_LEN bytes; returns buf.  (JSON output needs
+ * none: json-c escapes every control character.) */
+#define CLI_ESCAPED_LEN XBDEV_ESCAPED_MAX(XBDEV_PATH_MAX)
+const char *cli_esc(char *buf, const char *s);
+
 /* Domain name or "?"; never NULL, caller frees. */
 char *cli_domain_name(struct xbdev *x, unsigned domid);
 

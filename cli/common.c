@@ -223,31 +223,36 @@ bool cli_domain_numeric(const char *arg, unsigned *domid)
 int cli_domain(struct xbdev *x, const char *arg, unsigned *domid)
 {
 	int err = xbdev_domain_resolve(x, arg, domid);
+	char buf[CLI_ESCAPED_LEN];
 
 	switch (err) {
 	case 0:
 		return XBDEV_EXIT_OK;
 	case -ENOENT:
-		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: unknown domain", arg);
+		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: unknown domain",
+			       cli_esc(buf, arg));
 	case -ESRCH:
-		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain is dying", arg);
+		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain is dying",
+			       cli_esc(buf, arg));
 	case -EINVAL:
 		return cli_err(XBDEV_EXIT_USAGE, "invalid domain name");
 	default:
 		return cli_err(XBDEV_EXIT_FAIL, "%s: cannot look up domain: %s",
-			       arg, strerror(-err));
+			       cli_esc(buf, arg), strerror(-err));
 	}
 }
 
 int cli_device(const char *arg, char *cls, size_t len, unsigned *devid)
 {
 	const char *slash = strrchr(arg, '/');
+	char buf[CLI_ESCAPED_LEN];
 	unsigned long id;
 	size_t n;
 
 	if (!slash)
 		return cli_err(XBDEV_EXIT_USAGE,
-			       "device must be CLASS/DEVID, not '%s'", arg);
+			       "device must be CLASS/DEVID, not '%s'",
+			       cli_esc(buf, arg));
 	n = (size_t)(slash - arg);
 	if (n >= len || n > XBDEV_NAME_MAX)
 		return cli_err(XBDEV_EXIT_USAGE, "device class too long");
@@ -255,26 +260,32 @@ int cli_device(const char *arg, char *cls, size_t len, unsigned *devid)
 	cls[n] = '\0';
 	if (xbdev_validate_name(cls, false))
 		return cli_err(XBDEV_EXIT_USAGE, "invalid device class '%s'",
-			       cls);
+			       cli_esc(buf, cls));
 	/* vbd devices may also be named by their vdev ("xvdb"). */
 	if (!xbdev_parse_uint(slash + 1, XBDEV_DEVID_MAX, &id))
 		*devid = (unsigned)id;
 	else if (strcmp(cls, "vbd") || xbdev_vdev_parse(slash + 1, devid))
 		return cli_err(XBDEV_EXIT_USAGE, "invalid device id '%s'",
-			       slash + 1);
+			       cli_esc(buf, slash + 1));
 	return XBDEV_EXIT_OK;
 }
 
 int cli_seconds(const char *arg, const char *opt, unsigned *out)
 {
+	char buf[CLI_ESCAPED_LEN];
 	unsigned long v;
 
 	if (xbdev_parse_uint(arg, 86400, &v) || v == 0)
 		return cli_err(XBDEV_EXIT_USAGE,
 			       "%s: '%s' is not a number of seconds (1-86400)",
-			       opt, arg);
+			       opt, cli_esc(buf, arg));
 	*out = (unsigned)v;
 	return XBDEV_EXIT_OK;
+}
+
+const char *cli_esc(char *buf, const char *s)
+{
+	return xbdev_escape(buf, CLI_ESCAPED_LEN, s);
 }
 
 char *cli_domain_name(struct xbdev *x, unsigned domid)
@@ -290,19 +301,21 @@ char *cli_domain_name(struct xbdev *x, unsigned domid)
 
 /* ---- output ---- */
 
-static const char *cell(json_object *row, const char *key)
+/* A table cell: the value, escaped (buf: CLI_ESCAPED_LEN), "-" if none. */
+static const char *cell(json_object *row, const char *key, char *buf)
 {
 	json_object *v;
 
 	if (!json_object_object_get_ex(row, key, &v) || !v)
 		return "-";
-	return json_object_get_string(v);
+	return cli_esc(buf, json_object_get_string(v));
 }
 
 void cli_print_table(json_object *rows, const struct cli_column *cols,
 		     unsigned n)
 {
 	size_t w[16] = { 0 }, i, r, nrows = json_object_array_length(rows);
+	char buf[CLI_ESCAPED_LEN];
 
 	if (n > 16)
 		n = 16;
@@ -311,7 +324,7 @@ void cli_print_table(json_object *rows, const struct cli_column *cols,
 	for (r = 0; r < nrows; r++)
 		for (i = 0; i < n; i++) {
 			size_t l = strlen(cell(json_object_array_get_idx(rows,
-						r), cols[i].key));
+						r), cols[i].key, buf));
 
 			if (l > w[i])
 				w[i] = l;
@@ -323,7 +336,7 @@ void cli_print_table(json_object *rows, const struct cli_column *cols,
 		for (i = 0; i < n; i++)
 			printf("%-*s%s", i + 1 < n ? (int)w[i] : 0,
 			       cell(json_object_array_get_idx(rows, r),
-				    cols[i].key),
+				    cols[i].key, buf),
 			       i + 1 < n ? "  " : "\n");
 }
 

@@ -50,18 +50,35 @@ static const struct argp argp = {
 	.doc = "Detach a device created by xbdev attach: ask the backend to "
 	       "close, wait for the frontend and then the backend to reach "
 	       "Closed, remove both directories and xbdev's record.  A "
-	       "destroyed guest's devices are cleaned up too."
+	       "destroyed guest's devices are cleaned up too, and so is a "
+	       "device whose backend process is gone (without waiting for "
+	       "its backend to close)."
 	       "\v" CLI_EXIT_DOC,
+};
+
+struct progress {
+	int64_t t0;             /* -1: standard error is no terminal */
+	const char *what;
 };
 
 static void on_state(enum xbdev_side side, enum xbdev_state st, void *arg)
 {
-	const int64_t *t0 = arg;
+	const struct progress *p = arg;
 
-	if (*t0 >= 0)
+	if (p->t0 >= 0)
 		fprintf(stderr, "[%6.2fs] %s: %s\n",
-			(double)(xbdev_now_ms() - *t0) / 1000.0,
+			(double)(xbdev_now_ms() - p->t0) / 1000.0,
 			xbdev_side_name(side), xbdev_state_name(st));
+}
+
+/* Said whether or not standard error is a terminal: the device is not
+ * detached the usual way. */
+static void on_daemon_gone(long pid, void *arg)
+{
+	const struct progress *p = arg;
+
+	cli_err(XBDEV_EXIT_OK, "%s: backend process %ld is gone: closing the "
+		"frontend and removing the device without it", p->what, pid);
 }
 
 /* The domain may be gone already (destroyed guest): then the record's
@@ -82,9 +99,9 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	struct xbdev_detach_opts o = { 0 };
 	enum xbdev_side stuck = XBDEV_SIDE_FRONTEND;
 	struct xbdev *x = NULL;
-	char cls[XBDEV_NAME_MAX + 1], what[256];
+	char cls[XBDEV_NAME_MAX + 1], what[256], ed[CLI_ESCAPED_LEN];
 	unsigned devid, fe, timeout = DEFAULT_TIMEOUT_S;
-	int64_t t0;
+	struct progress p;
 	int rc, err;
 
 	cli_parse(&argp, argc, argv, &a);
@@ -97,7 +114,8 @@ static int run(int argc, char **argv, const struct cli_global *g)
 		rc = resolve(x, a.dom, &fe);
 	if (rc)
 		goto out;
-	snprintf(what, sizeof(what), "%s %s/%u", a.dom, cls, devid);
+	snprintf(what, sizeof(what), "%s %s/%u", cli_esc(ed, a.dom), cls,
+		 devid);
 	err = xbdev_record_read(x, XBDEV_TXN_NONE, fe, cls, devid, &rec);
 	if (err == -ENOENT) {
 		rc = cli_err(XBDEV_EXIT_NOTFOUND, "%s: no such device created "
@@ -108,11 +126,13 @@ static int run(int argc, char **argv, const struct cli_global *g)
 		rc = cli_fail(err, what, "unreadable record");
 		goto out;
 	}
-	t0 = isatty(2) ? xbdev_now_ms() : -1;
+	p.t0 = isatty(2) ? xbdev_now_ms() : -1;
+	p.what = what;
 	o.force = a.force;
 	o.deadline_ms = xbdev_now_ms() + (int64_t)timeout * 1000;
 	o.on_state = on_state;
-	o.arg = &t0;
+	o.on_daemon_gone = on_daemon_gone;
+	o.arg = &p;
 	err = xbdev_detach(x, &rec, &o, &stuck);
 	if (err == -ETIMEDOUT)
 		rc = cli_err(XBDEV_EXIT_TIMEOUT, "%s: the %s did not close "

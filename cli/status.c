@@ -40,8 +40,9 @@ static const struct argp argp = {
 	.doc = "Show every device on the host (or of DOMAIN), found from both "
 	       "the backend and the frontend side, with both states and a "
 	       "health verdict: ok, connecting, stuck (since), closing, "
-	       "orphaned (a side is missing) or inconsistent (the sides do "
-	       "not point at each other).  With a DEVICE: all its nodes and "
+	       "orphaned (a side is missing), inconsistent (the sides do "
+	       "not point at each other) or backend-dead (the device's "
+	       "backend process is gone).  With a DEVICE: all its nodes and "
 	       "their permissions, and what its backend daemon publishes."
 	       "\v" CLI_EXIT_DOC,
 };
@@ -148,9 +149,12 @@ static json_object *walk_json(struct xbdev *x, const char *dir,
 	return c.arr;
 }
 
+/* Every value and path below comes from xenstore, much of it written by
+ * the guest: escaped on its way to the terminal. */
 static void print_nodes(const char *title, json_object *arr)
 {
 	size_t i, n = json_object_array_length(arr);
+	char ep[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
 
 	printf("%s:\n", title);
 	for (i = 0; i < n; i++) {
@@ -168,8 +172,9 @@ static void print_nodes(const char *title, json_object *arr)
 				 json_object_get_string(
 					 json_object_array_get_idx(a, k)));
 		}
-		printf("  %s = \"%s\" (%s)\n", json_object_get_string(p),
-		       json_object_get_string(v), acl);
+		printf("  %s = \"%s\" (%s)\n",
+		       cli_esc(ep, json_object_get_string(p)),
+		       cli_esc(ev, json_object_get_string(v)), acl);
 	}
 }
 
@@ -180,6 +185,7 @@ static void print_device(json_object *o)
 		{ "backend-nodes", "Backend" },
 		{ "record-nodes", "Record (dom0 only)" },
 	};
+	char ek[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
 	json_object *v;
 	unsigned i;
 
@@ -187,14 +193,15 @@ static void print_device(json_object *o)
 		if (json_object_is_type(val, json_type_array) ||
 		    json_object_is_type(val, json_type_object))
 			continue;
-		printf("%-15s %s\n", key, val ? json_object_get_string(val) :
-						"-");
+		printf("%-15s %s\n", key,
+		       val ? cli_esc(ev, json_object_get_string(val)) : "-");
 	}
 	if (json_object_object_get_ex(o, "info", &v) &&
 	    json_object_object_length(v)) {
 		printf("info:\n");
 		json_object_object_foreach(v, k, iv)
-			printf("  %-28s %s\n", k, json_object_get_string(iv));
+			printf("  %-28s %s\n", cli_esc(ek, k),
+			       cli_esc(ev, json_object_get_string(iv)));
 	}
 	for (i = 0; i < 3; i++)
 		if (json_object_object_get_ex(o, sections[i][0], &v))
@@ -231,7 +238,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	struct status_args a = { 0 };
 	struct xbdev_dev_status *v = NULL;
 	struct xbdev *x = NULL;
-	char cls[XBDEV_NAME_MAX + 1];
+	char cls[XBDEV_NAME_MAX + 1], ed[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
 	unsigned n = 0, i, domid = 0, devid = 0;
 	json_object *rows;
 	int rc, err;
@@ -257,7 +264,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 				break;
 		rc = i < n ? show_device(x, &v[i], a.json) :
 			     cli_err(XBDEV_EXIT_NOTFOUND, "%s %s: no such device",
-				     a.dom, a.dev);
+				     cli_esc(ed, a.dom), cli_esc(ev, a.dev));
 		goto out;
 	}
 	rows = json_object_new_array();

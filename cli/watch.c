@@ -45,7 +45,8 @@ static const struct argp argp = {
 	.parser = parse,
 	.args_doc = "[DOMAIN [CLASS/DEVID]]",
 	.doc = "Print a line for every device event (appeared, state change, "
-	       "removed) with the time since the start, until --until is "
+	       "removed, backend process died) with the time since the start, "
+	       "until --until is "
 	       "reached, --timeout passes or the watch is interrupted."
 	       "\v" CLI_EXIT_DOC,
 };
@@ -62,14 +63,21 @@ static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 	const struct xbdev_dev_status *d = e->dev;
 	double t = (double)(e->at_ms - w->t0) / 1000.0;
 	char *name = cli_domain_name(w->x, d->fe), ts[32];
+	char en[CLI_ESCAPED_LEN], ec[CLI_ESCAPED_LEN];
 	json_object *o;
 
 	if (!w->json) {
-		printf("+%.3fs %s %s/%u ", t, name, d->cls, d->devid);
+		printf("+%.3fs %s %s/%u ", t, cli_esc(en, name),
+		       cli_esc(ec, d->cls), d->devid);
 		if (e->type == XBDEV_EVENT_STATE)
 			printf("%s %s -> %s\n", xbdev_side_name(e->side),
 			       xbdev_state_name(e->old_state),
 			       xbdev_state_name(e->new_state));
+		else if (e->type == XBDEV_EVENT_BACKEND_DIED)
+			printf("backend process %ld died (frontend %s, "
+			       "backend %s)\n", d->pid,
+			       xbdev_state_name(d->fe_state),
+			       xbdev_state_name(d->be_state));
 		else
 			printf("%s (frontend %s, backend %s)\n",
 			       xbdev_event_type_name(e->type),
@@ -96,6 +104,8 @@ static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 		json_object_object_add(o, "to", json_object_new_string(
 					      xbdev_state_name(e->new_state)));
 	}
+	if (e->type == XBDEV_EVENT_BACKEND_DIED)
+		json_object_object_add(o, "pid", json_object_new_int64(d->pid));
 	json_object_object_add(o, "frontend-state", json_object_new_string(
 				      xbdev_state_name(d->fe_state)));
 	json_object_object_add(o, "backend-state", json_object_new_string(

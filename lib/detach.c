@@ -20,6 +20,9 @@
 /* How long a backend daemon gets to exit by itself, then after SIGTERM. */
 #define DAEMON_EXIT_MS 5000
 #define DAEMON_TERM_MS 3000
+/* How long a frontend gets to answer Closing when the backend process is
+ * gone: no request can complete any more, so there is nothing to flush. */
+#define DEAD_BACKEND_GRACE_MS 5000
 
 static int close_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
@@ -152,11 +155,43 @@ static int rm_record_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	return xbdev_remove_device(x, t, NULL, NULL, r->rec_dir);
 }
 
+/* The device's backend process was started by attach and is gone (killed,
+ * crashed): its end will never close by itself. */
+static bool daemon_gone(const struct xbdev_record *r)
+{
+	return r->pid > 0 && !xbdev_record_daemon_alive(r);
+}
+
+/* With the backend process gone, the frontend closes against a backend
+ * that is closing in name only: a short wait, then the device goes as
+ * with force. */
+static int close_without_daemon(struct xbdev *x, const struct xbdev_record *r,
+				const struct xbdev_detach_opts *opts,
+				int fe_before)
+{
+	struct xbdev_detach_opts o = *opts;
+	int64_t grace = xbdev_now_ms() + DEAD_BACKEND_GRACE_MS;
+	int err;
+
+	if (o.deadline_ms < 0 || grace < o.deadline_ms)
+		o.deadline_ms = grace;
+	if (opts->on_daemon_gone)
+		opts->on_daemon_gone(r->pid, opts->arg);
+	if (wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, &o, fe_before,
+			false)) {
+		err = xbdev_txn(x, rm_front_txn, (void *)r);
+		if (err)
+			return err;
+	}
+	return xbdev_txn(x, rm_both_txn, (void *)r);
+}
+
 int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 		 const struct xbdev_detach_opts *opts, enum xbdev_side *stuck)
 {
 	int fe_before = state_now(x, r->fe_dir);
 	int be_before = state_now(x, r->be_dir);
+	bool gone = daemon_gone(r);
 	int err, werr;
 
 	/* A backend that never left Initialising has no driver: the Closing
@@ -166,6 +201,12 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 	err = xbdev_txn(x, close_txn, (void *)r);
 	if (err)
 		return err;
+	if (gone) {
+		err = close_without_daemon(x, r, opts, fe_before);
+		if (err)
+			return err;
+		return xbdev_txn(x, rm_record_txn, (void *)r);
+	}
 	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts, fe_before,
 			   fe_before <= XBDEV_STATE_INITIALISING);
 	if (stuck)

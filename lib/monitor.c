@@ -40,15 +40,24 @@ const char *xbdev_event_type_name(enum xbdev_event_type t)
 		return "state";
 	case XBDEV_EVENT_REMOVED:
 		return "removed";
+	case XBDEV_EVENT_BACKEND_DIED:
+		return "backend-died";
 	}
 	return "?";
 }
 
+/* How often the backend processes of served devices are looked at: a
+ * process's death leaves no trace in xenstore. */
+#define DAEMON_CHECK_MS 500
+
 /* An event, and for a state node its value read as soon as the event
- * was taken. */
+ * was taken; for a directory, whether it was there then. */
 struct obs {
 	char *path;
+	enum xbdev_path_kind kind;
 	bool is_state;
+	bool is_dir;            /* a device directory itself, or one above */
+	bool exists;            /* is_dir: the directory was there */
 	int value;              /* -1: not a state node, or it is gone */
 	int64_t at_ms;
 	bool used;
@@ -88,6 +97,7 @@ struct mon {
 	struct obs *obs;                /* the batch being handled */
 	unsigned n_obs;
 	bool need_rescan;
+	int64_t daemons_at;             /* next look at backend processes */
 };
 
 static bool wanted(const struct mon *m, const struct xbdev_dev_status *d)
@@ -157,14 +167,6 @@ static int *state_slot(struct xbdev_dev_status *d, const char *path,
 	return NULL;
 }
 
-/* Only events below a device or backend directory or the records matter;
- * everything else a guest writes under /local/domain is skipped. */
-static bool relevant(const char *path)
-{
-	return strstr(path, "/device/") || strstr(path, "/backend/") ||
-	       !strncmp(path, "/xbdev", 6) || !strcmp(path, "/local/domain");
-}
-
 /* Is path dir itself (0), a node below dir (1), or neither (-1)? */
 static int under(const char *path, const char *dir)
 {
@@ -190,22 +192,31 @@ static bool inside_known(const struct xbdev_dev_status *d, const char *path)
 	       under(path, rec) == 1;
 }
 
-/* Nodes inside a known device other than its state do not change what is
- * reported (the backend's counters under its record change all the time);
- * anything else may add or remove a device. */
-static bool needs_rescan(const struct mon *m, const char *path)
-{
-	unsigned i;
+/*
+ * What a sample means for the device list, from the exact structure of
+ * its path (xbdev_path_parse()), never from a substring: a guest writes
+ * what it likes below its own /local/domain/<id> (data/device/x, ...),
+ * and none of that may cost a rescan of the host.
+ */
+enum obs_verdict {
+	OBS_KEEP,               /* nothing to rescan for */
+	OBS_RESCAN,             /* devices may have come or gone */
+	OBS_CHECK_BELOW,        /* a directory above known devices was
+				 * written: rescan only if one of them is
+				 * gone (a removal and re-creation between
+				 * the event and its sample) */
+};
 
-	if (!relevant(path))
-		return false;
-	for (i = 0; i < m->n; i++)
-		if (inside_known(&m->devs[i].d, path))
-			return false;
-	return true;
+/* The sampler's filter: everything else is dropped unread. */
+static bool monitor_relevant(const char *path)
+{
+	struct xbdev_path_parts pp;
+
+	xbdev_path_parse(path, &pp);
+	return pp.kind != XBDEV_PATH_OTHER;
 }
 
-static bool known_state_node(struct mon *m, const char *path)
+static bool known_state_node(const struct mon *m, const char *path)
 {
 	enum xbdev_side side;
 	unsigned i;
@@ -216,60 +227,96 @@ static bool known_state_node(struct mon *m, const char *path)
 	return false;
 }
 
-static bool is_state_path(const char *path)
+static bool known_dir(const struct mon *m, const char *path)
 {
-	size_t n = strlen(path);
+	unsigned i;
 
-	return n > 6 && !strcmp(path + n - 6, "/state");
+	for (i = 0; i < m->n; i++)
+		if (under(path, m->devs[i].d.fe_dir) == 0 ||
+		    under(path, m->devs[i].d.be_dir) == 0)
+			return true;
+	return false;
 }
 
-/* The device directory path is in: /local/domain/<fe>/device/<class>/<id>
- * or /local/domain/<be>/backend/<type>/<fe>/<id>; 0 if it is in none. */
-static size_t device_dir_len(const char *path)
+static bool known_below(const struct mon *m, const char *path)
 {
-	static const char prefix[] = "/local/domain/";
-	const char *p = path + sizeof(prefix) - 1;
-	unsigned parts, i;
+	unsigned i;
 
-	if (strncmp(path, prefix, sizeof(prefix) - 1))
-		return 0;
-	p = strchr(p, '/');
-	if (!p)
-		return 0;
-	if (!strncmp(p, "/device/", 8))
-		parts = 3;              /* device, class, id */
-	else if (!strncmp(p, "/backend/", 9))
-		parts = 4;              /* backend, type, fe, id */
-	else
-		return 0;
-	for (i = 0; i < parts; i++) {
-		p = strchr(p + 1, '/');
-		if (!p)
-			return i == parts - 1 ? strlen(path) : 0;
+	for (i = 0; i < m->n; i++)
+		if (under(m->devs[i].d.fe_dir, path) == 1 ||
+		    under(m->devs[i].d.be_dir, path) == 1)
+			return true;
+	return false;
+}
+
+static bool inside_any_known(const struct mon *m, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++)
+		if (inside_known(&m->devs[i].d, path))
+			return true;
+	return false;
+}
+
+static enum obs_verdict obs_verdict(const struct mon *m, const struct obs *o)
+{
+	switch (o->kind) {
+	case XBDEV_PATH_OTHER:
+		return OBS_KEEP;
+	case XBDEV_PATH_DOMAINS:
+		return OBS_RESCAN;
+	case XBDEV_PATH_RECORD:
+		/* The counters a backend publishes below its record. */
+		return inside_any_known(m, o->path) ? OBS_KEEP : OBS_RESCAN;
+	case XBDEV_PATH_TREE:
+		if (!o->exists)
+			return OBS_RESCAN;
+		return known_below(m, o->path) ? OBS_CHECK_BELOW : OBS_KEEP;
+	case XBDEV_PATH_FRONTEND:
+	case XBDEV_PATH_BACKEND:
+		break;
 	}
-	return (size_t)(p - path);
+	if (o->is_state)
+		/* A vanished state node: the device is going. */
+		return o->value >= 0 && known_state_node(m, o->path) ?
+			       OBS_KEEP : OBS_RESCAN;
+	if (o->is_dir)
+		return o->exists && known_dir(m, o->path) ? OBS_KEEP :
+							    OBS_RESCAN;
+	return inside_any_known(m, o->path) ? OBS_KEEP : OBS_RESCAN;
 }
 
-/* Sampler thread: read the state node an event names, now. */
+/* Sampler thread: read the state node an event names, now; for a
+ * directory, whether it is there. */
 static void sample(struct xbdev *x, struct obs *o)
 {
 	char dir[XBDEV_PATH_MAX];
-	size_t n = strlen(o->path);
+	struct xbdev_path_parts pp;
 	enum xbdev_state st;
 
+	xbdev_path_parse(o->path, &pp);
+	o->kind = pp.kind;
 	o->value = -1;
 	o->at_ms = xbdev_now_ms();
-	o->is_state = is_state_path(o->path) && n < sizeof(dir);
+	if (pp.kind == XBDEV_PATH_TREE) {
+		o->is_dir = true;
+	} else if (pp.kind == XBDEV_PATH_FRONTEND ||
+		   pp.kind == XBDEV_PATH_BACKEND) {
+		o->is_dir = !*pp.rest;
+		o->is_state = !strcmp(pp.rest, "/state");
+	}
+	if (o->is_dir)
+		o->exists = xbdev_exists(x, XBDEV_TXN_NONE, o->path) > 0;
 	if (!o->is_state)
 		return;
-	memcpy(dir, o->path, n - 6);
-	dir[n - 6] = '\0';
+	memcpy(dir, o->path, pp.dir_len);
+	dir[pp.dir_len] = '\0';
 	if (!xbdev_state_read(x, XBDEV_TXN_NONE, dir, &st))
 		o->value = (int)st;
 	xbdev_log(x, LOG_DEBUG, "%lld ms: %s = %s", (long long)o->at_ms,
 		  o->path, xbdev_state_name(o->value));
 }
-
 /* A byte down a pipe to wake its reader; a full pipe has woken it
  * already. */
 static void poke(int fd)
@@ -308,9 +355,13 @@ static void sampler_push(struct sampler *s, char *path)
 static void sample_dir_first(struct sampler *s, const char *path,
 			     char *last_dir, size_t size)
 {
-	size_t n = device_dir_len(path);
+	struct xbdev_path_parts pp;
+	size_t n;
 	char *state;
 
+	xbdev_path_parse(path, &pp);
+	n = pp.kind == XBDEV_PATH_FRONTEND || pp.kind == XBDEV_PATH_BACKEND ?
+		    pp.dir_len : 0;
 	if (!n || n >= size ||
 	    (!strncmp(path, last_dir, n) && last_dir[n] == '\0'))
 		return;
@@ -362,7 +413,7 @@ static void *sampler_main(void *arg)
 			sampler_fail(s, r);
 			break;
 		}
-		if (!strcmp(tok, s->token) && relevant(path)) {
+		if (!strcmp(tok, s->token) && monitor_relevant(path)) {
 			sample_dir_first(s, path, last_dir, sizeof(last_dir));
 			sampler_push(s, path);
 		} else {
@@ -374,8 +425,10 @@ static void *sampler_main(void *arg)
 }
 
 /* The watches: everything below /local/domain (dom0 sees every domain's
- * device and backend directories) and xbdev's records. */
-static const char *const watched[] = { "/local/domain", "/xbdev" };
+ * device and backend directories), xbdev's records, and domains coming
+ * and going. */
+static const char *const watched[] = { "/local/domain", XBDEV_ROOT,
+				       "@introduceDomain", "@releaseDomain" };
 
 static void sampler_unwatch(struct sampler *s, unsigned n)
 {
@@ -496,25 +549,63 @@ static int sampler_grab(struct mon *m)
 	return err;
 }
 
+/* Whether every known device with a directory below path still has
+ * it. */
+static bool known_below_intact(struct mon *m, const char *path)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct xbdev_dev_status *d = &m->devs[i].d;
+
+		if ((under(d->fe_dir, path) == 1 &&
+		     xbdev_exists(m->x, XBDEV_TXN_NONE, d->fe_dir) <= 0) ||
+		    (under(d->be_dir, path) == 1 &&
+		     xbdev_exists(m->x, XBDEV_TXN_NONE, d->be_dir) <= 0))
+			return false;
+	}
+	return true;
+}
+
+static void want_rescan(struct mon *m, const char *why)
+{
+	if (!m->need_rescan)
+		xbdev_log(m->x, LOG_DEBUG, "rescan wanted: %s", why);
+	m->need_rescan = true;
+}
+
 /* Classify samples from the first-th on: which belong to known devices,
  * and whether the device list must be read again. */
 static void classify(struct mon *m, unsigned first)
 {
+	const char *checked = NULL;     /* last path found intact below */
 	unsigned i;
 
-	for (i = first; i < m->n_obs; i++) {
+	for (i = first; i < m->n_obs && !m->need_rescan; i++) {
 		struct obs *o = &m->obs[i];
 
-		if (!o->is_state || o->value < 0) {
-			/* A vanished state node: the device is going,
-			 * which a rescan reports. */
-			m->need_rescan |= o->is_state ||
-					  needs_rescan(m, o->path);
-			o->used = true;
-		} else if (!known_state_node(m, o->path)) {
-			m->need_rescan = true;
+		/* What is still to be replayed: the known state nodes. */
+		o->used = !o->is_state || o->value < 0;
+		switch (obs_verdict(m, o)) {
+		case OBS_KEEP:
+			break;
+		case OBS_RESCAN:
+			want_rescan(m, o->path);
+			break;
+		case OBS_CHECK_BELOW:
+			/* A guest rewriting its device/ in a loop costs
+			 * one look per batch, not a rescan each time. */
+			if (checked && !strcmp(checked, o->path))
+				break;
+			if (known_below_intact(m, o->path))
+				checked = o->path;
+			else
+				want_rescan(m, o->path);
+			break;
 		}
 	}
+	for (; i < m->n_obs; i++)
+		m->obs[i].used = !m->obs[i].is_state || m->obs[i].value < 0;
 }
 
 static void drop_obs(struct mon *m)
@@ -649,6 +740,16 @@ static int catch_up(struct mon *m, struct mdev *md,
 	r = move(m, md, XBDEV_SIDE_FRONTEND, now->fe_state, t0);
 	if (!r)
 		r = move(m, md, XBDEV_SIDE_BACKEND, now->be_state, t0);
+	/* The rescan judged the death (a detach stopping the process is
+	 * not one). */
+	if (!r && md->d.pid_alive && !now->pid_alive &&
+	    now->health == XBDEV_HEALTH_BACKEND_DEAD) {
+		md->d.pid_alive = false;
+		md->d.health = now->health;
+		r = emit(m, XBDEV_EVENT_BACKEND_DIED, &md->d,
+			 XBDEV_SIDE_BACKEND, md->d.be_state, md->d.be_state,
+			 xbdev_now_ms());
+	}
 	return r;
 }
 
@@ -696,6 +797,7 @@ static int settle(struct mon *m)
 	if (!m->need_rescan)
 		return replay(m, m->devs, m->n);
 	m->need_rescan = false;
+	xbdev_log(m->x, LOG_DEBUG, "rescanning the device list");
 	r = read_list(m, &v, &n);
 	if (!r)
 		r = sampler_grab(m);
@@ -724,6 +826,59 @@ static int settle(struct mon *m)
 	return r;
 }
 
+/* A killed backend process writes nothing to xenstore: look at each
+ * known one now and then, and rescan when one is gone. */
+static void check_daemons(struct mon *m)
+{
+	int64_t now = xbdev_now_ms();
+	unsigned i;
+
+	if (now < m->daemons_at)
+		return;
+	m->daemons_at = now + DAEMON_CHECK_MS;
+	for (i = 0; i < m->n; i++) {
+		const struct xbdev_dev_status *d = &m->devs[i].d;
+
+		if (d->pid_alive && !xbdev_daemon_alive(d->pid, d->be_dir))
+			want_rescan(m, d->be_dir);
+	}
+}
+
+static bool any_daemon(const struct mon *m)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->devs[i].d.pid_alive)
+			return true;
+	return false;
+}
+
+/* Sleep until samples are queued, the deadline passes, or the backend
+ * processes are due to be looked at; take the samples. */
+static int wait_batch(struct mon *m, int64_t deadline_ms)
+{
+	int64_t until = deadline_ms;
+	bool tick = false;
+	int r;
+
+	if (any_daemon(m) && (until < 0 || m->daemons_at < until)) {
+		until = m->daemons_at;
+		tick = true;
+	}
+	r = sampler_wait_wake(m->s, m->x->cancel_fd, until);
+	if (r == -ETIMEDOUT && tick)
+		r = 0;
+	if (!r)
+		r = sampler_grab(m);
+	if (!r)
+		classify(m, 0);
+	/* Also while events keep coming (a busy device's counters). */
+	if (!r && any_daemon(m))
+		check_daemons(m);
+	return r;
+}
+
 int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 		  int64_t deadline_ms, xbdev_event_fn fn, void *arg)
 {
@@ -745,14 +900,8 @@ int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 			drop_obs(m);
 			/* A device seen only in samples taken during the
 			 * last rescan: rescan again at once. */
-			if (!m->need_rescan) {
-				r = sampler_wait_wake(&s, x->cancel_fd,
-						      deadline_ms);
-				if (!r)
-					r = sampler_grab(m);
-				if (!r)
-					classify(m, 0);
-			}
+			if (!m->need_rescan)
+				r = wait_batch(m, deadline_ms);
 			if (!r)
 				r = settle(m);
 		}

@@ -102,16 +102,21 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 
 bool xbdev_record_daemon_alive(const struct xbdev_record *r)
 {
+	return xbdev_daemon_alive(r->pid, r->be_dir);
+}
+
+bool xbdev_daemon_alive(long pid, const char *be_dir)
+{
 	char path[64], cmd[XBDEV_PATH_MAX * 2];
 	size_t n, i;
 	FILE *f;
 
-	if (r->pid <= 0 || (kill((pid_t)r->pid, 0) && errno != EPERM))
+	if (pid <= 0 || (kill((pid_t)pid, 0) && errno != EPERM))
 		return false;
 	/* A recycled pid would not carry the backend directory among its
 	 * NUL-separated arguments (argv[1] of the daemon, or a later one
 	 * when it runs under an interpreter). */
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", r->pid);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
@@ -119,7 +124,7 @@ bool xbdev_record_daemon_alive(const struct xbdev_record *r)
 	fclose(f);
 	cmd[n] = '\0';
 	for (i = strlen(cmd) + 1; i < n; i += strlen(cmd + i) + 1)
-		if (!strcmp(cmd + i, r->be_dir))
+		if (!strcmp(cmd + i, be_dir))
 			return true;
 	return false;
 }

@@ -21,6 +21,7 @@ const char *xbdev_health_name(enum xbdev_health h)
 		[XBDEV_HEALTH_CLOSING] = "closing",
 		[XBDEV_HEALTH_ORPHANED] = "orphaned",
 		[XBDEV_HEALTH_INCONSISTENT] = "inconsistent",
+		[XBDEV_HEALTH_BACKEND_DEAD] = "backend-dead",
 	};
 
 	if ((unsigned)h >= sizeof(names) / sizeof(names[0]))
@@ -159,12 +160,20 @@ static int rec_fe(struct scan *s, const char *dir, const char *name,
 
 struct be_ctx { unsigned be; const char *type, *fe; };
 
+/* Is v exactly the frontend directory /local/domain/<fe>/device/<class>/<devid>
+ * of d's frontend domain and id?  Then *pp has its class. */
+static bool is_front_dir_of(const char *v, const struct xbdev_dev_status *d,
+			    struct xbdev_path_parts *pp)
+{
+	xbdev_path_parse(v, pp);
+	return pp->kind == XBDEV_PATH_FRONTEND && !*pp->rest &&
+	       pp->fe == d->fe && pp->devid == d->devid;
+}
+
 static void front_from_backend(struct scan *s, struct xbdev_dev_status *d)
 {
-	char path[XBDEV_PATH_MAX], *v = NULL, cls[XBDEV_NAME_MAX + 1];
-	char prefix[32];
-	unsigned fe, devid;
-	int end = 0;
+	char path[XBDEV_PATH_MAX], *v = NULL, prefix[32];
+	struct xbdev_path_parts pp;
 
 	/* Where the backend says its frontend is.  Most frontends live in
 	 * device/<class>/<devid>; some (the PV console) elsewhere in the
@@ -175,11 +184,8 @@ static void front_from_backend(struct scan *s, struct xbdev_dev_status *d)
 	    xbdev_read(s->x, XBDEV_TXN_NONE, path, &v)) {
 		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
 				    d->cls, d->devid);
-	} else if (sscanf(v, "/local/domain/%u/device/%64[^/]/%u%n", &fe, cls,
-			  &devid, &end) == 3 && v[end] == '\0' &&
-		   fe == d->fe && devid == d->devid &&
-		   !xbdev_validate_name(cls, false)) {
-		snprintf(d->cls, sizeof(d->cls), "%s", cls);
+	} else if (is_front_dir_of(v, d, &pp)) {
+		snprintf(d->cls, sizeof(d->cls), "%s", pp.name);
 		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
 				    d->cls, d->devid);
 	} else if (!strncmp(v, prefix, strlen(prefix)) && !strstr(v, "/..") &&
@@ -339,6 +345,10 @@ static void judge(struct scan *s, unsigned i, int64_t now)
 	} else if (!points_to(s->x, d->fe_dir, "backend", d->be_dir) ||
 		   !points_to(s->x, d->be_dir, "frontend", d->fe_dir)) {
 		d->health = XBDEV_HEALTH_INCONSISTENT;
+	} else if (d->pid && !d->pid_alive && !detaching) {
+		/* Both ends may still say Connected: a killed process
+		 * writes nothing. */
+		d->health = XBDEV_HEALTH_BACKEND_DEAD;
 	} else if (d->fe_state == XBDEV_STATE_CONNECTED &&
 		   d->be_state == XBDEV_STATE_CONNECTED && !detaching) {
 		d->health = XBDEV_HEALTH_OK;

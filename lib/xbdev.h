@@ -107,6 +107,34 @@ int xbdev_path_record(char *buf, size_t len, unsigned fe,
 /* dir + "/" + key, validated. */
 int xbdev_path_join(char *buf, size_t len, const char *dir, const char *key);
 
+/* What a xenstore path (a watch event's) is, by its exact structure:
+ * ids as xbdev_parse_uint() takes them (within the domid and devid
+ * limits), classes and types as xbdev_validate_name() does. */
+enum xbdev_path_kind {
+	XBDEV_PATH_OTHER,       /* none of these (e.g. a guest's data/) */
+	/* /local/domain, /local/domain/<dom>, <dom>/device,
+	 * <dom>/device/<class>, <dom>/backend, <dom>/backend/<type>,
+	 * <dom>/backend/<type>/<fe>: a directory that holds devices */
+	XBDEV_PATH_TREE,
+	XBDEV_PATH_FRONTEND,    /* /local/domain/<dom>/device/<class>/<devid>[/...] */
+	XBDEV_PATH_BACKEND,     /* /local/domain/<dom>/backend/<type>/<fe>/<devid>[/...] */
+	XBDEV_PATH_RECORD,      /* /xbdev[/...] */
+	XBDEV_PATH_DOMAINS,     /* @releaseDomain, @introduceDomain */
+};
+
+struct xbdev_path_parts {
+	enum xbdev_path_kind kind;
+	unsigned dom;           /* the <dom> of /local/domain/<dom> */
+	unsigned fe, devid;     /* FRONTEND (fe = dom) and BACKEND */
+	char name[XBDEV_NAME_MAX + 1];  /* class or type, once reached */
+	size_t dir_len;         /* FRONTEND/BACKEND: the device directory's
+				 * length in the path */
+	const char *rest;       /* what follows it in the path: "" (the
+				 * directory itself) or "/<key>..." */
+};
+
+void xbdev_path_parse(const char *path, struct xbdev_path_parts *out);
+
 /* ---- raw node access (for backend/ and frontend/) ---------------------- */
 
 /* Transaction handle: 0 (XBT_NULL) means "no transaction". */
@@ -416,6 +444,8 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 /* Whether the daemon of rec is still running (pid alive and its command
  * line names rec's backend directory, so a recycled pid does not count). */
 bool xbdev_record_daemon_alive(const struct xbdev_record *rec);
+/* The same for a pid and the backend directory it serves. */
+bool xbdev_daemon_alive(long pid, const char *be_dir);
 
 struct xbdev_detach_opts {
 	bool force;             /* remove even if the ends do not close */
@@ -423,6 +453,9 @@ struct xbdev_detach_opts {
 	/* Called for every state seen while waiting (optional). */
 	void (*on_state)(enum xbdev_side side, enum xbdev_state st,
 			 void *arg);
+	/* Called once when the device's backend process is found gone at
+	 * the start (optional; see xbdev_detach). */
+	void (*on_daemon_gone)(long pid, void *arg);
 	void *arg;
 };
 
@@ -433,7 +466,11 @@ struct xbdev_detach_opts {
  * An end that is gone (a destroyed guest) or never left Initialising is
  * not waited for.  On -ETIMEDOUT without force nothing is removed and
  * *stuck says which end did not close; with force the frontend directory
- * is removed first and then the rest, and 0 is returned. */
+ * is removed first and then the rest, and 0 is returned.
+ * A served device whose backend process is already gone has nobody to
+ * write the backend's Closed: the frontend gets its Closing and a short
+ * while (at most the deadline) to close, then the device is removed as
+ * with force (the frontend directory first), and 0 is returned. */
 int xbdev_detach(struct xbdev *x, const struct xbdev_record *rec,
 		 const struct xbdev_detach_opts *opts,
 		 enum xbdev_side *stuck);
@@ -467,6 +504,10 @@ enum xbdev_health {
 	XBDEV_HEALTH_CLOSING,       /* an end is Closing/Closed, or detaching */
 	XBDEV_HEALTH_ORPHANED,      /* one side (or both) missing */
 	XBDEV_HEALTH_INCONSISTENT,  /* the sides do not point at each other */
+	/* The backend process xbdev attach started for the device is gone,
+	 * and no detach is under way: nobody serves the device, whatever
+	 * its states say. */
+	XBDEV_HEALTH_BACKEND_DEAD,
 };
 const char *xbdev_health_name(enum xbdev_health h);   /* "ok", ... */
 
@@ -505,6 +546,9 @@ enum xbdev_event_type {
 	XBDEV_EVENT_APPEARED,
 	XBDEV_EVENT_STATE,          /* side's state went from old to new */
 	XBDEV_EVENT_REMOVED,
+	/* The device's backend process is gone (health backend-dead);
+	 * dev->pid names it.  Not reported for a detach's own stop. */
+	XBDEV_EVENT_BACKEND_DIED,
 };
 const char *xbdev_event_type_name(enum xbdev_event_type t);
 
@@ -521,7 +565,8 @@ struct xbdev_event_info {
 typedef int (*xbdev_event_fn)(const struct xbdev_event_info *ev, void *arg);
 
 /* Watch devices (domid < 0: all; cls NULL: every class; devid < 0: every
- * device) and report appearances, state changes and removals until fn
+ * device) and report appearances, state changes, removals and deaths of
+ * backend processes (looked at every half second) until fn
  * returns non-zero or deadline_ms passes (-ETIMEDOUT).  Devices present at
  * the start are reported as APPEARED first.  Each state node is read as
  * soon as its watch event is taken, before anything slower, so that

@@ -110,6 +110,92 @@ static void test_exit_codes(void **s)
 	assert_int_equal(cli_exit_code(-EIO), XBDEV_EXIT_FAIL);
 }
 
+static char *out;
+static size_t out_len;
+static FILE *saved_stdout;
+
+static void capture(void)
+{
+	fflush(stdout);
+	saved_stdout = stdout;
+	stdout = open_memstream(&out, &out_len);
+}
+
+static char *captured(void)
+{
+	fclose(stdout);
+	stdout = saved_stdout;
+	return out;
+}
+
+/* What a guest wrote into its frontend directory: an escape sequence
+ * that clears the screen, a forged line. */
+#define HOSTILE "x\x1b[2J\nhealth          ok"
+#define HOSTILE_SHOWN "x\\x1b[2J\\x0ahealth          ok"
+
+static void test_device_text_escaped(void **s)
+{
+	json_object *o = json_object_new_object(), *nodes, *node, *info;
+	char *t;
+
+	add_str(o, "domain", "g\x07");
+	add_str(o, "frontend", "/local/domain/5/" HOSTILE);
+	nodes = json_object_new_array();
+	node = json_object_new_object();
+	add_str(node, "path", "/local/domain/5/device/vbd/51728/" HOSTILE);
+	add_str(node, "value", HOSTILE);
+	json_object_object_add(node, "perms", json_object_new_array());
+	json_object_array_add(nodes, node);
+	json_object_object_add(o, "frontend-nodes", nodes);
+	info = json_object_new_object();
+	add_str(info, "protocol", HOSTILE);
+	json_object_object_add(o, "info", info);
+	capture();
+	print_device(o);
+	t = captured();
+	assert_null(strchr(t, '\x1b'));
+	assert_null(strchr(t, '\x07'));
+	assert_string_equal(t,
+		"domain          g\\x07\n"
+		"frontend        /local/domain/5/" HOSTILE_SHOWN "\n"
+		"info:\n"
+		"  protocol                     " HOSTILE_SHOWN "\n"
+		"Frontend:\n"
+		"  /local/domain/5/device/vbd/51728/" HOSTILE_SHOWN " = \""
+		HOSTILE_SHOWN "\" ()\n");
+	free(t);
+	json_object_put(o);
+}
+
+static void test_table_escaped(void **s)
+{
+	static const struct cli_column cols[] = { { "domain", "DOMAIN" },
+						  { "health", "HEALTH" } };
+	json_object *rows = json_object_new_array(), *r = json_object_new_object();
+	char *t;
+
+	add_str(r, "domain", "g\x1b[2J");
+	add_str(r, "health", "backend-dead");
+	json_object_array_add(rows, r);
+	capture();
+	cli_print_table(rows, cols, 2);
+	t = captured();
+	assert_string_equal(t, "DOMAIN    HEALTH      \n"
+			       "g\\x1b[2J  backend-dead\n");
+	free(t);
+	json_object_put(rows);
+}
+
+static void test_health_names(void **s)
+{
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_BACKEND_DEAD),
+			    "backend-dead");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_INCONSISTENT),
+			    "inconsistent");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_BACKEND_DEAD + 1),
+			    "?");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +203,9 @@ int main(void)
 		cmocka_unit_test(test_missing_side),
 		cmocka_unit_test(test_acl),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_device_text_escaped),
+		cmocka_unit_test(test_table_escaped),
+		cmocka_unit_test(test_health_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,6 +133,100 @@ static void test_paths(void **s)
 					     1), -ENAMETOOLONG);
 }
 
+/* path -> kind, and for a device its ids, class/type and directory. */
+static void expect_kind(const char *path, enum xbdev_path_kind kind)
+{
+	struct xbdev_path_parts pp;
+
+	xbdev_path_parse(path, &pp);
+	if (pp.kind != kind)
+		fail_msg("%s: kind %d, expected %d", path, pp.kind, kind);
+}
+
+static void expect_device(const char *path, enum xbdev_path_kind kind,
+			  unsigned dom, const char *name, unsigned fe,
+			  unsigned devid, const char *rest)
+{
+	struct xbdev_path_parts pp;
+
+	xbdev_path_parse(path, &pp);
+	assert_int_equal(pp.kind, kind);
+	assert_int_equal(pp.dom, dom);
+	assert_string_equal(pp.name, name);
+	assert_int_equal(pp.fe, fe);
+	assert_int_equal(pp.devid, devid);
+	assert_string_equal(pp.rest, rest);
+	assert_int_equal(pp.dir_len, strlen(path) - strlen(rest));
+	assert_ptr_equal(pp.rest, path + pp.dir_len);
+}
+
+static void test_path_parse(void **s)
+{
+	expect_device("/local/domain/5/device/vbd/51728",
+		      XBDEV_PATH_FRONTEND, 5, "vbd", 5, 51728, "");
+	expect_device("/local/domain/5/device/vbd/51728/state",
+		      XBDEV_PATH_FRONTEND, 5, "vbd", 5, 51728, "/state");
+	expect_device("/local/domain/5/device/my_dev-1.x/0/queue-0/ring-ref",
+		      XBDEV_PATH_FRONTEND, 5, "my_dev-1.x", 5, 0,
+		      "/queue-0/ring-ref");
+	expect_device("/local/domain/0/backend/xbdev-vbd/5/51728",
+		      XBDEV_PATH_BACKEND, 0, "xbdev-vbd", 5, 51728, "");
+	expect_device("/local/domain/3/backend/vif/32751/7/state",
+		      XBDEV_PATH_BACKEND, 3, "vif", 32751, 7, "/state");
+	expect_device("/local/domain/0/device/c/2147483647/x",
+		      XBDEV_PATH_FRONTEND, 0, "c", 0, XBDEV_DEVID_MAX, "/x");
+
+	/* Directories that hold devices: their coming and going counts. */
+	expect_kind("/local/domain", XBDEV_PATH_TREE);
+	expect_kind("/local/domain/5", XBDEV_PATH_TREE);
+	expect_kind("/local/domain/5/device", XBDEV_PATH_TREE);
+	expect_kind("/local/domain/5/device/vbd", XBDEV_PATH_TREE);
+	expect_kind("/local/domain/0/backend", XBDEV_PATH_TREE);
+	expect_kind("/local/domain/0/backend/vbd", XBDEV_PATH_TREE);
+	expect_kind("/local/domain/0/backend/vbd/5", XBDEV_PATH_TREE);
+	expect_kind("/xbdev", XBDEV_PATH_RECORD);
+	expect_kind("/xbdev/5/vbd/51728/info/requests", XBDEV_PATH_RECORD);
+	expect_kind("@releaseDomain", XBDEV_PATH_DOMAINS);
+	expect_kind("@introduceDomain", XBDEV_PATH_DOMAINS);
+
+	/* What a guest writes elsewhere in its own directory: nothing,
+	 * however much it looks like a device path. */
+	expect_kind("/local/domain/5/data/device/x", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/data/backend/vbd/5/1/state",
+		    XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/data/device/vbd/51728/state",
+		    XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/memory/target", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/name", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/devices/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/backends", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device-misc/vif/0", XBDEV_PATH_OTHER);
+	expect_kind("/local/domainx/5/device/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domains", XBDEV_PATH_OTHER);
+	expect_kind("/local", XBDEV_PATH_OTHER);
+	expect_kind("/tool/xenstored/device/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/vm/x/device/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/xbdevx", XBDEV_PATH_OTHER);
+	expect_kind("/xbdev-other/5", XBDEV_PATH_OTHER);
+	expect_kind("@releaseDomainX", XBDEV_PATH_OTHER);
+	expect_kind("@introduce", XBDEV_PATH_OTHER);
+	expect_kind("", XBDEV_PATH_OTHER);
+	/* Ids the status scan would not take either. */
+	expect_kind("/local/domain/05/device/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/x/device/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/32752/device/vbd/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device/vbd/abc", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device/vbd/abc/state", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device/vbd/01/state", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device/vbd/2147483648", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device/vbd/-1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/5/device/.x/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/0/backend/vbd/x/1", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/0/backend/vbd/5/x", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/0/backend/vbd/5/x/state", XBDEV_PATH_OTHER);
+	expect_kind("/local/domain/0/backend/vbd/32752/1", XBDEV_PATH_OTHER);
+}
+
 static void test_escape(void **s)
 {
 	char b[XBDEV_ESCAPED_MAX(16)], small[8];
@@ -166,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_uint),
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_path_parse),
 		cmocka_unit_test(test_escape),
 	};
 

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -817,6 +818,74 @@ static void test_spawn_log_refusals(void **s)
 	rm_dir(dir);
 }
 
+/* The health status gives guest 7's xvdb, both ends Connected. */
+static enum xbdev_health health_now(bool *pid_alive)
+{
+	struct xbdev_dev_status *v = NULL;
+	enum xbdev_health h;
+	unsigned n = 0;
+
+	set(FE_DIR "/state", "4");
+	set(BE_DIR "/state", "4");
+	assert_int_equal(xbdev_status_list(x, 7, 100, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].devid, 51728);
+	h = v[0].health;
+	*pid_alive = v[0].pid_alive;
+	free(v);
+	return h;
+}
+
+/* Processes come and go in their own time: the verdict, once it is
+ * want (or after a second). */
+static enum xbdev_health health_soon(enum xbdev_health want, bool *alive)
+{
+	enum xbdev_health h;
+	int i;
+
+	for (i = 0; i < 100 && (h = health_now(alive)) != want; i++)
+		usleep(10000);
+	return h;
+}
+
+static void test_status_backend_dead(void **s)
+{
+	char pid[16];
+	bool alive;
+	pid_t child;
+	int st;
+
+	(void)s;
+	/* attach's daemon (/bin/true) exits at once: both ends still say
+	 * Connected, but nobody serves the device. */
+	assert_int_equal(health_soon(XBDEV_HEALTH_BACKEND_DEAD, &alive),
+			 XBDEV_HEALTH_BACKEND_DEAD);
+	assert_false(alive);
+	/* A process that serves the backend directory (its command line
+	 * names it, as xbdev-blkback's does). */
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {
+		/* Its own group, so that the kill takes its sleep too. */
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", "sleep 30 & wait", "sh", BE_DIR,
+		      (char *)NULL);
+		_exit(127);
+	}
+	snprintf(pid, sizeof(pid), "%d", (int)child);
+	set(REC_DIR "/pid", pid);
+	assert_int_equal(health_soon(XBDEV_HEALTH_OK, &alive),
+			 XBDEV_HEALTH_OK);
+	assert_true(alive);
+	kill(-child, SIGKILL);
+	assert_int_equal(waitpid(child, &st, 0), child);
+	assert_int_equal(health_now(&alive), XBDEV_HEALTH_BACKEND_DEAD);
+	assert_false(alive);
+	/* A detach under way stops the process itself. */
+	set(REC_DIR "/detaching", "90");
+	assert_int_equal(health_now(&alive), XBDEV_HEALTH_CLOSING);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -863,6 +932,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_spawn_clean, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spawn_log_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_status_backend_dead, setup,
 						teardown),
 	};
 
