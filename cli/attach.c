@@ -624,7 +624,7 @@ static int plan_refusal(int err, const struct attach *t, const char *what)
 		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
 			       "repeats or collides with a node xbdev writes",
 			       what);
-	if (err == -EPERM && t->spec.daemon)
+	if (err == -EPERM && t->spec.daemon && t->spec.be != 0)
 		return cli_err(XBDEV_EXIT_USAGE, "%s: --disk with "
 			       "--backend-domain %u: xbdev-blkback runs in "
 			       "domain 0 and would take what to open from a "

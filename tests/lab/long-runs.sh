@@ -112,7 +112,8 @@ soak() {
 	wpid=$!
 	end=$(( $(date +%s) + secs ))
 	# In the guest: write + verify passes until the deadline, one line each.
-	guest_run $G "nohup sh -c 'while [ \$(date +%s) -lt $end ]; do fio --name=v --filename=/dev/xvdb --rw=randwrite --bs=4k --size=8M --ioengine=libaio --iodepth=8 --direct=1 --verify=crc32c --verify_fatal=1 --randrepeat=0 --output=/dev/null && echo PASS || echo FAIL; done; echo DONE' > /tmp/soak.out 2>&1 &" >/dev/null
+	# (the deadline from the guest's own clock, which need not be dom0's)
+	guest_run $G "nohup sh -c 'e=\$((\$(date +%s) + $secs)); while [ \$(date +%s) -lt \$e ]; do fio --name=v --filename=/dev/xvdb --rw=randwrite --bs=4k --size=8M --ioengine=libaio --iodepth=8 --direct=1 --verify=crc32c --verify_fatal=1 --randrepeat=0 --output=/dev/null && echo PASS || echo FAIL; done; echo DONE' > /tmp/soak.out 2>&1 &" >/dev/null
 	check "guest fio started" wait_for 30 guest_run $G "test -s /tmp/soak.out -o -n \"\$(pidof fio)\""
 	sleep 5
 	r0b=$(rss_kb $bpid); r0w=$(rss_kb $wpid)

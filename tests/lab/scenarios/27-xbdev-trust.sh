@@ -28,7 +28,10 @@ check_eq "attach --dry-run: refused too (exit 2)" 2 "$rc"
 check "attach --backend-domain 0 --disk is still fine (dry run)" \
 	xbdev attach $G vbd --backend-domain 0 --disk /tmp/t.img --dry-run
 
-# 2. xbdev-blkback on directories written by hand.
+# 2. xbdev-blkback on directories written by hand (and the type directory
+# they need removed afterwards if it was not there).
+had_type_dir=no
+xenstore-exists /local/domain/0/backend/xbdev-vbd && had_type_dir=yes
 # mkdir_be DIR FE_DEVID OWNER: the nodes attach would write, ACL n<owner> r<id>.
 mkdir_be() {
 	local be=$1 dev=$2 owner=$3
@@ -84,5 +87,6 @@ check "backend exits when its directory goes" wait_for 10 grep -q 'exit status' 
 wait $pid; rc=$?
 check_eq "exit 0" 0 "$rc"
 xenstore-rm /local/domain/0/backend/xbdev-vbd/$id 2>/dev/null
+[ $had_type_dir = no ] && xenstore-rm /local/domain/0/backend/xbdev-vbd 2>/dev/null
 check_eq "secret untouched" "$sum0" "$(md5sum < /tmp/secret)"
 guest_destroy $G
