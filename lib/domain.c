@@ -18,7 +18,7 @@
 
 #include "xbdev-internal.h"
 
-#define DOMID_LIMIT 0x7ff0u     /* DOMID_FIRST_RESERVED */
+#define DOMID_LIMIT (XBDEV_DOMID_MAX + 1)     /* DOMID_FIRST_RESERVED */
 
 /* libxl logs through xentoollog; the library never prints, so its
  * messages go to our log callback at debug priority. */
@@ -114,8 +114,8 @@ static int xs_name_matches(struct xbdev *x, const char *id, const char *name,
 
 	if (xbdev_parse_uint(id, DOMID_LIMIT - 1, &d))
 		return -ENOENT;
-	snprintf(path, sizeof(path), "/local/domain/%s/name", id);
-	err = xbdev_read(x, XBDEV_TXN_NONE, path, &v);
+	err = xbdev_path_domain(path, sizeof(path), (unsigned)d, "name") ?:
+	      xbdev_read(x, XBDEV_TXN_NONE, path, &v);
 	if (!err && strcmp(v, name))
 		err = -ENOENT;
 	if (!err)
@@ -134,8 +134,9 @@ static int xs_resolve(struct xbdev *x, const char *s, unsigned long id,
 	if (numeric) {
 		/* dom0 may lack a name node on minimal setups, but its
 		 * directory always exists. */
-		snprintf(path, sizeof(path), "/local/domain/%lu", id);
-		err = xbdev_ls(x, XBDEV_TXN_NONE, path, &ids, &n);
+		err = xbdev_path_domain(path, sizeof(path), (unsigned)id,
+					NULL) ?:
+		      xbdev_ls(x, XBDEV_TXN_NONE, path, &ids, &n);
 		xbdev_strv_free(ids, n);
 		if (err)
 			return err == -EACCES ? err : -ENOENT;
@@ -190,8 +191,8 @@ int xbdev_domain_name(struct xbdev *x, unsigned domid, char **name)
 	*name = NULL;
 	if (domid >= DOMID_LIMIT)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
-	err = xbdev_read(x, XBDEV_TXN_NONE, path, name);
+	err = xbdev_path_domain(path, sizeof(path), domid, "name") ?:
+	      xbdev_read(x, XBDEV_TXN_NONE, path, name);
 	if (err == -ENOENT && domid == 0) {
 		*name = strdup("Domain-0");
 		err = *name ? 0 : -ENOMEM;
@@ -236,9 +237,10 @@ out:
 int xbdev_domain_present(struct xbdev *x, xbdev_txn_t t, unsigned domid)
 {
 	char dom[32];
-	int r;
+	int r = xbdev_path_domain(dom, sizeof(dom), domid, NULL);
 
-	snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+	if (r)
+		return r;
 	r = xbdev_exists(x, t, dom);
 	return r < 0 ? r : r ? 0 : -ESRCH;
 }

@@ -31,6 +31,18 @@ static int check_ids(unsigned a, unsigned b, unsigned devid)
 	return 0;
 }
 
+int xbdev_path_domain(char *buf, size_t len, unsigned dom, const char *sub)
+{
+	int err = check_ids(dom, 0, 0);
+
+	if (!err && sub)
+		err = xbdev_validate_name(sub, true);
+	if (err)
+		return err;
+	return sub ? fmt_path(buf, len, "/local/domain/%u/%s", dom, sub)
+		   : fmt_path(buf, len, "/local/domain/%u", dom);
+}
+
 int xbdev_path_frontend(char *buf, size_t len, unsigned fe, const char *cls,
 			unsigned devid)
 {

@@ -181,11 +181,12 @@ int xbdev_rm_if_empty(struct xbdev *x, xbdev_txn_t t, const char *dir)
 int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],
 		      char markers[2][64])
 {
-	snprintf(dirs[0], 64, "/local/domain/%u/device", fe);
-	snprintf(dirs[1], 64, "/local/domain/%u/backend", be);
+	int err = xbdev_path_domain(dirs[0], 64, fe, "device");
+
+	err = err ?: xbdev_path_domain(dirs[1], 64, be, "backend");
 	snprintf(markers[0], 64, XBDEV_PARENTS_DIR "/%u-device", fe);
 	snprintf(markers[1], 64, XBDEV_PARENTS_DIR "/%u-backend", be);
-	return 0;
+	return err;
 }
 
 int xbdev_remove_parents(struct xbdev *x, xbdev_txn_t t, unsigned fe,

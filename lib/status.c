@@ -179,7 +179,11 @@ static void front_from_backend(struct scan *s, struct xbdev_dev_status *d)
 	 * device/<class>/<devid>; some (the PV console) elsewhere in the
 	 * frontend's domain; otherwise the path is built from the type. */
 	snprintf(d->cls, sizeof(d->cls), "%s", d->type);
-	snprintf(prefix, sizeof(prefix), "/local/domain/%u/", d->fe);
+	/* (fe is a parsed domid: this cannot fail; if it did, no prefix) */
+	if (!xbdev_path_domain(prefix, sizeof(prefix) - 1, d->fe, NULL))
+		strcat(prefix, "/");
+	else
+		prefix[0] = '\0';
 	if (xbdev_path_join(path, sizeof(path), d->be_dir, "frontend") ||
 	    xbdev_read(s->x, XBDEV_TXN_NONE, path, &v)) {
 		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
@@ -188,7 +192,8 @@ static void front_from_backend(struct scan *s, struct xbdev_dev_status *d)
 		snprintf(d->cls, sizeof(d->cls), "%s", pp.name);
 		xbdev_path_frontend(d->fe_dir, sizeof(d->fe_dir), d->fe,
 				    d->cls, d->devid);
-	} else if (!strncmp(v, prefix, strlen(prefix)) && !strstr(v, "/..") &&
+	} else if (prefix[0] && !strncmp(v, prefix, strlen(prefix)) &&
+		   !strstr(v, "/..") &&
 		   strlen(v) < sizeof(d->fe_dir)) {
 		snprintf(d->fe_dir, sizeof(d->fe_dir), "%s", v);
 	} else {
@@ -387,14 +392,14 @@ static int scan_domains(struct scan *s)
 	int err = xbdev_domain_list(s->x, &doms, &n);
 
 	for (i = 0; !err && i < n; i++) {
-		snprintf(path, sizeof(path), "/local/domain/%u/backend",
-			 doms[i]);
-		err = each_child(s, path, be_type, &doms[i]);
+		err = xbdev_path_domain(path, sizeof(path), doms[i],
+					"backend") ?:
+		      each_child(s, path, be_type, &doms[i]);
 	}
 	for (i = 0; !err && i < n; i++) {
-		snprintf(path, sizeof(path), "/local/domain/%u/device",
-			 doms[i]);
-		err = each_child(s, path, fe_cls, &doms[i]);
+		err = xbdev_path_domain(path, sizeof(path), doms[i],
+					"device") ?:
+		      each_child(s, path, fe_cls, &doms[i]);
 	}
 	free(doms);
 	return err;

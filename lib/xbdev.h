@@ -98,6 +98,9 @@ int xbdev_state_parse(const char *s, enum xbdev_state *out);
 
 /* Each writes into buf (XBDEV_PATH_MAX) and returns -ENAMETOOLONG on
  * truncation, -EINVAL on an invalid name. */
+/* /local/domain/<dom>, or /local/domain/<dom>/<sub> (sub: a key, '/'
+ * allowed between components, e.g. "device", "name"). */
+int xbdev_path_domain(char *buf, size_t len, unsigned dom, const char *sub);
 int xbdev_path_frontend(char *buf, size_t len, unsigned fe,
 			const char *cls, unsigned devid);
 int xbdev_path_backend(char *buf, size_t len, unsigned be,

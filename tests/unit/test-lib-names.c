@@ -118,6 +118,14 @@ static void test_paths(void **s)
 	assert_string_equal(b, "/local/domain/0/backend/xbdev-vbd/5/51728");
 	assert_int_equal(xbdev_path_record(b, sizeof(b), 5, "mydevice", 0), 0);
 	assert_string_equal(b, "/xbdev/5/mydevice/0");
+	assert_int_equal(xbdev_path_domain(b, sizeof(b), 7, NULL), 0);
+	assert_string_equal(b, "/local/domain/7");
+	assert_int_equal(xbdev_path_domain(b, sizeof(b), 0, "backend"), 0);
+	assert_string_equal(b, "/local/domain/0/backend");
+	assert_int_equal(xbdev_path_domain(b, sizeof(b), 3, "data/x"), 0);
+	assert_string_equal(b, "/local/domain/3/data/x");
+	assert_int_equal(xbdev_path_domain(b, sizeof(b), 0x7ff0, NULL), -EINVAL);
+	assert_int_equal(xbdev_path_domain(b, sizeof(b), 1, "../x"), -EINVAL);
 	assert_int_equal(xbdev_path_join(b, sizeof(b), "/a/b", "c/d"), 0);
 	assert_string_equal(b, "/a/b/c/d");
 	assert_int_equal(xbdev_path_join(b, sizeof(b), "/a", "../etc"),
