@@ -3,7 +3,8 @@
  * xbdev-blkback BACKEND_PATH
  *
  * The userspace blkif backend for one vbd, started (detached, stdout and
- * stderr on /var/log/xbdev/vbd-<fe>-<devid>.log) by `xbdev attach DOMAIN
+ * stderr on /var/log/xbdev/vbd-<fe>-<devid>.log, kept under a size cap by
+ * log.c) by `xbdev attach DOMAIN
  * vbd --disk PATH`; BACKEND_PATH is /local/domain/<be>/backend/xbdev-vbd/
  * <fe>/<devid>.  Runs in the foreground until the device is detached, its
  * backend directory disappears, the guest dies, or SIGTERM/SIGINT.
@@ -64,7 +65,10 @@ static void usage(FILE *f)
 		"XBDEV_BLKBACK_PAGE_CACHE=0 turns off the page-cache path\n"
 		"(every request through a bounce buffer and io_uring);\n"
 		"XBDEV_BLKBACK_PERSISTENT=0 offers no persistent grants\n"
-		"(every byte moved by grant copy).\n"
+		"(every byte moved by grant copy);\n"
+		"XBDEV_BLKBACK_LOG_MAX=BYTES caps the log (stderr) at BYTES\n"
+		"(default 1 MiB, at least 4096): past it the file is renamed\n"
+		"to NAME.1 and a new one begun.\n"
 		"\n"
 		"Exit status: 0 device closed, 1 failure, 2 usage.\n");
 }
