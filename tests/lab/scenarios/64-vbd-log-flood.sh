@@ -34,6 +34,8 @@ pidC=$(xenstore-read /xbdev/$FEID/vbd/$ID_C/pid)
 # The backend's system calls (each xenstore request is at least one write
 # and one read on xenstored's socket; nothing else runs during the flood).
 syscalls() { awk '/^sysc[rw]:/ { n += $2 } END { print n + 0 }' /proc/$1/io 2>/dev/null; }
+# Its CPU time in clock ticks (utime + stime).
+cputicks() { sed 's/.*) //' /proc/$1/stat 2>/dev/null | awk '{ print $12 + $13 }'; }
 # xenstored's request trace, when this xenstored has one.
 TRACE=/tmp/fe64-xs.trace
 rm -f $TRACE
@@ -52,7 +54,7 @@ backend_requests() {
 		   printf "%d", all; for (t in n) printf " %s=%d", t, n[t]; print "" }' "$1"
 }
 
-sizeA0=$(stat -c %s $LOG_A) sys0=$(syscalls $pidA)
+sizeA0=$(stat -c %s $LOG_A) sys0=$(syscalls $pidA) cpu0=$(cputicks $pidA)
 # The flood: ROUNDS rounds of five writes per device, one xenstore-write
 # each (one process writes one node: every write is a watch event).
 FLOOD='P=$(printf "bogus\n2026-01-01T00:00:00.000Z xbdev-blkback[1] vbd-0-0: FORGED \033[2J"); N=$(printf "3\n4"); for d in '"$ID_A $ID_C"'; do xenstore-write device/vbd/$d/protocol "$P" || exit 1; done; i=0; t0=$(cut -d" " -f1 /proc/uptime); while [ $i -lt '$ROUNDS' ]; do for v in 3 x 1 99 "$N"; do xenstore-write device/vbd/'$ID_A'/state "$v" device/vbd/'$ID_C'/state "$v"; done; i=$((i+1)); done; echo "writes $((i * 5)) seconds $t0 $(cut -d" " -f1 /proc/uptime)"'
@@ -68,12 +70,13 @@ while [ "$cur" != "$prev" ] && [ $i -lt 120 ]; do
 	sleep 2; prev=$cur; cur=$(syscalls $pidA); i=$((i + 1))
 done
 settle=$((i * 2))
-sizeA1=$(stat -c %s $LOG_A) sys1=$(syscalls $pidA)
+sizeA1=$(stat -c %s $LOG_A) sys1=$(syscalls $pidA) cpu1=$(cputicks $pidA)
 [ -n "$have_trace" ] && xenstore-control log off >/dev/null 2>&1
-grown=$((sizeA1 - sizeA0)) sys=$((sys1 - sys0))
+grown=$((sizeA1 - sizeA0)) sys=$((sys1 - sys0)) cpu=$((cpu1 - cpu0))
+lines=$(wc -l < $LOG_A)
 reqs=; [ -n "$have_trace" ] && reqs=$(backend_requests $TRACE)
-diag "figures: guest state writes $writes per device in ${secs}s; backend of xvdb busy ${settle}s after; its log grew $grown bytes ($sizeA0 -> $sizeA1); its system calls $sys${reqs:+; xenstore requests of both backends (and dom0 tools) $reqs}"
-echo "FIGURES writes=$writes seconds=$secs settle=$settle log_grown=$grown syscalls=$sys requests=${reqs%% *}"
+diag "figures: guest state writes $writes per device in ${secs}s; backend of xvdb busy ${settle}s after; its log grew $grown bytes ($sizeA0 -> $sizeA1, $lines lines); its system calls $sys, CPU $cpu ticks${reqs:+; xenstore requests of both backends (and dom0 tools) $reqs}"
+diag "FIGURES writes=$writes seconds=$secs settle=$settle log_grown=$grown log_lines=$lines syscalls=$sys cpu_ticks=$cpu requests=${reqs%% *}"
 
 check "backend of xvdb survived the flood" kill -0 "$pidA"
 check "backend of xvdc survived the flood" kill -0 "$pidC"
