@@ -86,6 +86,15 @@ struct blk_rl {
 #define BLK_EV_FE 2u            /* the frontend's state node */
 #define BLK_EV_REL 4u           /* @releaseDomain */
 
+/* Our backend directory as last read (xenbus.c, read_backend). */
+struct blk_be_seen {
+	bool valid;
+	enum xbdev_state at;            /* our state when it was read */
+	unsigned long online;
+	int state_err;                  /* reading the state node */
+	enum xbdev_state state;         /* the state node */
+};
+
 struct blk_dev;
 struct blk_pcache;
 struct iovec;
@@ -168,6 +177,7 @@ struct blk_dev {
 	int64_t connect_at;             /* no connect attempt before */
 	int64_t reeval_at;              /* look at the states again then (a
 					   connect put off), 0: not due */
+	struct blk_be_seen be_seen;
 	bool exit;                      /* leave the main loop */
 	int exit_code;
 

@@ -11,7 +11,8 @@
  *
  * Amplification: the guest can write its state node as fast as xenstored
  * lets it.  Whatever the number of watch events pending, one wake-up reads
- * the states once (blk_xb_watches); a malformed frontend state is ignored
+ * the states once (blk_xb_watches), our own directory only when it changed
+ * (read_backend); a malformed frontend state is ignored
  * (libxbdev logs it, rate-limited); connect attempts are at least
  * BLK_CONNECT_GAP_MS apart (one put off is retried by a timer); every line
  * the guest can cause goes through blk_log_guest, its text escaped; and
@@ -879,28 +880,53 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 	}
 }
 
-static void reevaluate(struct blk_dev *d)
+/* What our directory says: whether it still exists, online, the state
+ * node.  Only the toolstack and we write there, and the directory is
+ * watched: what was read stays true until an event of ours (BLK_EV_BE)
+ * or until we change our state (our own write, whose event may still be on
+ * its way).  So a frontend writing its state in a loop costs one read per
+ * evaluation, not four.  false: the directory is gone. */
+static bool read_backend(struct blk_dev *d, bool changed)
 {
-	enum xbdev_state fe = XBDEV_STATE_UNKNOWN, be;
-	unsigned long online = 0, u;
-	int err;
+	struct blk_be_seen *b = &d->be_seen;
+	unsigned long u;
 
+	if (!changed && b->valid && b->at == d->state)
+		return true;
+	b->valid = false;
 	/* Our directory removed (forced detach, toolstack cleanup). */
-	err = rd_uint(d, d->be_path, "frontend-id", XBDEV_DOMID_MAX, &u);
-	if (err == -ENOENT) {
+	if (rd_uint(d, d->be_path, "frontend-id", XBDEV_DOMID_MAX, &u) ==
+	    -ENOENT) {
 		disconnect(d, "backend directory removed");
 		leave(d, "backend directory removed", 0);
-		return;
+		return false;
 	}
-	rd_uint_def(d, d->be_path, "online", 1, 0, &online);
-	err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path, &be);
+	b->online = 0;
+	rd_uint_def(d, d->be_path, "online", 1, 0, &b->online);
+	b->state_err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path,
+					&b->state);
+	b->at = d->state;
+	b->valid = true;
+	return true;
+}
+
+static void reevaluate(struct blk_dev *d, bool be_changed)
+{
+	const struct blk_be_seen *b = &d->be_seen;
+	enum xbdev_state fe = XBDEV_STATE_UNKNOWN;
+	unsigned long online;
+	int err;
+
+	if (!read_backend(d, be_changed))
+		return;
+	online = b->online;
 	/* The toolstack's close request: online = 0 and/or our state node
 	 * rewritten to Closing behind our back. */
 	if (!d->closing &&
-	    (!online || (!err && be == XBDEV_STATE_CLOSING &&
+	    (!online || (!b->state_err && b->state == XBDEV_STATE_CLOSING &&
 			 d->state != XBDEV_STATE_CLOSING))) {
 		blk_log(d, "toolstack requested close (online=%lu, state=%s)",
-			online, err ? "?" : xbdev_state_name(be));
+			online, b->state_err ? "?" : xbdev_state_name(b->state));
 		d->closing = true;
 		if (d->state == XBDEV_STATE_CONNECTED) {
 			/* Let the frontend finish and close first; it sees
@@ -928,7 +954,7 @@ static void reevaluate(struct blk_dev *d)
 void blk_xb_reevaluate(struct blk_dev *d)
 {
 	d->reeval_at = 0;
-	reevaluate(d);
+	reevaluate(d, false);
 }
 
 void blk_xb_events(struct blk_dev *d, unsigned fired)
@@ -944,8 +970,10 @@ void blk_xb_events(struct blk_dev *d, unsigned fired)
 	}
 	/* The states now, not as each event found them: one evaluation
 	 * stands for every event of the batch. */
-	if (fired & (BLK_EV_BE | BLK_EV_FE))
-		blk_xb_reevaluate(d);
+	if (fired & (BLK_EV_BE | BLK_EV_FE)) {
+		d->reeval_at = 0;
+		reevaluate(d, fired & BLK_EV_BE);
+	}
 }
 
 static unsigned token_bit(const char *token)

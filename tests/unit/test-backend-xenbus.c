@@ -3,7 +3,8 @@
  * xbdev-blkback's XenBus side (backend/xenbus.c, publish.c) against the
  * in-memory xenstore of fake-xs.h, for what a guest writing its frontend
  * state node in a loop can make the backend do: every pending watch event
- * merged into one evaluation of the states, connect attempts at least
+ * merged into one evaluation of the states, our own directory re-read only
+ * when it changed, connect attempts at least
  * BLK_CONNECT_GAP_MS apart, a malformed state ignored, a forced publish
  * writing only the info/ keys that changed, and the guest's protocol value
  * reaching the log escaped.  The watch events are queued by the test
@@ -325,6 +326,65 @@ static void flood_log_stays_small(void **state)
 	free(log);
 }
 
+static void frontend_events_read_only_its_state(void **state)
+{
+	struct fix *f = *state;
+
+	/* The first evaluation reads our directory too. */
+	flood("1", 1);
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(reads, 4);
+	/* Then, while only the frontend's node changes: that node alone. */
+	for (unsigned i = 0; i < 20; i++) {
+		reads = 0;
+		flood(i % 2 ? "1" : "x", 1);
+		blk_xb_watches(&f->d, 4096);
+		assert_int_equal(reads, 1);
+	}
+	/* An event of our directory: read again. */
+	reads = 0;
+	queue_event(BE "/online", "be");
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(reads, 4);
+}
+
+static void our_own_state_change_rereads_our_directory(void **state)
+{
+	struct fix *f = *state;
+
+	flood("1", 1);
+	blk_xb_watches(&f->d, 4096);
+	/* A refused connect: we wrote Closed ourselves, its event not read
+	 * yet; the next evaluation must not trust what it read before. */
+	flood("3", 1);
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
+	reads = 0;
+	flood("3", 1);
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(reads, 4);
+}
+
+static void toolstack_close_is_still_seen(void **state)
+{
+	struct fix *f = *state;
+
+	flood("1", 1);
+	blk_xb_watches(&f->d, 4096);
+	/* `xbdev detach`: online = 0, our state Closing; the frontend is
+	 * Closed already. */
+	put(BE "/online", "0");
+	put(BE "/state", "5");
+	queue_event(BE "/online", "be");
+	queue_event(BE "/state", "be");
+	flood("6", 3);
+	blk_xb_watches(&f->d, 4096);
+	assert_true(f->d.closing);
+	assert_true(f->d.exit);
+	assert_int_equal(f->d.exit_code, 0);
+	assert_string_equal(fake_find(BE "/state")->value, "6");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -336,6 +396,9 @@ int main(void)
 		T(forced_publish_writes_only_what_changed),
 		T(guest_text_reaches_the_log_escaped),
 		T(flood_log_stays_small),
+		T(frontend_events_read_only_its_state),
+		T(our_own_state_change_rereads_our_directory),
+		T(toolstack_close_is_still_seen),
 	};
 #undef T
 
