@@ -190,6 +190,13 @@ static void flood(const char *v, unsigned n)
 		queue_event(FE "/state", "fe");
 }
 
+/* ... and the backend wakes up to them. */
+static void wake_up(struct blk_dev *d, const char *v, unsigned n)
+{
+	flood(v, n);
+	blk_xb_watches(d, 4096);
+}
+
 /* ---- tests ------------------------------------------------------------------- */
 
 static void events_of_one_wake_up_are_evaluated_once(void **state)
@@ -199,8 +206,7 @@ static void events_of_one_wake_up_are_evaluated_once(void **state)
 
 	/* One event: what a single evaluation with a connect attempt (no
 	 * rings: refused, the device goes Closed) costs. */
-	flood("3", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 1);
 	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
 	once = reads;
 	assert_true(once > 0);
@@ -235,16 +241,14 @@ static void connect_attempts_are_a_second_apart(void **state)
 	struct fix *f = *state;
 	unsigned w;
 
-	flood("3", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 1);
 	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
 	w = writes;
 	assert_true(w > 0);
 
 	/* Initialised again at once: the states are read, nothing else. */
 	reads = writes = 0;
-	flood("3", 50);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 50);
 	assert_int_equal(writes, 0);
 	assert_true(reads <= 4);        /* frontend-id, online, both states */
 	assert_true(f->d.reeval_at > 0);
@@ -267,8 +271,7 @@ static void malformed_state_is_ignored(void **state)
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		writes = 0;
-		flood(bad[i], 10);
-		blk_xb_watches(&f->d, 4096);
+		wake_up(&f->d, bad[i], 10);
 		assert_int_equal(f->d.state, XBDEV_STATE_INITWAIT);
 		assert_int_equal(writes, 0);
 		assert_false(f->d.exit);
@@ -283,8 +286,7 @@ static void forced_publish_writes_only_what_changed(void **state)
 	blk_xb_publish(&f->d, true);
 	assert_int_equal(writes, 0);
 	/* A connect refused: the state key, not the ~30 of the record. */
-	flood("3", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 1);
 	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
 	assert_true(writes <= 3);       /* our state node, info/state */
 	assert_string_equal(fake_find(REC "/info/state")->value, "Closed");
@@ -295,8 +297,7 @@ static void guest_text_reaches_the_log_escaped(void **state)
 	struct fix *f = *state;
 	char *log;
 
-	flood("3", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 1);
 	log = slurp(f->log);
 	assert_non_null(strstr(log, "frontend protocol \"bogus\\x0a2026-01-01T"
 				    "00:00:00.000Z xbdev-blkback[1] vbd-0-0: "
@@ -316,8 +317,7 @@ static void flood_log_stays_small(void **state)
 	 * after the last connect attempt (the worst case). */
 	for (unsigned i = 0; i < 600; i++) {
 		f->d.connect_at = 0;
-		flood(cycle[i % 6], 3);
-		blk_xb_watches(&f->d, 4096);
+		wake_up(&f->d, cycle[i % 6], 3);
 		f->d.renew_at = 0;
 	}
 	log = slurp(f->log);
@@ -331,14 +331,12 @@ static void frontend_events_read_only_its_state(void **state)
 	struct fix *f = *state;
 
 	/* The first evaluation reads our directory too. */
-	flood("1", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "1", 1);
 	assert_int_equal(reads, 4);
 	/* Then, while only the frontend's node changes: that node alone. */
 	for (unsigned i = 0; i < 20; i++) {
 		reads = 0;
-		flood(i % 2 ? "1" : "x", 1);
-		blk_xb_watches(&f->d, 4096);
+		wake_up(&f->d, i % 2 ? "1" : "x", 1);
 		assert_int_equal(reads, 1);
 	}
 	/* An event of our directory: read again. */
@@ -352,16 +350,13 @@ static void our_own_state_change_rereads_our_directory(void **state)
 {
 	struct fix *f = *state;
 
-	flood("1", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "1", 1);
 	/* A refused connect: we wrote Closed ourselves, its event not read
 	 * yet; the next evaluation must not trust what it read before. */
-	flood("3", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 1);
 	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
 	reads = 0;
-	flood("3", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "3", 1);
 	assert_int_equal(reads, 4);
 }
 
@@ -369,16 +364,14 @@ static void toolstack_close_is_still_seen(void **state)
 {
 	struct fix *f = *state;
 
-	flood("1", 1);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "1", 1);
 	/* `xbdev detach`: online = 0, our state Closing; the frontend is
 	 * Closed already. */
 	put(BE "/online", "0");
 	put(BE "/state", "5");
 	queue_event(BE "/online", "be");
 	queue_event(BE "/state", "be");
-	flood("6", 3);
-	blk_xb_watches(&f->d, 4096);
+	wake_up(&f->d, "6", 3);
 	assert_true(f->d.closing);
 	assert_true(f->d.exit);
 	assert_int_equal(f->d.exit_code, 0);
