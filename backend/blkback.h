@@ -11,13 +11,16 @@
  *   request.c pure decoding/validation (no Xen needed; unit-tested, fuzzed)
  *   publish.c the info/ record (counters for `xbdev status`), from its own
  *             thread and xenstore connection
- *   log.c     timestamped one-line events on stderr (the device's log file)
+ *   log.c     timestamped one-line events on stderr (the device's log file):
+ *             control characters neutralised, guest-triggered kinds
+ *             rate-limited, the file kept under a size cap (rotation)
  */
 #ifndef XBDEV_BLKBACK_H
 #define XBDEV_BLKBACK_H
 
 #include <liburing.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,6 +53,47 @@
  * of one publish and the start of the next. */
 #define BLK_PUB_NKEYS 30u
 #define BLK_PUB_INTERVAL_MS 1000
+
+/* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
+ * otherwise (never below the minimum), and the token bucket of each kind of
+ * line a guest can trigger: a burst, then one line per refill period. */
+#define BLK_LOG_MAX_DEFAULT (1u << 20)
+#define BLK_LOG_MAX_MIN 4096u
+#define BLK_RL_BURST 10u
+#define BLK_RL_REFILL_MS 6000
+
+/* The least time between two connect attempts: a frontend writing
+ * Initialised in a loop costs one attempt a second (xenbus.c). */
+#define BLK_CONNECT_GAP_MS 1000
+
+/* Kinds of log lines a guest can cause at will, each with its bucket. */
+enum blk_log_kind {
+	BLK_LOG_STATE,          /* state changes the frontend drives */
+	BLK_LOG_CONNECT,        /* a connect refused: bad rings, protocol */
+	BLK_LOG_NODE,           /* a malformed node (libxbdev's warnings) */
+	BLK_LOG_KINDS
+};
+
+struct blk_rl {
+	bool primed;            /* tokens valid (zero-initialised: full) */
+	unsigned tokens;
+	int64_t refill_ms;      /* when the last token was added */
+	unsigned suppressed;    /* lines refused since the last one let by */
+};
+
+/* Watch tokens (xenbus.c), as bits of what fired during one wake-up. */
+#define BLK_EV_BE 1u            /* our backend directory */
+#define BLK_EV_FE 2u            /* the frontend's state node */
+#define BLK_EV_REL 4u           /* @releaseDomain */
+
+/* Our backend directory as last read (xenbus.c, read_backend). */
+struct blk_be_seen {
+	bool valid;
+	enum xbdev_state at;            /* our state when it was read */
+	unsigned long online;
+	int state_err;                  /* reading the state node */
+	enum xbdev_state state;         /* the state node */
+};
 
 struct blk_dev;
 struct blk_pcache;
@@ -130,6 +174,10 @@ struct blk_dev {
 					   connect: no renew */
 	int64_t renew_at;               /* xbdev_now_ms() when to renew the
 					   frontend directory, 0: not due */
+	int64_t connect_at;             /* no connect attempt before */
+	int64_t reeval_at;              /* look at the states again then (a
+					   connect put off), 0: not due */
+	struct blk_be_seen be_seen;
 	bool exit;                      /* leave the main loop */
 	int exit_code;
 
@@ -137,12 +185,32 @@ struct blk_dev {
 	char *pub[BLK_PUB_NKEYS];       /* info/ values last committed */
 	bool info_dirty;
 	int64_t info_next_ms;
+
+	struct blk_rl rl[BLK_LOG_KINDS];
 };
 
 /* log.c */
 void blk_log(struct blk_dev *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A line the guest can cause: rate-limited per kind; the first line let by
+ * after a refusal is preceded by "N similar lines suppressed".  Anything
+ * the guest wrote must be passed through xbdev_escape() first. */
+void blk_log_guest(struct blk_dev *d, enum blk_log_kind kind,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The suppressed-line counts not yet reported (at exit). */
+void blk_log_flush(struct blk_dev *d);
+/* libxbdev's lines (warnings about malformed nodes): kind BLK_LOG_NODE. */
 void blk_lib_log(void *data, int prio, const char *fmt, va_list ap);
+/* Token bucket: true when a line may be logged now; *suppressed: how many
+ * were refused since the last one let by (reset). */
+bool blk_rl_allow(struct blk_rl *rl, int64_t now_ms, unsigned *suppressed);
+/* The cap in bytes: XBDEV_BLKBACK_LOG_MAX (at least BLK_LOG_MAX_MIN), by
+ * default BLK_LOG_MAX_DEFAULT. */
+size_t blk_log_cap(const char *env);
+/* stderr past the cap: rename the file to <name>.1 (replacing it), reopen
+ * <name> onto fds 1 and 2; truncate when that cannot be done.  Called after
+ * every line; exposed for the unit test. */
+void blk_log_bound(size_t cap);
 
 /* io.c */
 int blk_io_init(struct blk_dev *d);
@@ -176,7 +244,14 @@ int blk_pc_iov(struct blk_dev *d, struct blk_queue *q,
 int blk_xb_init(struct blk_dev *d, const char *be_path);
 int blk_xb_probe(struct blk_dev *d);
 int blk_xb_watch(struct blk_dev *d);
-void blk_xb_event(struct blk_dev *d, const char *path, const char *token);
+/* Drain the pending watch events (at most max), note which tokens fired,
+ * then act once: whatever the number of events, the states are read and
+ * evaluated at most once per call. */
+void blk_xb_watches(struct blk_dev *d, unsigned max);
+/* What the given BLK_EV_* bits call for (one evaluation). */
+void blk_xb_events(struct blk_dev *d, unsigned fired);
+/* A connect put off by BLK_CONNECT_GAP_MS is due (d->reeval_at). */
+void blk_xb_reevaluate(struct blk_dev *d);
 /* Orderly close (signal): drain, sync, Closed. */
 void blk_xb_shutdown(struct blk_dev *d, const char *why);
 /* The frontend broke the protocol: log, disconnect, go Closed. */
@@ -187,8 +262,9 @@ void blk_xb_renew(struct blk_dev *d);
 const char *blk_data_path(const struct blk_dev *d);
 
 /* publish.c: the info/ record.  blk_xb_publish(d, false) is the periodic
- * one (handed to the publisher thread once started), force writes every
- * key now, in the caller's thread. */
+ * one (handed to the publisher thread once started), force publishes now,
+ * in the caller's thread.  Either writes only the keys whose value changed
+ * since the last committed publish. */
 void blk_xb_publish(struct blk_dev *d, bool force);
 int blk_pub_start(struct blk_dev *d);
 void blk_pub_stop(struct blk_dev *d);

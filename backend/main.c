@@ -3,7 +3,8 @@
  * xbdev-blkback BACKEND_PATH
  *
  * The userspace blkif backend for one vbd, started (detached, stdout and
- * stderr on /var/log/xbdev/vbd-<fe>-<devid>.log) by `xbdev attach DOMAIN
+ * stderr on /var/log/xbdev/vbd-<fe>-<devid>.log, kept under a size cap by
+ * log.c) by `xbdev attach DOMAIN
  * vbd --disk PATH`; BACKEND_PATH is /local/domain/<be>/backend/xbdev-vbd/
  * <fe>/<devid>.  Runs in the foreground until the device is detached, its
  * backend directory disappears, the guest dies, or SIGTERM/SIGINT.
@@ -37,7 +38,10 @@
 
 #include "blkback.h"
 
-#define WATCH_BUDGET 32u        /* xenstore events per wake-up */
+/* Watch events taken per wake-up, all merged into one evaluation of the
+ * states (xenbus.c): only a bound on one pass, the rest is taken at once
+ * by the next. */
+#define WATCH_DRAIN 4096u
 #define EVTCHN_BUDGET 64u       /* event channel reads per wake-up */
 
 static volatile sig_atomic_t got_signal;
@@ -61,30 +65,12 @@ static void usage(FILE *f)
 		"XBDEV_BLKBACK_PAGE_CACHE=0 turns off the page-cache path\n"
 		"(every request through a bounce buffer and io_uring);\n"
 		"XBDEV_BLKBACK_PERSISTENT=0 offers no persistent grants\n"
-		"(every byte moved by grant copy).\n"
+		"(every byte moved by grant copy);\n"
+		"XBDEV_BLKBACK_LOG_MAX=BYTES caps the log (stderr) at BYTES\n"
+		"(default 1 MiB, at least 4096): past it the file is renamed\n"
+		"to NAME.1 and a new one begun.\n"
 		"\n"
 		"Exit status: 0 device closed, 1 failure, 2 usage.\n");
-}
-
-static void handle_watches(struct blk_dev *d)
-{
-	for (unsigned i = 0; i < WATCH_BUDGET && !d->exit; i++) {
-		char *path = NULL, *token = NULL;
-		int err = xbdev_watch_read(d->xs, &path, &token);
-
-		if (err) {
-			if (err != -EAGAIN) {
-				blk_log(d, "xenstore connection: %s",
-					strerror(-err));
-				d->exit = true;
-				d->exit_code = 1;
-			}
-			break;
-		}
-		blk_xb_event(d, path, token);
-		free(path);
-		free(token);
-	}
 }
 
 static void handle_events(struct blk_dev *d)
@@ -112,7 +98,7 @@ static bool have_work(const struct blk_dev *d)
 }
 
 /* ms until the next timed job (publishing info/, renewing the frontend
- * directory), 0 if one is due, -1 if none is pending. */
+ * directory, a connect put off), 0 if one is due, -1 if none is pending. */
 static int64_t next_timer_ms(const struct blk_dev *d)
 {
 	int64_t now = xbdev_now_ms(), at = INT64_MAX;
@@ -121,6 +107,8 @@ static int64_t next_timer_ms(const struct blk_dev *d)
 		at = d->info_next_ms;
 	if (d->renew_at && d->renew_at < at)
 		at = d->renew_at;
+	if (d->reeval_at && d->reeval_at < at)
+		at = d->reeval_at;
 	if (at == INT64_MAX)
 		return -1;
 	return at > now ? at - now : 0;
@@ -157,7 +145,9 @@ static int run(struct blk_dev *d, const sigset_t *waitmask)
 			return 1;
 		}
 		if (pfd[0].revents)
-			handle_watches(d);
+			blk_xb_watches(d, WATCH_DRAIN);
+		if (d->reeval_at && !d->exit && xbdev_now_ms() >= d->reeval_at)
+			blk_xb_reevaluate(d);
 		if (d->renew_at && !d->exit && xbdev_now_ms() >= d->renew_at)
 			blk_xb_renew(d);
 		if (d->exit)
@@ -234,6 +224,7 @@ int main(int argc, char **argv)
 	rc = run(&dev, &orig);
 out:
 	blk_xb_fini(&dev);
+	blk_log_flush(&dev);
 	blk_log(&dev, "exit status %d", rc);
 	return rc;
 }

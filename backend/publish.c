@@ -15,7 +15,10 @@
  * publishes (start, state changes, exit) are synchronous, in the caller's
  * thread, after any hand-over in progress.  Under load only a few counters
  * change, so only keys whose value differs from the last committed publish
- * are written (a handful of operations a second instead of ~30).
+ * are written (a handful of operations a second instead of ~30); forced
+ * ones too, so that a frontend cycling through connect failures costs the
+ * state key, not the whole record (everything is written again only after
+ * a failed publish, or when the record came back).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -38,7 +41,6 @@ static const char *const pub_keys[BLK_PUB_NKEYS] = {
 };
 
 struct pub_arg {
-	bool all;                       /* write every key */
 	bool gone;                      /* the record does not exist */
 	char val[BLK_PUB_NKEYS][XBDEV_VALUE_MAX];
 };
@@ -142,7 +144,7 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	 * function may run again after a conflict, d->pub is only updated
 	 * after the commit. */
 	for (unsigned i = 0; i < BLK_PUB_NKEYS && !err; i++) {
-		if (!a->all && d->pub[i] && !strcmp(d->pub[i], a->val[i]))
+		if (d->pub[i] && !strcmp(d->pub[i], a->val[i]))
 			continue;
 		err = xbdev_path_join(p, sizeof(p), dir, pub_keys[i]);
 		err = err ?: xbdev_write(x, t, p, a->val[i]);
@@ -238,7 +240,6 @@ void blk_xb_publish(struct blk_dev *d, bool force)
 		if (!force && (!d->info_dirty || now < d->info_next_ms))
 			return;
 		d->info_dirty = false;
-		a.all = force;
 		pub_values(d, &a);
 		/* A snapshot handed over but not yet taken is older than
 		 * these values: drop it (one being written finishes first,
@@ -262,7 +263,6 @@ void blk_xb_publish(struct blk_dev *d, bool force)
 	pthread_mutex_lock(&pub.lock);
 	if (!pub.pending && !pub.busy) {
 		d->info_dirty = false;
-		pub.snap.all = false;
 		pub_values(d, &pub.snap);
 		pub.pending = true;
 		pthread_cond_signal(&pub.cond);

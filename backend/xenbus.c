@@ -9,6 +9,15 @@
  * integers and one short string ("protocol"), each parsed strictly, and we
  * watch only its "state" node (XSA-349).
  *
+ * Amplification: the guest can write its state node as fast as xenstored
+ * lets it.  Whatever the number of watch events pending, one wake-up reads
+ * the states once (blk_xb_watches), our own directory only when it changed
+ * (read_backend); a malformed frontend state is ignored
+ * (libxbdev logs it, rate-limited); connect attempts are at least
+ * BLK_CONNECT_GAP_MS apart (one put off is retried by a timer); every line
+ * the guest can cause goes through blk_log_guest, its text escaped; and
+ * info/ gets only the keys that changed (publish.c).
+ *
  * Backend state machine (what we write), driven by the frontend's state:
  *   probe                       -> InitWait
  *   fe Initialised/Connected    -> map rings, bind, write size -> Connected
@@ -162,9 +171,9 @@ static void set_state(struct blk_dev *d, enum xbdev_state st)
 	if (err && err != -ENOENT)
 		blk_log(d, "cannot write state %s: %s", xbdev_state_name(st),
 			strerror(-err));
-	blk_log(d, "state %s -> %s%s", xbdev_state_name(d->state),
-		xbdev_state_name(st),
-		err == -ENOENT ? " (backend directory gone)" : "");
+	blk_log_guest(d, BLK_LOG_STATE, "state %s -> %s%s",
+		      xbdev_state_name(d->state), xbdev_state_name(st),
+		      err == -ENOENT ? " (backend directory gone)" : "");
 	d->state = st;
 	d->info_dirty = true;
 }
@@ -541,11 +550,13 @@ int blk_xb_probe(struct blk_dev *d)
 		blk_log(d, "cannot advertise features: %s", strerror(-err));
 		return err;
 	}
-	blk_log(d, "state %s -> InitWait (max-ring-page-order %u, "
-		"max-queues %u, indirect %u, flush, %s, %s)",
-		xbdev_state_name(d->state), BLK_MAX_RING_ORDER, d->max_queues,
-		BLK_MAX_INDIRECT_SEGS, d->discard ? "discard" : "no discard",
-		d->offer_persistent ? "persistent grants" : "grant copy only");
+	blk_log_guest(d, BLK_LOG_STATE, "state %s -> InitWait "
+		      "(max-ring-page-order %u, max-queues %u, indirect %u, "
+		      "flush, %s, %s)", xbdev_state_name(d->state),
+		      BLK_MAX_RING_ORDER, d->max_queues, BLK_MAX_INDIRECT_SEGS,
+		      d->discard ? "discard" : "no discard",
+		      d->offer_persistent ? "persistent grants"
+					  : "grant copy only");
 	d->state = XBDEV_STATE_INITWAIT;
 	d->info_dirty = true;
 	return 0;
@@ -604,10 +615,10 @@ static void disconnect(struct blk_dev *d, const char *why)
 	getrusage(RUSAGE_SELF, &ru);
 	/* The process's costs so far, for profiling under emulation where
 	 * page faults and context switches dominate. */
-	blk_log(d, "disconnected (%s): %llu requests, %llu bytes read, "
-		"%llu bytes written, %llu errors; cpu user %ld.%03lds "
-		"sys %ld.%03lds, %ld minor faults, %ld/%ld context switches",
-		why, (unsigned long long)d->st.requests,
+	blk_log_guest(d, BLK_LOG_STATE, "disconnected (%s): %llu requests, "
+		"%llu bytes read, %llu bytes written, %llu errors; cpu user "
+		"%ld.%03lds sys %ld.%03lds, %ld minor faults, %ld/%ld context "
+		"switches", why, (unsigned long long)d->st.requests,
 		(unsigned long long)d->st.bytes_read,
 		(unsigned long long)d->st.bytes_written,
 		(unsigned long long)d->st.errors, (long)ru.ru_utime.tv_sec,
@@ -635,16 +646,16 @@ static int map_queue(struct blk_dev *d, struct blk_queue *q, const char *dir,
 		if (err == -ENOENT && !legacy && pages == 1)
 			err = rd_uint(d, dir, "ring-ref", UINT32_MAX, &v);
 		if (err) {
-			blk_log(d, "queue %u: %s/%s: %s", q->idx, dir, key,
-				strerror(-err));
+			blk_log_guest(d, BLK_LOG_CONNECT, "queue %u: %s/%s: %s",
+				      q->idx, dir, key, strerror(-err));
 			return err;
 		}
 		q->ring_ref[j] = (uint32_t)v;
 	}
 	err = rd_uint(d, dir, "event-channel", UINT32_MAX, &v);
 	if (err) {
-		blk_log(d, "queue %u: %s/event-channel: %s", q->idx, dir,
-			strerror(-err));
+		blk_log_guest(d, BLK_LOG_CONNECT, "queue %u: %s/event-channel: "
+			      "%s", q->idx, dir, strerror(-err));
 		return err;
 	}
 	q->remote_port = (uint32_t)v;
@@ -654,9 +665,9 @@ static int map_queue(struct blk_dev *d, struct blk_queue *q, const char *dir,
 		PROT_READ | PROT_WRITE);
 	if (!q->ring_mem) {
 		err = -errno;
-		blk_log(d, "queue %u: cannot map %u ring page(s) (first gref "
-			"%u): %s", q->idx, pages, q->ring_ref[0],
-			strerror(errno));
+		blk_log_guest(d, BLK_LOG_CONNECT, "queue %u: cannot map %u "
+			      "ring page(s) (first gref %u): %s", q->idx, pages,
+			      q->ring_ref[0], strerror(errno));
 		return err ? err : -EFAULT;
 	}
 	err = blk_ring_attach(&q->ring, q->ring_mem, pages, d->abi);
@@ -666,8 +677,9 @@ static int map_queue(struct blk_dev *d, struct blk_queue *q, const char *dir,
 					  q->remote_port);
 	if (port < 0) {
 		err = -errno;
-		blk_log(d, "queue %u: cannot bind event channel %u: %s",
-			q->idx, q->remote_port, strerror(errno));
+		blk_log_guest(d, BLK_LOG_CONNECT, "queue %u: cannot bind event "
+			      "channel %u: %s", q->idx, q->remote_port,
+			      strerror(errno));
 		return err ? err : -EINVAL;
 	}
 	q->local_port = port;
@@ -713,8 +725,9 @@ static int do_connect(struct blk_dev *d)
 	err = rd_uint_def(d, d->fe_path, "multi-queue-num-queues",
 			  d->max_queues, 1, &nq);
 	if (err || nq == 0) {
-		blk_log(d, "frontend multi-queue-num-queues invalid (max %u)",
-			d->max_queues);
+		blk_log_guest(d, BLK_LOG_CONNECT, "frontend "
+			      "multi-queue-num-queues invalid (max %u)",
+			      d->max_queues);
 		return err ? err : -EINVAL;
 	}
 	err = rd_uint(d, d->fe_path, "ring-page-order", BLK_MAX_RING_ORDER,
@@ -723,18 +736,25 @@ static int do_connect(struct blk_dev *d)
 		legacy = true;
 		order = 0;
 	} else if (err) {
-		blk_log(d, "frontend ring-page-order invalid (max %u)",
-			BLK_MAX_RING_ORDER);
+		blk_log_guest(d, BLK_LOG_CONNECT, "frontend ring-page-order "
+			      "invalid (max %u)", BLK_MAX_RING_ORDER);
 		return err;
 	}
 	err = rd(d, d->fe_path, "protocol", &proto);
 	if (err && err != -ENOENT) {
-		blk_log(d, "frontend protocol unreadable: %s", strerror(-err));
+		blk_log_guest(d, BLK_LOG_CONNECT, "frontend protocol "
+			      "unreadable: %s", strerror(-err));
 		return err;
 	}
 	err = blk_abi_parse(proto, &d->abi);
 	if (err) {
-		blk_log(d, "frontend protocol \"%s\" not supported", proto);
+		char esc[XBDEV_ESCAPED_MAX(32)];
+
+		/* The guest's own text: escaped, never raw (a newline in it
+		 * would forge a log line). */
+		blk_log_guest(d, BLK_LOG_CONNECT, "frontend protocol \"%s\" "
+			      "not supported",
+			      xbdev_escape(esc, sizeof(esc), proto));
 		free(proto);
 		return err;
 	}
@@ -768,9 +788,9 @@ static int do_connect(struct blk_dev *d)
 		blk_log(d, "cannot write connect nodes: %s", strerror(-err));
 		goto fail;
 	}
-	blk_log(d, "state %s -> Connected: protocol %s, %u queue(s), %u ring "
-		"page(s) (%u requests each), indirect up to %u segments, "
-		"frontend %s persistent grants (data path %s), "
+	blk_log_guest(d, BLK_LOG_STATE, "state %s -> Connected: protocol %s, "
+		"%u queue(s), %u ring page(s) (%u requests each), indirect up "
+		"to %u segments, frontend %s persistent grants (data path %s), "
 		"%llu sectors%s",
 		xbdev_state_name(d->state), blk_abi_name(d->abi), d->nr_queues,
 		d->ring_pages, blk_ring_size(&d->q[0].ring),
@@ -789,7 +809,8 @@ fail:
 
 void blk_xb_fail(struct blk_dev *d, const char *why)
 {
-	blk_log(d, "frontend error: %s; closing the device", why);
+	blk_log_guest(d, BLK_LOG_CONNECT, "frontend error: %s; closing the "
+		      "device", why);
 	d->failed = true;
 	disconnect(d, why);
 	set_state(d, XBDEV_STATE_CLOSED);
@@ -816,6 +837,20 @@ static bool frontend_alive(struct blk_dev *d)
 	return !(err == -ENOENT || err == -ESRCH);
 }
 
+/* Connect attempts at least BLK_CONNECT_GAP_MS apart: true when this one
+ * must wait (d->reeval_at says when to look again). */
+static bool connect_put_off(struct blk_dev *d)
+{
+	int64_t now = xbdev_now_ms();
+
+	if (now < d->connect_at) {
+		d->reeval_at = d->connect_at;
+		return true;
+	}
+	d->connect_at = now + BLK_CONNECT_GAP_MS;
+	return false;
+}
+
 static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 			     bool online)
 {
@@ -834,8 +869,8 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 		}
 		if (d->state == XBDEV_STATE_CLOSED && online && !d->closing) {
 			/* Guest reboot or driver reload: offer again. */
-			blk_log(d, "frontend back to %s: reconnecting",
-				xbdev_state_name(fe));
+			blk_log_guest(d, BLK_LOG_STATE, "frontend back to %s: "
+				      "reconnecting", xbdev_state_name(fe));
 			blk_xb_probe(d);
 		}
 		break;
@@ -845,6 +880,8 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 		 * that went Closed -> Initialising -> Initialised faster than
 		 * we read its state looks like Closed -> Initialised. */
 		if (d->state == XBDEV_STATE_CONNECTED || d->closing)
+			break;
+		if (connect_put_off(d))
 			break;
 		disconnect(d, "frontend re-initialised");
 		err = do_connect(d);
@@ -871,28 +908,53 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 	}
 }
 
-static void reevaluate(struct blk_dev *d)
+/* What our directory says: whether it still exists, online, the state
+ * node.  Only the toolstack and we write there, and the directory is
+ * watched: what was read stays true until an event of ours (BLK_EV_BE)
+ * or until we change our state (our own write, whose event may still be on
+ * its way).  So a frontend writing its state in a loop costs one read per
+ * evaluation, not four.  false: the directory is gone. */
+static bool read_backend(struct blk_dev *d, bool changed)
 {
-	enum xbdev_state fe = XBDEV_STATE_UNKNOWN, be;
-	unsigned long online = 0, u;
-	int err;
+	struct blk_be_seen *b = &d->be_seen;
+	unsigned long u;
 
+	if (!changed && b->valid && b->at == d->state)
+		return true;
+	b->valid = false;
 	/* Our directory removed (forced detach, toolstack cleanup). */
-	err = rd_uint(d, d->be_path, "frontend-id", XBDEV_DOMID_MAX, &u);
-	if (err == -ENOENT) {
+	if (rd_uint(d, d->be_path, "frontend-id", XBDEV_DOMID_MAX, &u) ==
+	    -ENOENT) {
 		disconnect(d, "backend directory removed");
 		leave(d, "backend directory removed", 0);
-		return;
+		return false;
 	}
-	rd_uint_def(d, d->be_path, "online", 1, 0, &online);
-	err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path, &be);
+	b->online = 0;
+	rd_uint_def(d, d->be_path, "online", 1, 0, &b->online);
+	b->state_err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path,
+					&b->state);
+	b->at = d->state;
+	b->valid = true;
+	return true;
+}
+
+static void reevaluate(struct blk_dev *d, bool be_changed)
+{
+	const struct blk_be_seen *b = &d->be_seen;
+	enum xbdev_state fe = XBDEV_STATE_UNKNOWN;
+	unsigned long online;
+	int err;
+
+	if (!read_backend(d, be_changed))
+		return;
+	online = b->online;
 	/* The toolstack's close request: online = 0 and/or our state node
 	 * rewritten to Closing behind our back. */
 	if (!d->closing &&
-	    (!online || (!err && be == XBDEV_STATE_CLOSING &&
+	    (!online || (!b->state_err && b->state == XBDEV_STATE_CLOSING &&
 			 d->state != XBDEV_STATE_CLOSING))) {
 		blk_log(d, "toolstack requested close (online=%lu, state=%s)",
-			online, err ? "?" : xbdev_state_name(be));
+			online, b->state_err ? "?" : xbdev_state_name(b->state));
 		d->closing = true;
 		if (d->state == XBDEV_STATE_CONNECTED) {
 			/* Let the frontend finish and close first; it sees
@@ -901,6 +963,12 @@ static void reevaluate(struct blk_dev *d)
 		}
 	}
 	err = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->fe_path, &fe);
+	if ((err == -EINVAL || err == -ERANGE) && !d->closing) {
+		/* Malformed (not a state number up to 8; libxbdev logged
+		 * it): nothing the frontend told us, nothing to act on.  A
+		 * frontend gone has no state node (-ENOENT). */
+		return;
+	}
 	if (err)
 		fe = XBDEV_STATE_UNKNOWN;
 	if (d->closing && fe != XBDEV_STATE_CONNECTED &&
@@ -911,19 +979,63 @@ static void reevaluate(struct blk_dev *d)
 	frontend_changed(d, fe, online);
 }
 
-void blk_xb_event(struct blk_dev *d, const char *path, const char *token)
+void blk_xb_reevaluate(struct blk_dev *d)
 {
-	if (!strcmp(token, TOKEN_REL)) {
-		if (frontend_alive(d))
-			return;
+	d->reeval_at = 0;
+	reevaluate(d, false);
+}
+
+void blk_xb_events(struct blk_dev *d, unsigned fired)
+{
+	if (d->exit)
+		return;
+	if ((fired & BLK_EV_REL) && !frontend_alive(d)) {
 		blk_log(d, "frontend domain %u is gone", d->fe_domid);
 		disconnect(d, "frontend domain died");
 		set_state(d, XBDEV_STATE_CLOSED);
 		leave(d, "frontend domain died", 0);
 		return;
 	}
-	if (!strcmp(token, TOKEN_BE) || !strcmp(token, TOKEN_FE))
-		reevaluate(d);
+	/* The states now, not as each event found them: one evaluation
+	 * stands for every event of the batch. */
+	if (fired & (BLK_EV_BE | BLK_EV_FE)) {
+		d->reeval_at = 0;
+		reevaluate(d, fired & BLK_EV_BE);
+	}
+}
+
+static unsigned token_bit(const char *token)
+{
+	if (!strcmp(token, TOKEN_BE))
+		return BLK_EV_BE;
+	if (!strcmp(token, TOKEN_FE))
+		return BLK_EV_FE;
+	if (!strcmp(token, TOKEN_REL))
+		return BLK_EV_REL;
+	return 0;
+}
+
+void blk_xb_watches(struct blk_dev *d, unsigned max)
+{
+	unsigned fired = 0;
+
+	for (unsigned i = 0; i < max; i++) {
+		char *path = NULL, *token = NULL;
+		int err = xbdev_watch_read(d->xs, &path, &token);
+
+		if (err) {
+			if (err != -EAGAIN) {
+				blk_log(d, "xenstore connection: %s",
+					strerror(-err));
+				leave(d, "no more watch events", 1);
+			}
+			break;
+		}
+		fired |= token_bit(token);
+		free(path);
+		free(token);
+	}
+	blk_xb_events(d, fired);
 }
 
 struct renew_ctx {

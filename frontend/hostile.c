@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+#include <xenstore.h>
 
 #include "blkfront.h"
 #include "xbdev.h"
@@ -831,6 +832,64 @@ static enum result a_reset_unseen(struct hctx *h)
 	return r ? R_FAIL : R_PASS;
 }
 
+/*
+ * A guest writing its frontend state node as fast as xenstored takes it,
+ * with values that each used to cost the backend work and log lines:
+ * Initialised without new rings (a connect attempt), Initialising (a
+ * re-probe), malformed and out-of-range values, and a protocol value with
+ * a newline and an escape sequence in it (a forged log line).  Raw writes
+ * on a connection of our own: libxbdev refuses to write such values.  The
+ * backend must then still offer the device and serve a read.
+ */
+static enum result a_state_flood(struct hctx *h)
+{
+	static const char *const values[] = { "3", "x", "1", "99", "3\n4" };
+	static const char proto[] = "bogus\n2026-01-01T00:00:00.000Z "
+				    "xbdev-blkback[1] vbd-0-0: FORGED \033[2J";
+	const unsigned writes = 5000;
+	struct xbf_dev *d = h->d;
+	char st[XBDEV_PATH_MAX], pr[XBDEV_PATH_MAX];
+	struct xs_handle *xs;
+	uint8_t *buf;
+	unsigned taken = 0;
+	int r;
+
+	recover(h);
+	if (xbdev_path_join(st, sizeof(st), d->fe_path, "state") ||
+	    xbdev_path_join(pr, sizeof(pr), d->fe_path, "protocol")) {
+		obs(h, "frontend path too long");
+		return R_FAIL;
+	}
+	xs = xs_open(0);
+	if (!xs) {
+		obs(h, "no xenstore connection: %s", xbf_strerror(-errno));
+		return R_FAIL;
+	}
+	xs_write(xs, XBT_NULL, pr, proto, sizeof(proto) - 1);
+	for (unsigned i = 0; i < writes; i++) {
+		const char *v = values[i % (sizeof(values) / sizeof(values[0]))];
+
+		taken += xs_write(xs, XBT_NULL, st, v, strlen(v));
+	}
+	xs_close(xs);
+	/* As a driver loaded again would: from Initialising. */
+	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_INITIALISING);
+	r = xbf_connect(d);
+	if (r) {
+		obs(h, "%u of %u state writes taken; then no connection: %s",
+		    taken, writes, xbf_strerror(r));
+		h->must_recover = true;
+		return R_FAIL;
+	}
+	buf = malloc(8 * XBF_SECTOR_SIZE);
+	r = buf ? sync_io(h, BLKIF_OP_READ, h->rs, 8, buf) : -ENOMEM;
+	free(buf);
+	obs(h, "%u of %u state writes taken; then connected, read %s", taken,
+	    writes, r ? xbf_strerror(r) : "ok");
+	xbf_disconnect(d, false);
+	return r ? R_FAIL : R_PASS;
+}
+
 /* ---- negotiation attacks ------------------------------------------------ */
 
 static enum result refuse(struct hctx *h)
@@ -1010,6 +1069,9 @@ static const struct attack attacks[] = {
 	  a_close_inflight },
 	{ "reset-unseen-closed", EX_SURVIVE,
 	  "Closing then Initialising, Closed never seen", a_reset_unseen },
+	{ "state-flood", EX_SURVIVE,
+	  "5000 state writes: Initialised without rings, malformed values, "
+	  "a protocol with a newline and ESC", a_state_flood },
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 

@@ -1,0 +1,399 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xbdev-blkback's XenBus side (backend/xenbus.c, publish.c) against the
+ * in-memory xenstore of fake-xs.h, for what a guest writing its frontend
+ * state node in a loop can make the backend do: every pending watch event
+ * merged into one evaluation of the states, our own directory re-read only
+ * when it changed, connect attempts at least
+ * BLK_CONNECT_GAP_MS apart, a malformed state ignored, a forced publish
+ * writing only the info/ keys that changed, and the guest's protocol value
+ * reaching the log escaped.  The watch events are queued by the test
+ * (xs_check_watch is defined here); xs_read and xs_write are counted.
+ */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include <cmocka.h>
+
+/* fake-xs.h's xs_read/xs_write under other names, counted below. */
+#define xs_read fake_xs_read
+#define xs_write fake_xs_write
+#include "fake-xs.h"
+#undef xs_read
+#undef xs_write
+
+#include "blkback.h"
+
+static unsigned reads, writes;
+
+void *xs_read(struct xs_handle *h, xs_transaction_t t, const char *path,
+	      unsigned int *len)
+{
+	reads++;
+	return fake_xs_read(h, t, path, len);
+}
+
+bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
+	      const void *data, unsigned int len)
+{
+	writes++;
+	return fake_xs_write(h, t, path, data, len);
+}
+
+/* ---- watch events ---------------------------------------------------------- */
+
+#define MAX_EVENTS 4096
+static struct { char path[128], token[8]; } events[MAX_EVENTS];
+static unsigned ev_head, ev_tail;
+
+static void queue_event(const char *path, const char *token)
+{
+	assert_true(ev_tail < MAX_EVENTS);
+	snprintf(events[ev_tail].path, sizeof(events[0].path), "%s", path);
+	snprintf(events[ev_tail].token, sizeof(events[0].token), "%s", token);
+	ev_tail++;
+}
+
+/* As libxenstore's: one allocation, the strings after the vector. */
+char **xs_check_watch(struct xs_handle *h)
+{
+	size_t lp, lt;
+	char **v;
+
+	(void)h;
+	if (ev_head == ev_tail) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	lp = strlen(events[ev_head].path) + 1;
+	lt = strlen(events[ev_head].token) + 1;
+	v = malloc(2 * sizeof(char *) + lp + lt);
+	assert_non_null(v);
+	v[XS_WATCH_PATH] = (char *)(v + 2);
+	v[XS_WATCH_TOKEN] = v[XS_WATCH_PATH] + lp;
+	memcpy(v[XS_WATCH_PATH], events[ev_head].path, lp);
+	memcpy(v[XS_WATCH_TOKEN], events[ev_head].token, lt);
+	ev_head++;
+	return v;
+}
+
+/* ---- a device in InitWait, its frontend about to connect ------------------ */
+
+#define BE "/local/domain/0/backend/xbdev-vbd/5/51728"
+#define FE "/local/domain/5/device/vbd/51728"
+#define REC "/xbdev/5/vbd/51728"
+#define FORGED "bogus\n2026-01-01T00:00:00.000Z xbdev-blkback[1] vbd-0-0: " \
+	       "FORGED \033[2J"
+
+struct fix {
+	struct blk_dev d;
+	char log[64];
+	int saved_err;
+};
+
+static void put(const char *path, const char *value)
+{
+	assert_true(fake_xs_write(NULL, XBT_NULL, path, value, strlen(value)));
+}
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct blk_dev *d = &f->d;
+	int fd;
+
+	assert_non_null(f);
+	fake_xs_reset();
+	put(BE "/frontend-id", "5");
+	put(BE "/online", "1");
+	put(BE "/state", "2");
+	put(FE "/state", "1");
+	put(FE "/protocol", FORGED);
+	put(REC "/backend", BE);
+	ev_head = ev_tail = 0;
+
+	d->fd = -1;
+	d->evtchn_fd = -1;
+	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
+		d->q[i].dev = d;
+		d->q[i].idx = i;
+		d->q[i].local_port = -1;
+	}
+	d->fe_domid = 5;
+	d->devid = 51728;
+	snprintf(d->be_path, sizeof(d->be_path), BE);
+	snprintf(d->fe_path, sizeof(d->fe_path), FE);
+	snprintf(d->record_path, sizeof(d->record_path), REC);
+	snprintf(d->tag, sizeof(d->tag), "vbd-5-51728");
+	d->params = strdup("/tmp/image");
+	d->max_queues = BLK_MAX_QUEUES;
+	d->state = XBDEV_STATE_INITWAIT;
+	assert_int_equal(xbdev_open(&d->xs), 0);
+	xbdev_set_log_fn(d->xs, blk_lib_log, d);
+
+	/* The log into a file of our own. */
+	snprintf(f->log, sizeof(f->log), "/tmp/test-backend-xenbus.XXXXXX");
+	fd = mkstemp(f->log);
+	assert_true(fd >= 0);
+	fflush(stderr);
+	f->saved_err = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+	/* The start's publish: every key, once. */
+	blk_xb_publish(d, true);
+	reads = writes = 0;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	blk_xb_fini(&f->d);
+	fflush(stderr);
+	dup2(f->saved_err, STDERR_FILENO);
+	close(f->saved_err);
+	unlink(f->log);
+	fake_xs_reset();
+	free(f);
+	return 0;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+
+	fflush(stderr);
+	assert_non_null(fp);
+	assert_non_null(buf);
+	if (fread(buf, 1, 65535, fp)) {
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* The guest writes its state n times with value v: n events. */
+static void flood(const char *v, unsigned n)
+{
+	put(FE "/state", v);
+	for (unsigned i = 0; i < n; i++)
+		queue_event(FE "/state", "fe");
+}
+
+/* ... and the backend wakes up to them. */
+static void wake_up(struct blk_dev *d, const char *v, unsigned n)
+{
+	flood(v, n);
+	blk_xb_watches(d, 4096);
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void events_of_one_wake_up_are_evaluated_once(void **state)
+{
+	struct fix *f = *state;
+	unsigned once;
+
+	/* One event: what a single evaluation with a connect attempt (no
+	 * rings: refused, the device goes Closed) costs. */
+	wake_up(&f->d, "3", 1);
+	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
+	once = reads;
+	assert_true(once > 0);
+
+	/* A second later, 2000 events and a few of our own directory and of
+	 * @releaseDomain and one of a token we never set: no more. */
+	f->d.connect_at = 0;
+	reads = writes = 0;
+	flood("3", 2000);
+	for (unsigned i = 0; i < 5; i++)
+		queue_event(BE, "be");
+	queue_event("@releaseDomain", "zz");
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(ev_head, ev_tail);             /* all drained */
+	assert_true(reads <= once);
+	assert_false(f->d.exit);
+}
+
+static void the_drain_is_bounded_per_call(void **state)
+{
+	struct fix *f = *state;
+
+	flood("1", 100);
+	blk_xb_watches(&f->d, 30);
+	assert_int_equal(ev_head, 30);
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(ev_head, ev_tail);
+}
+
+static void connect_attempts_are_a_second_apart(void **state)
+{
+	struct fix *f = *state;
+	unsigned w;
+
+	wake_up(&f->d, "3", 1);
+	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
+	w = writes;
+	assert_true(w > 0);
+
+	/* Initialised again at once: the states are read, nothing else. */
+	reads = writes = 0;
+	wake_up(&f->d, "3", 50);
+	assert_int_equal(writes, 0);
+	assert_true(reads <= 4);        /* frontend-id, online, both states */
+	assert_true(f->d.reeval_at > 0);
+	assert_true(f->d.reeval_at <= xbdev_now_ms() + BLK_CONNECT_GAP_MS);
+
+	/* When the timer fires (time passed): one attempt, which reads the
+	 * frontend's nodes again, and writes nothing that did not change. */
+	f->d.connect_at = 0;
+	reads = writes = 0;
+	blk_xb_reevaluate(&f->d);
+	assert_int_equal(f->d.reeval_at, 0);
+	assert_true(reads > 4);
+	assert_int_equal(writes, 0);
+}
+
+static void malformed_state_is_ignored(void **state)
+{
+	struct fix *f = *state;
+	static const char *const bad[] = { "x", "99", "3\n4", "", " 3", "-1" };
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		writes = 0;
+		wake_up(&f->d, bad[i], 10);
+		assert_int_equal(f->d.state, XBDEV_STATE_INITWAIT);
+		assert_int_equal(writes, 0);
+		assert_false(f->d.exit);
+	}
+}
+
+static void forced_publish_writes_only_what_changed(void **state)
+{
+	struct fix *f = *state;
+
+	/* Nothing changed since the start's publish. */
+	blk_xb_publish(&f->d, true);
+	assert_int_equal(writes, 0);
+	/* A connect refused: the state key, not the ~30 of the record. */
+	wake_up(&f->d, "3", 1);
+	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
+	assert_true(writes <= 3);       /* our state node, info/state */
+	assert_string_equal(fake_find(REC "/info/state")->value, "Closed");
+}
+
+static void guest_text_reaches_the_log_escaped(void **state)
+{
+	struct fix *f = *state;
+	char *log;
+
+	wake_up(&f->d, "3", 1);
+	log = slurp(f->log);
+	assert_non_null(strstr(log, "frontend protocol \"bogus\\x0a2026-01-01T"
+				    "00:00:00.000Z xbdev-blkback[1] vbd-0-0: "
+				    "FORGED \\x1b[2J\" not supported"));
+	assert_null(strstr(log, "\n2026-01-01"));
+	assert_null(strchr(log, '\033'));
+	free(log);
+}
+
+static void flood_log_stays_small(void **state)
+{
+	struct fix *f = *state;
+	static const char *const cycle[] = { "3", "x", "1", "99", "6", "5" };
+	char *log;
+
+	/* 600 wake-ups of a guest cycling through states, each a second
+	 * after the last connect attempt (the worst case). */
+	for (unsigned i = 0; i < 600; i++) {
+		f->d.connect_at = 0;
+		wake_up(&f->d, cycle[i % 6], 3);
+		f->d.renew_at = 0;
+	}
+	log = slurp(f->log);
+	/* Three kinds of BLK_RL_BURST lines each, and a summary or so. */
+	assert_true(strlen(log) < 3 * (BLK_RL_BURST + 2) * 300);
+	free(log);
+}
+
+static void frontend_events_read_only_its_state(void **state)
+{
+	struct fix *f = *state;
+
+	/* The first evaluation reads our directory too. */
+	wake_up(&f->d, "1", 1);
+	assert_int_equal(reads, 4);
+	/* Then, while only the frontend's node changes: that node alone. */
+	for (unsigned i = 0; i < 20; i++) {
+		reads = 0;
+		wake_up(&f->d, i % 2 ? "1" : "x", 1);
+		assert_int_equal(reads, 1);
+	}
+	/* An event of our directory: read again. */
+	reads = 0;
+	queue_event(BE "/online", "be");
+	blk_xb_watches(&f->d, 4096);
+	assert_int_equal(reads, 4);
+}
+
+static void our_own_state_change_rereads_our_directory(void **state)
+{
+	struct fix *f = *state;
+
+	wake_up(&f->d, "1", 1);
+	/* A refused connect: we wrote Closed ourselves, its event not read
+	 * yet; the next evaluation must not trust what it read before. */
+	wake_up(&f->d, "3", 1);
+	assert_int_equal(f->d.state, XBDEV_STATE_CLOSED);
+	reads = 0;
+	wake_up(&f->d, "3", 1);
+	assert_int_equal(reads, 4);
+}
+
+static void toolstack_close_is_still_seen(void **state)
+{
+	struct fix *f = *state;
+
+	wake_up(&f->d, "1", 1);
+	/* `xbdev detach`: online = 0, our state Closing; the frontend is
+	 * Closed already. */
+	put(BE "/online", "0");
+	put(BE "/state", "5");
+	queue_event(BE "/online", "be");
+	queue_event(BE "/state", "be");
+	wake_up(&f->d, "6", 3);
+	assert_true(f->d.closing);
+	assert_true(f->d.exit);
+	assert_int_equal(f->d.exit_code, 0);
+	assert_string_equal(fake_find(BE "/state")->value, "6");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(events_of_one_wake_up_are_evaluated_once),
+		T(the_drain_is_bounded_per_call),
+		T(connect_attempts_are_a_second_apart),
+		T(malformed_state_is_ignored),
+		T(forced_publish_writes_only_what_changed),
+		T(guest_text_reaches_the_log_escaped),
+		T(flood_log_stays_small),
+		T(frontend_events_read_only_its_state),
+		T(our_own_state_change_rereads_our_directory),
+		T(toolstack_close_is_still_seen),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
