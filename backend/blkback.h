@@ -144,6 +144,7 @@ struct blk_dev {
 	char *params;
 	int fd;
 	bool readonly, cdrom, removable, direct;
+	bool trusted;           /* our directory passed read_config's checks */
 	uint64_t sectors;               /* 512-byte units */
 	uint64_t size;                  /* bytes */
 	unsigned sector_size, phys_sector_size;

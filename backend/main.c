@@ -209,8 +209,9 @@ int main(int argc, char **argv)
 	if (blk_xb_init(&dev, argv[1]) || blk_xb_probe(&dev) ||
 	    blk_xb_watch(&dev)) {
 		/* Tell the toolstack and the guest at once instead of
-		 * letting them time out: the device will not come. */
-		if (dev.xs && dev.be_path[0])
+		 * letting them time out: the device will not come.  Not in a
+		 * directory we refused to trust: it is not ours to write. */
+		if (dev.xs && dev.be_path[0] && dev.trusted)
 			xbdev_state_write(dev.xs, XBDEV_TXN_NONE, dev.be_path,
 					  XBDEV_STATE_CLOSED);
 		goto out;

@@ -270,15 +270,18 @@ const char *blk_data_path(const struct blk_dev *d)
 
 static int parse_be_path(struct blk_dev *d, const char *be_path)
 {
-	char type[XBDEV_NAME_MAX + 1], canon[XBDEV_PATH_MAX];
+	struct xbdev_path_parts pp;
+	char canon[XBDEV_PATH_MAX];
 	unsigned be, fe, devid;
-	int n = 0, err;
+	int err;
 
-	if (sscanf(be_path, "/local/domain/%u/backend/%64[^/]/%u/%u%n", &be,
-		   type, &fe, &devid, &n) != 4 || be_path[n])
+	xbdev_path_parse(be_path, &pp);
+	if (pp.kind != XBDEV_PATH_BACKEND || pp.rest[0] ||
+	    strcmp(pp.name, BLK_BACKEND_TYPE))
 		return -EINVAL;
-	if (strcmp(type, BLK_BACKEND_TYPE))
-		return -EINVAL;
+	be = pp.dom;
+	fe = pp.fe;
+	devid = pp.devid;
 	/* Only the canonical spelling (no leading zeros, no "+"). */
 	err = xbdev_path_backend(canon, sizeof(canon), be, BLK_BACKEND_TYPE, fe,
 				 devid);
@@ -364,7 +367,9 @@ static int cfg_apply(struct blk_dev *d, const struct cfg *c)
 		blk_log(d, "frontend-id is not %u", d->fe_domid);
 		return -EINVAL;
 	}
-	snprintf(prefix, sizeof(prefix), "/local/domain/%u/", d->fe_domid);
+	if (xbdev_path_domain(prefix, sizeof(prefix) - 1, d->fe_domid, NULL))
+		return -EINVAL;
+	strcat(prefix, "/");
 	if (strncmp(c->v[CFG_FRONTEND], prefix, strlen(prefix)) ||
 	    strlen(c->v[CFG_FRONTEND]) >= sizeof(d->fe_path)) {
 		blk_log(d, "frontend node not under %s", prefix);
@@ -418,6 +423,7 @@ static int read_config(struct blk_dev *d)
 			d->be_path, strerror(-err));
 	if (!err)
 		err = cfg_apply(d, &c);
+	d->trusted = !err;
 	cfg_free(&c);
 	return err;
 }

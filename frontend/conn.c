@@ -109,32 +109,17 @@ static int be_parse(struct xbf_dev *d, const char *key)
 
 /* ---- opening ------------------------------------------------------------ */
 
-/* "/local/domain/<fe>/device/vbd/<devid>" */
+/* A vbd frontend directory itself (lib/path.c says what a path is). */
 static int parse_fe_path(const char *p, unsigned *fe, unsigned *devid)
 {
-	const char *pre = "/local/domain/", *mid = "/device/vbd/";
-	char num[16];
-	const char *q;
-	unsigned long v;
-	size_t n;
+	struct xbdev_path_parts pp;
 
-	if (strncmp(p, pre, strlen(pre)))
+	xbdev_path_parse(p, &pp);
+	if (pp.kind != XBDEV_PATH_FRONTEND || pp.rest[0] ||
+	    strcmp(pp.name, "vbd"))
 		return -EINVAL;
-	p += strlen(pre);
-	q = strchr(p, '/');
-	if (!q || (size_t)(q - p) >= sizeof(num))
-		return -EINVAL;
-	n = (size_t)(q - p);
-	memcpy(num, p, n);
-	num[n] = '\0';
-	if (xbdev_parse_uint(num, XBDEV_DOMID_MAX, &v))
-		return -EINVAL;
-	*fe = (unsigned)v;
-	if (strncmp(q, mid, strlen(mid)))
-		return -EINVAL;
-	if (xbdev_parse_uint(q + strlen(mid), XBDEV_DEVID_MAX, &v))
-		return -EINVAL;
-	*devid = (unsigned)v;
+	*fe = pp.fe;
+	*devid = pp.devid;
 	return 0;
 }
 
@@ -209,9 +194,15 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 		goto out;
 	/* The backend path comes from the toolstack, but check it is what a
 	 * backend dir of backend-id looks like before watching it. */
-	snprintf(p, sizeof(p), "/local/domain/%u/backend/", d->be_domid);
-	if (strncmp(be, p, strlen(p)) || strlen(be) >= sizeof(d->be_path) ||
-	    xbdev_validate_name(be + 1, true)) {
+	{
+		struct xbdev_path_parts pp;
+
+		xbdev_path_parse(be, &pp);
+		if (pp.kind != XBDEV_PATH_BACKEND || pp.rest[0] ||
+		    pp.dom != d->be_domid)
+			r = -EINVAL;
+	}
+	if (r || strlen(be) >= sizeof(d->be_path)) {
 		r = -EINVAL;
 		goto out;
 	}

@@ -48,6 +48,7 @@ refused() {
 	check_eq "$what: exit 1" 1 "$rc"
 	check_match "$what: refused, says why" "$re" "$out"
 	check "$what: nothing opened" sh -c "! printf '%s' \"\$1\" | grep -q serving" _ "$out"
+	check_eq "$what: its state left as it was (not ours to write)" 1 "$(xenstore-read $be/state)"
 }
 GBE=/local/domain/$id/backend/xbdev-vbd/$id/77
 mkdir_be $GBE 77 $id
