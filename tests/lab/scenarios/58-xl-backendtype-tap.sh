@@ -2,7 +2,8 @@
 # for a userspace disk backend in xl configs (the xl-integration work
 # builds on it).  Each Xen version's own truth:
 #  - Xen 4.19+ (the 4.20 lab): `xl block-attach` writes the backend under
-#    backend/vbd3/FE/DEVID (params aio:PATH) and the guest's frontend under
+#    backend/vbd3/FE/DEVID (type vbd3, params aio:PATH, script
+#    /etc/xen/scripts/block-tap) and the guest's frontend under
 #    device/vbd/DEVID pointing at it, and no kernel-blkback (vbd) backend.
 #    Nothing serves vbd3 in this lab, so the attach does not complete; the
 #    nodes are read while libxl waits for a backend.
@@ -45,6 +46,7 @@ node() { sed -n "s|^$1 = \"\\(.*\\)\"\$|\\1|p" $SNAP 2>/dev/null; }
 if xen_at_least 4.19; then
 	diag "Xen $LAB_XEN: libxl has backendtype=tap (backend type vbd3)"
 	check "libxl wrote backend/vbd3/$FE/$DEV" test -s $SNAP || { xl block-detach $G $DEV >/dev/null 2>&1; guest_destroy $G; exit 0; }
+	check_eq "backend type node vbd3" vbd3 "$(node $BE/type)"
 	check_eq "backend params aio:PATH" "aio:$IMG" "$(node $BE/params)"
 	check_eq "backend names the guest as frontend" "$FED" "$(node $BE/frontend)"
 	check_eq "backend frontend-id" "$FE" "$(node $BE/frontend-id)"
