@@ -123,6 +123,13 @@ install: all
 check-unit: all $(UNIT_BINS)
 	@B=$(B) tests/run-unit.sh | tee $(B)/unit.tap | tests/summarise.sh
 
+# The lab's flavour, for check, check-lab, demo, bench and lab-*:
+#   LAB_XEN=4.17 (default) Debian 12: Xen 4.17, Linux 6.1, the host's build
+#   LAB_XEN=4.20           Debian 13: Xen 4.20, Linux 6.12, xbdev rebuilt in
+#                          a cached trixie build root (tests/lab/common.sh)
+LAB_XEN ?= 4.17
+export LAB_XEN
+
 # The lab also carries an ASan/UBSan build (/usr/libexec/xbdev-asan/ in
 # dom0) so that hostile-guest scenarios run against a sanitized backend.
 asan:

@@ -37,6 +37,7 @@ say() { if [ $quick = 1 ]; then printf '%s\n' "$*" >&2; else printf '%s\n' "$*";
 # needs are staged there, under qemu/.  BENCH_QDISK=0 leaves it out.
 stage_qemu() {
 	local qd=$LAB_CACHE/qdisk dst=$LAB_OUT/modules/qemu bin lib
+	if [ "$LAB_XEN" != 4.17 ]; then stage_qemu_from_root; return; fi
 	bin=$qd/root/usr/libexec/xen-qemu-system-i386
 	if [ ! -x "$bin" ]; then
 		mkdir -p "$qd" && rm -rf "$qd/root" "$qd"/*.deb &&
@@ -45,12 +46,33 @@ stage_qemu() {
 	fi
 	rm -rf "$dst"; mkdir -p "$dst/lib"
 	cp "$bin" "$dst/" || return 1
-	LD_LIBRARY_PATH=$LAB_ROOT/usr/lib/x86_64-linux-gnu:$LAB_ROOT/lib/x86_64-linux-gnu:$LAB_ROOT/usr/lib/xen-4.17/lib/x86_64-linux-gnu \
+	LD_LIBRARY_PATH=$LAB_ROOT/usr/lib/x86_64-linux-gnu:$LAB_ROOT/lib/x86_64-linux-gnu:$LAB_ROOT/usr/lib/xen-$LAB_XEN/lib/x86_64-linux-gnu \
 		ldd "$bin" | awk '/=> \// { print $3 }' | while read -r lib; do
 		# libc and the loader are in every dom0 image; libm only when
 		# another binary there needs it (the ASan build does).
 		case "$(basename "$lib")" in libc.so.*|ld-linux*) continue ;; esac
 		cp -L "$lib" "$dst/lib/"
+	done
+}
+# The 4.20 flavour: trixie's qemu-system-xen and the libraries its build
+# root lacks (apt resolves them against the root's own dpkg status, on the
+# private lists), unpacked once into the root, where its ldd finds them.
+stage_qemu_from_root() {
+	local qd=$LAB_CACHE/qdisk dst=$LAB_OUT/modules/qemu lib r=$LAB_ROOT
+	if [ ! -f "$qd/complete" ]; then
+		rm -rf "$qd"; mkdir -p "$qd/debs/partial"
+		lab_apt apt-get install -d -y -qq --no-install-recommends \
+			-o Dir::State::Status="$r/var/lib/dpkg/status" \
+			-o Dir::Cache::Archives="$qd/debs/" qemu-system-xen >/dev/null 2>&1 || return 1
+		for lib in "$qd"/debs/*.deb; do dpkg-deb -x "$lib" "$r" || return 1; done
+		chroot "$r" ldconfig && touch "$qd/complete"
+	fi
+	rm -rf "$dst"; mkdir -p "$dst/lib"
+	cp "$r/usr/libexec/xen-qemu-system-i386" "$dst/" || return 1
+	chroot "$r" ldd /usr/libexec/xen-qemu-system-i386 | awk '/=> \// { print $3 }' |
+	while read -r lib; do
+		case "$(basename "$lib")" in libc.so.*|ld-linux*) continue ;; esac
+		cp "$r$(chroot "$r" readlink -f "$lib")" "$dst/lib/$(basename "$lib")"
 	done
 }
 rm -rf "$LAB_OUT/modules/qemu"

@@ -21,7 +21,7 @@ in_guest() {
 fail() { say ""; say "DEMO FAILED: $*"; say "(logs: build/lab/logs/ on the host)"; exit 1; }
 
 say ""
-say "== 1. Xen is running: this is dom0 of a real Xen 4.17, inside QEMU =="
+say "== 1. Xen is running: this is dom0 of a real Xen $LAB_XEN, inside QEMU =="
 show sh -c "xl info | grep -E '^(xen_version|nr_cpus|total_memory|virt_caps)'"
 say ""
 say "== 2. Start a PV guest called 'demo' (stock Debian kernel, xen-blkfront) =="

@@ -38,11 +38,13 @@ t_image=$(now_s)
 expected=()
 scenario_dir=scenarios
 [ "$LAB_SOAK" = 1 ] && scenario_dir=soak
+selected() { [ -z "$LAB_ONLY" ] || grep -Eq "$LAB_ONLY" <<<"$1"; }
 for s in "$LAB_DIR"/$scenario_dir/*.sh; do
 	[ -e "$s" ] || continue
 	n=$(basename "$s" .sh)
-	[ -n "$LAB_ONLY" ] && ! grep -Eq "$LAB_ONLY" <<<"$n" && continue
-	expected+=("$n")
+	selected "$n" && expected+=("$n")
+	# Its PVH run (see runner.sh).
+	grep -Eq '^# guest-types:.* pvh( |$)' "$s" && selected "$n-pvh" && expected+=("$n-pvh")
 done
 if [ "$LAB_SELFTEST" = 1 ]; then
 	for s in "$LAB_DIR"/selftest/*.sh; do
@@ -53,7 +55,7 @@ if [ "$LAB_SELFTEST" = 1 ]; then
 fi
 budget=120
 for n in "${expected[@]}"; do
-	f=$(ls "$LAB_DIR"/$scenario_dir/$n.sh "$LAB_DIR"/selftest/$n.sh 2>/dev/null | head -n1)
+	f=$(ls "$LAB_DIR"/$scenario_dir/$n.sh "$LAB_DIR"/selftest/$n.sh "$LAB_DIR"/$scenario_dir/${n%-pvh}.sh 2>/dev/null | head -n1)
 	t=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$f" | head -n1)
 	budget=$((budget + ${t:-300}))
 done
@@ -65,7 +67,7 @@ timeout_s=${LAB_TIMEOUT:-$budget}
 
 serial=$LAB_OUT/serial.log
 qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi
-	-cpu qemu64,+svm -smp 2 -m "${LAB_MEM:-4096}" -nographic -no-reboot
+	-cpu qemu64,+svm,+npt -smp 2 -m "${LAB_MEM:-4096}" -nographic -no-reboot
 	-kernel "$LAB_CACHE/xen"
 	-append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=1 noreboot loglvl=warning guest_loglvl=warning"
 	-initrd "$LAB_ROOT/boot/vmlinuz-$(lab_kver) console=hvc0 quiet loglevel=1,$LAB_OUT/dom0.cpio.gz")

@@ -9,23 +9,17 @@ mkdir -p $L/logs
 console=/dev/console
 tap() { echo "TAP: $*" > $console; }
 
-t0=$(cut -d' ' -f1 /proc/uptime)
-scenarios=$(ls /lab/scenarios/*.sh 2>/dev/null)
-[ "$LAB_SELFTEST" = 1 ] && scenarios="$scenarios $(ls /lab/selftest/*.sh)"
-# make soak: the long runs alone.
-[ "$LAB_SOAK" = 1 ] && scenarios=$(ls /lab/soak/*.sh)
-for s in $scenarios; do
-	name=$(basename "$s" .sh)
-	if [ -n "$LAB_ONLY" ] && ! echo "$name" | grep -Eq "$LAB_ONLY"; then
-		continue
-	fi
+# run_one NAME FILE [VAR=VALUE...]: FILE as the scenario NAME, with the
+# given variables in its environment, under its timeout.
+run_one() {
+	local name=$1 s=$2 limit log pid waited rc start end last; shift 2
 	limit=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$s" | head -n1)
 	limit=${limit:-300}
 	log=$L/logs/scenario-$name.log
 	: > "$L/fails.$name"; : > "$L/count.$name"
 	tap "# scenario $name (timeout ${limit}s)"
 	start=$(cut -d' ' -f1 /proc/uptime)
-	SCENARIO=$name setsid sh -c ". /lab/scenario-lib.sh; . '$s'" \
+	env SCENARIO="$name" "$@" setsid sh -c ". /lab/scenario-lib.sh; . '$s'" \
 		> "$log" 2>&1 < /dev/null &
 	pid=$!
 	waited=0
@@ -47,6 +41,22 @@ for s in $scenarios; do
 	fi
 	end=$(cut -d' ' -f1 /proc/uptime)
 	tap "# scenario-done $name $(awk -v a=$start -v b=$end 'BEGIN{printf "%.1f", b-a}')s"
+}
+selected() { [ -z "$LAB_ONLY" ] || echo "$1" | grep -Eq "$LAB_ONLY"; }
+
+t0=$(cut -d' ' -f1 /proc/uptime)
+scenarios=$(ls /lab/scenarios/*.sh 2>/dev/null)
+[ "$LAB_SELFTEST" = 1 ] && scenarios="$scenarios $(ls /lab/selftest/*.sh)"
+# make soak: the long runs alone.
+[ "$LAB_SOAK" = 1 ] && scenarios=$(ls /lab/soak/*.sh)
+for s in $scenarios; do
+	name=$(basename "$s" .sh)
+	selected "$name" && run_one "$name" "$s"
+	# "# guest-types: pv pvh": the scenario runs once more as NAME-pvh,
+	# its guests PVH (guest_start reads GUEST_TYPE).
+	if grep -Eq '^# guest-types:.* pvh( |$)' "$s" && selected "$name-pvh"; then
+		run_one "$name-pvh" "$s" GUEST_TYPE=pvh
+	fi
 done
 t1=$(cut -d' ' -f1 /proc/uptime)
 tap "# timing scenarios_s=$(awk -v a=$t0 -v b=$t1 'BEGIN{printf "%.1f", b-a}')"

@@ -5,6 +5,17 @@ L=/tmp/lab
 SCENARIO=${SCENARIO:-adhoc}
 CONSOLE_DIR=/var/log/xen/console
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# The lab's flavour (image.sh writes it into /lab/config): 4.17 is Debian
+# 12 (Linux 6.1), 4.20 Debian 13 (Linux 6.12).  A scenario whose truth
+# differs by version checks each version's own and says which it saw.
+LAB_XEN=$(sed -n "s/^LAB_XEN='\(.*\)'$/\1/p" /lab/config 2>/dev/null)
+LAB_XEN=${LAB_XEN:-4.17}
+# xen_at_least MAJOR.MINOR: the lab's Xen is that version or newer.
+xen_at_least() {
+	awk -v have="$LAB_XEN" -v want="$1" 'BEGIN {
+		split(have, h, "."); split(want, w, ".")
+		exit !(h[1] > w[1] || (h[1] == w[1] && h[2] >= w[2])) }'
+}
 
 _tap() {
 	echo "$*"
@@ -73,10 +84,12 @@ _guest_tail() {
 }
 
 # guest_start NAME [SCRIPT]: boots NAME (or reuses it when it is already
-# running with the same script) and waits for its agent.
+# running with the same script and type) and waits for its agent.
+# GUEST_TYPE=pvh boots it as a PVH guest (same kernel and initramfs; needs
+# Xen's HAP, which the lab's QEMU gives with +npt), default pv.
 guest_start() {
-	local name=$1 script=${2:-} cfg=$L/guest-$1.cfg extra
-	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$script" ]; then
+	local name=$1 script=${2:-} cfg=$L/guest-$1.cfg extra type=${GUEST_TYPE:-pv}
+	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$type $script" ]; then
 		diag "reusing running guest $name"
 		return 0
 	fi
@@ -85,7 +98,7 @@ guest_start() {
 	extra="console=hvc0 quiet loglevel=3${script:+ lab.script=$script}${GUEST_EXTRA:+ $GUEST_EXTRA}"
 	cat > "$cfg" <<CFG
 name="$name"
-type="pv"
+type="$type"
 kernel="/lab/img/vmlinuz"
 ramdisk="/lab/img/guest.cpio.gz"
 extra="$extra"
@@ -94,7 +107,7 @@ vcpus=${GUEST_VCPUS:-1}
 on_crash="destroy"
 on_poweroff="destroy"
 CFG
-	echo "$script" > "$L/script.$name"
+	echo "$type $script" > "$L/script.$name"
 	local t0; t0=$(cut -d' ' -f1 /proc/uptime)
 	if ! xl create -q "$cfg" > "$L/logs/xl-create-$name.log" 2>&1; then
 		not_ok "guest $name starts" "xl create failed: $(tail -n 2 "$L/logs/xl-create-$name.log" | tr '\n' ' ')"
@@ -113,7 +126,7 @@ CFG
 		fi
 		sleep 0.2
 	done
-	diag "guest $name (domid $(guest_domid "$name")) booted in $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')s"
+	diag "$type guest $name (domid $(guest_domid "$name")) booted in $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')s"
 	echo "$name $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')" >> "$L/guest-boot-times"
 }
 

@@ -4,6 +4,7 @@
 # in the image; then the reverse (dom0 writes, guest reads).  The backend
 # exits by itself on detach, its counters are published under info/ and
 # shown by `xbdev status`.
+# guest-types: pv pvh
 # timeout: 420
 G=vbd50
 IMG=/tmp/vbd50.img

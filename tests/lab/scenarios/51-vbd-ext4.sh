@@ -2,6 +2,7 @@
 # mount, copy files, fstrim (discard -> hole punched in the image), unmount,
 # detach (which flushes), then e2fsck -f -n on the image in dom0 reports it
 # clean and the files' checksums match (read back in a second attach).
+# guest-types: pv pvh
 # timeout: 420
 G=vbd51
 IMG=/tmp/vbd51.img

@@ -5,6 +5,7 @@
 # unbind alone gives the disk back to the loaded driver by itself.  The
 # backend's reconnect on a frontend back to Initialising is exercised by
 # xbdev-blkfront in 6x.
+# guest-types: pv pvh
 # timeout: 900
 G=vbd53
 IMG=/tmp/vbd53.img

@@ -2,7 +2,8 @@
 # loop device) instead of xbdev-blkback: the guest's stock xen-blkfront
 # lets go of its disk (sysfs unbind), the frontend announces Initialising
 # again, the backend offers the device again (InitWait), and xen-blkfront
-# is bound again.  With the lab's 6.1 guest kernel the rebound driver keeps
+# is bound again.  With the lab's guest kernels (6.1 on the 4.17 lab, 6.12
+# on the 4.20 lab: checked, the same) the rebound driver keeps
 # the Closed state of its xenbus device from the unbind and ignores
 # InitWait, so no backend gets a new handshake from it; this scenario
 # shows that the in-kernel reference does not get the disk back to the

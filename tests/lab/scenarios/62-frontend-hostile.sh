@@ -8,6 +8,7 @@
 # them (the guest's grants mapped and kept by the backend); the catalogue
 # runs again on a device without them (XBDEV_BLKBACK_PERSISTENT=0, every
 # byte by grant copy).
+# guest-types: pv pvh
 # timeout: 1500
 . /lab/guest/frontend-lib.sh
 G=fe62
