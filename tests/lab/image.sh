@@ -222,7 +222,7 @@ install -D -m 755 "$TOP/tests/bench/seed-attach.sh" "$d/lab/bench/seed-attach.sh
 rm -rf "$d/lab/modules"
 [ -d "$modout" ] && cp -r "$modout" "$d/lab/modules"
 { echo "LAB_ONLY='${LAB_ONLY:-}'"; echo "LAB_SELFTEST='${LAB_SELFTEST:-0}'"
-  echo "LAB_SOAK='${LAB_SOAK:-0}'"
+  echo "LAB_SOAK='${LAB_SOAK:-0}'"; echo "LAB_PVH='${LAB_PVH:-0}'"
   echo "LAB_MODE='${LAB_MODE:-check}'"; echo "LAB_XEN='$LAB_XEN'"; } > "$d/lab/config"
 mkdir -p "$d/lab/img"
 cp "$X/boot/vmlinuz-$kver" "$d/lab/img/vmlinuz"

@@ -12,7 +12,7 @@
 #   LAB_TIMEOUT=S       bound on the whole boot (default: the scenarios' sum, at most 3600)
 set -o pipefail
 . "$(dirname "$0")/common.sh"
-export B LAB_ONLY LAB_SELFTEST LAB_MODE LAB_SOAK
+export B LAB_ONLY LAB_SELFTEST LAB_MODE LAB_SOAK LAB_PVH
 tap() { printf '%s\n' "$*"; }
 
 t_start=$(now_s)
@@ -39,12 +39,16 @@ expected=()
 scenario_dir=scenarios
 [ "$LAB_SOAK" = 1 ] && scenario_dir=soak
 selected() { [ -z "$LAB_ONLY" ] || grep -Eq "$LAB_ONLY" <<<"$1"; }
+# PVH runs: on 4.20; on 4.17 only with LAB_PVH=1 (a PVH guest under 4.17's
+# nested paging in TCG was seen to triple-fault while booting, 1 boot in a
+# few, under load: not xbdev's to fail CI on).
+pvh_runs() { [ "$LAB_XEN" != 4.17 ] || [ "${LAB_PVH:-0}" = 1 ]; }
 for s in "$LAB_DIR"/$scenario_dir/*.sh; do
 	[ -e "$s" ] || continue
 	n=$(basename "$s" .sh)
 	selected "$n" && expected+=("$n")
 	# Its PVH run (see runner.sh).
-	grep -Eq '^# guest-types:.* pvh( |$)' "$s" && selected "$n-pvh" && expected+=("$n-pvh")
+	pvh_runs && grep -Eq '^# guest-types:.* pvh( |$)' "$s" && selected "$n-pvh" && expected+=("$n-pvh")
 done
 if [ "$LAB_SELFTEST" = 1 ]; then
 	for s in "$LAB_DIR"/selftest/*.sh; do
