@@ -150,53 +150,35 @@ static void device_found(struct xbdev_path_parts *out, const char *path,
 	out->rest = path + out->dir_len;
 }
 
-/* After "/local/domain/<dom>/device/": <class>/<devid>[/...]. */
-static void parse_device(const char *path, const char *q,
-			 struct xbdev_path_parts *out)
+/* After "/local/domain/<dom>/device/": <class>/<devid>[/...] (kind
+ * FRONTEND), or after ".../backend/": <type>/<fe>/<devid>[/...] (BACKEND). */
+static void parse_devices(const char *path, const char *q,
+			  struct xbdev_path_parts *out,
+			  enum xbdev_path_kind kind)
 {
 	bool more = true;
 
 	out->kind = XBDEV_PATH_TREE;
 	if (!*q)
 		return;
-	if (!take_name(&q, out->name, &more)) {
-		out->kind = XBDEV_PATH_OTHER;
-		return;
-	}
+	if (!take_name(&q, out->name, &more))
+		goto other;
 	if (!more)
 		return;
-	out->fe = out->dom;
-	if (take_uint(&q, XBDEV_DEVID_MAX, &out->devid, &more))
-		device_found(out, path, q, more, XBDEV_PATH_FRONTEND);
-	else
-		out->kind = XBDEV_PATH_OTHER;
-}
-
-/* After "/local/domain/<dom>/backend/": <type>/<fe>/<devid>[/...]. */
-static void parse_backend(const char *path, const char *q,
-			  struct xbdev_path_parts *out)
-{
-	bool more = true;
-
-	out->kind = XBDEV_PATH_TREE;
-	if (!*q)
-		return;
-	if (!take_name(&q, out->name, &more)) {
-		out->kind = XBDEV_PATH_OTHER;
+	if (kind == XBDEV_PATH_FRONTEND) {
+		out->fe = out->dom;
+	} else {
+		if (!take_uint(&q, XBDEV_DOMID_MAX, &out->fe, &more))
+			goto other;
+		if (!more)
+			return;
+	}
+	if (take_uint(&q, XBDEV_DEVID_MAX, &out->devid, &more)) {
+		device_found(out, path, q, more, kind);
 		return;
 	}
-	if (!more)
-		return;
-	if (!take_uint(&q, XBDEV_DOMID_MAX, &out->fe, &more)) {
-		out->kind = XBDEV_PATH_OTHER;
-		return;
-	}
-	if (!more)
-		return;
-	if (take_uint(&q, XBDEV_DEVID_MAX, &out->devid, &more))
-		device_found(out, path, q, more, XBDEV_PATH_BACKEND);
-	else
-		out->kind = XBDEV_PATH_OTHER;
+other:
+	out->kind = XBDEV_PATH_OTHER;
 }
 
 /* Is p exactly word, or word followed by '/'?  Then step past it. */
@@ -242,7 +224,7 @@ void xbdev_path_parse(const char *path, struct xbdev_path_parts *out)
 		return;
 	out->kind = XBDEV_PATH_OTHER;
 	if (take_word(&q, "device", &more))
-		parse_device(path, q, out);
+		parse_devices(path, q, out, XBDEV_PATH_FRONTEND);
 	else if (take_word(&q, "backend", &more))
-		parse_backend(path, q, out);
+		parse_devices(path, q, out, XBDEV_PATH_BACKEND);
 }
