@@ -110,23 +110,7 @@ static void test_exit_codes(void **s)
 	assert_int_equal(cli_exit_code(-EIO), XBDEV_EXIT_FAIL);
 }
 
-static char *out;
-static size_t out_len;
-static FILE *saved_stdout;
-
-static void capture(void)
-{
-	fflush(stdout);
-	saved_stdout = stdout;
-	stdout = open_memstream(&out, &out_len);
-}
-
-static char *captured(void)
-{
-	fclose(stdout);
-	stdout = saved_stdout;
-	return out;
-}
+#include "capture.h"
 
 /* What a guest wrote into its frontend directory: an escape sequence
  * that clears the screen, a forged line. */

@@ -16,24 +16,7 @@
 #include "../../cli/common.c"
 #include "../../cli/watch.c"
 
-static char *out;
-static size_t out_len;
-static FILE *saved_stdout;
-
-static void capture(void)
-{
-	fflush(stdout);
-	saved_stdout = stdout;
-	stdout = open_memstream(&out, &out_len);
-}
-
-/* What was printed since capture(); the caller frees it. */
-static char *captured(void)
-{
-	fclose(stdout);
-	stdout = saved_stdout;
-	return out;
-}
+#include "capture.h"
 
 static struct xbdev_dev_status dev = {
 	.fe = 5, .be = 0, .devid = 51728, .cls = "vbd", .type = "xbdev-vbd",
