@@ -71,11 +71,14 @@ endif
 ifneq ($(wildcard frontend/main.c),)
 BINS += $(B)/xbdev-blkfront
 endif
+# The resident service (installed in SBINDIR, not LIBEXECDIR).
+DAEMON_SRC = $(wildcard daemon/*.c)
+SBINS = $(if $(DAEMON_SRC),$(B)/xbdevd)
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
 .PHONY: all install check check-unit check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
 	lab-image bench bench-quick deps
-all: $(BINS)
+all: $(BINS) $(SBINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -96,6 +99,8 @@ $(B)/xbdev: $(call obj,$(CLI_SRC)) $(B)/libxbdev.a
 	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 $(B)/xbdev-blkback: $(call obj,backend/main.c) $(B)/libbackend.a $(B)/libxbdev.a
 	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(BE_LIBS) -lpthread
+$(B)/xbdevd: $(call obj,$(DAEMON_SRC)) $(B)/libxbdev.a
+	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 $(B)/xbdev-blkfront: $(call obj,frontend/main.c) $(B)/libfrontend.a $(B)/libxbdev.a
 	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(FE_LIBS)
 

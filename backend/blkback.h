@@ -139,6 +139,13 @@ struct blk_dev {
 	char fe_path[XBDEV_PATH_MAX];
 	char record_path[XBDEV_PATH_MAX];
 	char tag[64];                   /* "vbd-<fe>-<devid>" for the log */
+	char be_type[XBDEV_NAME_MAX + 1];
+	/* A disk of an xl config (backend type vbd or vbd3, xbdevd started
+	 * us): libxl owns both directories, waits for our InitWait before it
+	 * runs the hotplug script, and learns from us whether we serve it
+	 * (XBDEV_BE_STATUS, hotplug-error). */
+	bool libxl;
+	char why[256];                  /* why we cannot serve it, or "" */
 
 	/* backing store */
 	char *params;
@@ -260,6 +267,11 @@ void blk_xb_fail(struct blk_dev *d, const char *why);
 /* Give a frontend left Closed by its driver a fresh directory (due when
  * d->renew_at passed; see lib/renew.c). */
 void blk_xb_renew(struct blk_dev *d);
+/* A libxl disk (d->libxl) we could not start serving: InitWait with the
+ * reason in hotplug-error and XBDEV_BE_STATUS "error" (the hotplug script
+ * fails the device with it), then Closed when libxl asks (bounded). */
+int blk_xb_refuse(struct blk_dev *d);
+void blk_xb_fini(struct blk_dev *d);
 const char *blk_data_path(const struct blk_dev *d);
 
 /* publish.c: the info/ record.  blk_xb_publish(d, false) is the periodic
@@ -269,6 +281,5 @@ const char *blk_data_path(const struct blk_dev *d);
 void blk_xb_publish(struct blk_dev *d, bool force);
 int blk_pub_start(struct blk_dev *d);
 void blk_pub_stop(struct blk_dev *d);
-void blk_xb_fini(struct blk_dev *d);
 
 #endif

@@ -4,9 +4,9 @@
  *
  * The userspace blkif backend for one vbd, started (detached, stdout and
  * stderr on /var/log/xbdev/vbd-<fe>-<devid>.log, kept under a size cap by
- * log.c) by `xbdev attach DOMAIN
- * vbd --disk PATH`; BACKEND_PATH is /local/domain/<be>/backend/xbdev-vbd/
- * <fe>/<devid>.  Runs in the foreground until the device is detached, its
+ * log.c) by `xbdev attach DOMAIN vbd --disk PATH` (BACKEND_PATH is
+ * /local/domain/<be>/backend/xbdev-vbd/<fe>/<devid>), or by xbdevd for a
+ * disk of an xl config (backend type vbd with script=xbdev, or vbd3).  Runs in the foreground until the device is detached, its
  * backend directory disappears, the guest dies, or SIGTERM/SIGINT.
  *
  * One process per device, not one supervisor for all:
@@ -57,8 +57,10 @@ static void usage(FILE *f)
 		"Usage: xbdev-blkback BACKEND_PATH\n"
 		"Serve one Xen virtual block device (blkif) from the file or\n"
 		"block device named by BACKEND_PATH/params.  BACKEND_PATH is\n"
-		"/local/domain/<be>/backend/" BLK_BACKEND_TYPE "/<fe>/<devid>.\n"
-		"Normally started by `xbdev attach DOMAIN vbd --disk PATH`.\n"
+		"/local/domain/<be>/backend/TYPE/<fe>/<devid>, TYPE "
+		BLK_BACKEND_TYPE "\n"
+		"(started by `xbdev attach DOMAIN vbd --disk PATH`), or vbd or\n"
+		"vbd3 (a disk of an xl config, started by xbdevd).\n"
 		"\n"
 		"Environment: XBDEV_BLKBACK_DIRECT=1 opens the backing file\n"
 		"with O_DIRECT (also: backend node direct-io-safe = 1);\n"
@@ -211,7 +213,9 @@ int main(int argc, char **argv)
 		/* Tell the toolstack and the guest at once instead of
 		 * letting them time out: the device will not come.  Not in a
 		 * directory we refused to trust: it is not ours to write. */
-		if (dev.xs && dev.be_path[0] && dev.trusted)
+		if (dev.xs && dev.be_path[0] && dev.trusted && dev.libxl)
+			blk_xb_refuse(&dev);
+		else if (dev.xs && dev.be_path[0] && dev.trusted)
 			xbdev_state_write(dev.xs, XBDEV_TXN_NONE, dev.be_path,
 					  XBDEV_STATE_CLOSED);
 		goto out;

@@ -189,6 +189,45 @@ static void set_state(struct blk_dev *d, enum xbdev_state st)
  * died has let go of it, one still alive (even hung) has not.  A device
  * attached --shared (its record, dom0's alone, says so) takes none.
  */
+/* The first reason we cannot serve the device, for libxl's log. */
+static void refusal(struct blk_dev *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void refusal(struct blk_dev *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+}
+
+/* Our lock on the image.  A libxl disk was checked by nobody before us
+ * (xbdev attach checks in its transaction): first what the kernel shows,
+ * a loop device on it (kernel blkback's phy disks) or a mount. */
+static int image_claim(struct blk_dev *d)
+{
+	char by[256] = "";
+	int err = 0;
+
+	if (d->libxl)
+		err = xbdev_image_in_use(NULL, XBDEV_TXN_NONE, d->params,
+					 d->readonly, by, sizeof(by));
+	if (!err)
+		err = xbdev_image_lock(d->fd, d->readonly);
+	if (err == -EBUSY) {
+		if (!by[0])
+			snprintf(by, sizeof(by), "another process holding a "
+				 "conflicting lock on it (another "
+				 "xbdev-blkback, QEMU)");
+		blk_log(d, "%s: in use by %s; refusing to serve it",
+			d->params, by);
+		refusal(d, "%s: in use by %s", d->params, by);
+	}
+	return err;
+}
+
 static int open_backing(struct blk_dev *d)
 {
 	int flags = (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
@@ -208,13 +247,9 @@ static int open_backing(struct blk_dev *d)
 	if (fstat(d->fd, &sb))
 		return -errno;
 	if (!rd(d, d->record_path, XBDEV_RECORD_SHARED, &shared) &&
-	    !strcmp(shared, "1"))
+	    !strcmp(shared, "1")) {
 		blk_log(d, "%s: attached --shared: no lock taken", d->params);
-	else if ((err = xbdev_image_lock(d->fd, d->readonly))) {
-		if (err == -EBUSY)
-			blk_log(d, "%s: in use: another process holds a "
-				"conflicting lock on it (another xbdev-blkback, "
-				"QEMU); refusing to serve it", d->params);
+	} else if ((err = image_claim(d))) {
 		free(shared);
 		return err;
 	}
@@ -268,34 +303,40 @@ const char *blk_data_path(const struct blk_dev *d)
 	return d->map ? "grant-copy/page-cache" : "grant-copy/bounce";
 }
 
+/* The backend types we serve: our own (xbdev attach), and those of disks
+ * libxl made for xbdevd (lib/serve.c). */
+static bool served_type(const char *type, bool *libxl)
+{
+	*libxl = !strcmp(type, XBDEV_LIBXL_TYPE_VBD) ||
+		 !strcmp(type, XBDEV_LIBXL_TYPE_VBD3);
+	return *libxl || !strcmp(type, BLK_BACKEND_TYPE);
+}
+
 static int parse_be_path(struct blk_dev *d, const char *be_path)
 {
 	struct xbdev_path_parts pp;
 	char canon[XBDEV_PATH_MAX];
-	unsigned be, fe, devid;
 	int err;
 
 	xbdev_path_parse(be_path, &pp);
 	if (pp.kind != XBDEV_PATH_BACKEND || pp.rest[0] ||
-	    strcmp(pp.name, BLK_BACKEND_TYPE))
+	    !served_type(pp.name, &d->libxl))
 		return -EINVAL;
-	be = pp.dom;
-	fe = pp.fe;
-	devid = pp.devid;
 	/* Only the canonical spelling (no leading zeros, no "+"). */
-	err = xbdev_path_backend(canon, sizeof(canon), be, BLK_BACKEND_TYPE, fe,
-				 devid);
+	err = xbdev_path_backend(canon, sizeof(canon), pp.dom, pp.name, pp.fe,
+				 pp.devid);
 	if (err)
 		return err;
 	if (strcmp(canon, be_path))
 		return -EINVAL;
-	d->be_domid = be;
-	d->fe_domid = fe;
-	d->devid = devid;
+	d->be_domid = pp.dom;
+	d->fe_domid = pp.fe;
+	d->devid = pp.devid;
+	snprintf(d->be_type, sizeof(d->be_type), "%s", pp.name);
 	snprintf(d->be_path, sizeof(d->be_path), "%s", canon);
-	snprintf(d->tag, sizeof(d->tag), "vbd-%u-%u", fe, devid);
-	return xbdev_path_record(d->record_path, sizeof(d->record_path), fe,
-				 BLK_FRONTEND_CLASS, devid);
+	snprintf(d->tag, sizeof(d->tag), "vbd-%u-%u", pp.fe, pp.devid);
+	return xbdev_path_record(d->record_path, sizeof(d->record_path), pp.fe,
+				 BLK_FRONTEND_CLASS, pp.devid);
 }
 
 /* What the toolstack told us to serve: the nodes of our directory that say
@@ -357,6 +398,13 @@ static void cfg_flag(struct blk_dev *d, const struct cfg *c, enum cfg_key k,
 		*flag = u;
 }
 
+/* libxl's params for backendtype=tap is "aio:PATH" (raw; other formats
+ * would name another driver), for a phy disk the path itself. */
+static const char *raw_params_path(const char *params)
+{
+	return strncmp(params, "aio:", 4) ? params : params + 4;
+}
+
 static int cfg_apply(struct blk_dev *d, const struct cfg *c)
 {
 	char prefix[64];
@@ -380,9 +428,14 @@ static int cfg_apply(struct blk_dev *d, const struct cfg *c)
 		blk_log(d, "no params (backing file) in %s", d->be_path);
 		return -EINVAL;
 	}
-	d->params = strdup(c->v[CFG_PARAMS]);
+	d->params = strdup(raw_params_path(c->v[CFG_PARAMS]));
 	if (!d->params)
 		return -ENOMEM;
+	if (d->params[0] != '/') {
+		blk_log(d, "params is not an absolute path of a raw image "
+			"(only format raw is served)");
+		return -EINVAL;
+	}
 	if (c->v[CFG_MODE])
 		d->readonly = strchr(c->v[CFG_MODE], 'w') == NULL;
 	d->cdrom = c->v[CFG_DEVICE_TYPE] &&
@@ -428,6 +481,32 @@ static int read_config(struct blk_dev *d)
 	return err;
 }
 
+/* How long the dom0 kernel gets to create its device for a backend/vbd
+ * directory that appeared with the one we serve (its watch fires with
+ * xbdevd's), when xen-blkback is loaded. */
+#define KERNEL_DEVICE_WAIT_MS 3000
+
+/* Before we write anything: xen-blkback, which bound the directory when
+ * it appeared, must let go of it, or it would map the ring with us and
+ * race our writes (lib/serve.c). */
+static int take_from_kernel(struct blk_dev *d)
+{
+	int r = xbdev_kernel_release(d->be_type, d->fe_domid, d->devid,
+				     xbdev_now_ms() + KERNEL_DEVICE_WAIT_MS);
+
+	if (r == 1)
+		blk_log(d, "took %s-%u-%u from the kernel's xen-blkback",
+			d->be_type, d->fe_domid, d->devid);
+	if (r < 0) {
+		blk_log(d, "cannot unbind the kernel's xen-blkback from "
+			"%s-%u-%u: %s", d->be_type, d->fe_domid, d->devid,
+			strerror(-r));
+		refusal(d, "xen-blkback holds the device and would not let "
+			"go of it: %s", strerror(-r));
+	}
+	return r < 0 ? r : 0;
+}
+
 int blk_xb_init(struct blk_dev *d, const char *be_path)
 {
 	char *v = NULL;
@@ -458,6 +537,11 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 	err = read_config(d);
 	if (err)
 		return err;
+	if (d->libxl) {
+		err = take_from_kernel(d);
+		if (err)
+			return err;
+	}
 	v = getenv("XBDEV_BLKBACK_DIRECT");
 	if (v && *v)
 		d->direct = !strcmp(v, "1");
@@ -466,6 +550,14 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 	err = open_backing(d);
 	if (err) {
 		blk_log(d, "%s: %s", d->params, strerror(-err));
+		if (!d->readonly && (err == -EACCES || err == -EROFS ||
+				     err == -EPERM))
+			refusal(d, "%s: cannot be opened for writing (%s); a "
+				"read-only disk is access=ro", d->params,
+				strerror(-err));
+		refusal(d, "%s: %s", d->params, err == -EINVAL ?
+			"not a disk image (size 0 or not a multiple of 512 "
+			"bytes)" : strerror(-err));
 		return err;
 	}
 	v = getenv("XBDEV_BLKBACK_PERSISTENT");
@@ -543,6 +635,9 @@ static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 		err = err ?: wr(d, t, d->be_path, "discard-alignment", "0");
 		err = err ?: wr(d, t, d->be_path, "discard-secure", "0");
 	}
+	/* Told with InitWait, after which libxl runs the hotplug script. */
+	if (d->libxl)
+		err = err ?: wr(d, t, d->be_path, XBDEV_BE_STATUS, "serving");
 	err = err ?: xbdev_state_write(x, t, d->be_path,
 				       XBDEV_STATE_INITWAIT);
 	return err;
@@ -813,6 +908,18 @@ fail:
 	return err;
 }
 
+/* Our last Closed: the image let go of before it, so that whoever comes
+ * next (libxl's new domain after a reboot or a restore, the next attach)
+ * can take it as soon as it sees Closed.  Our mapping of it stays until
+ * exit, but the lock is on the open file description, not the mapping. */
+static void close_for_good(struct blk_dev *d, const char *why)
+{
+	disconnect(d, why);
+	if (d->fd >= 0 && xbdev_image_unlock(d->fd))
+		blk_log(d, "%s: unlock: %s", d->params, strerror(errno));
+	set_state(d, XBDEV_STATE_CLOSED);
+}
+
 void blk_xb_fail(struct blk_dev *d, const char *why)
 {
 	blk_log_guest(d, BLK_LOG_CONNECT, "frontend error: %s; closing the "
@@ -860,6 +967,7 @@ static bool connect_put_off(struct blk_dev *d)
 static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 			     bool online)
 {
+	const char *why;
 	int err;
 
 	if (fe != XBDEV_STATE_CLOSED)
@@ -900,13 +1008,16 @@ static void frontend_changed(struct blk_dev *d, enum xbdev_state fe,
 		break;
 	case XBDEV_STATE_CLOSED:
 	case XBDEV_STATE_UNKNOWN:
-		disconnect(d, fe == XBDEV_STATE_CLOSED ? "frontend closed"
-						       : "frontend gone");
-		set_state(d, XBDEV_STATE_CLOSED);
-		if (!online || d->closing)
+		why = fe == XBDEV_STATE_CLOSED ? "frontend closed"
+					       : "frontend gone";
+		if (!online || d->closing) {
+			close_for_good(d, why);
 			leave(d, "device detached", 0);
-		else if (fe == XBDEV_STATE_CLOSED && !d->failed &&
-			 !d->renew_at)
+			break;
+		}
+		disconnect(d, why);
+		set_state(d, XBDEV_STATE_CLOSED);
+		if (fe == XBDEV_STATE_CLOSED && !d->failed && !d->renew_at)
 			d->renew_at = xbdev_now_ms() + RENEW_AFTER_MS;
 		break;
 	default:
@@ -997,8 +1108,7 @@ void blk_xb_events(struct blk_dev *d, unsigned fired)
 		return;
 	if ((fired & BLK_EV_REL) && !frontend_alive(d)) {
 		blk_log(d, "frontend domain %u is gone", d->fe_domid);
-		disconnect(d, "frontend domain died");
-		set_state(d, XBDEV_STATE_CLOSED);
+		close_for_good(d, "frontend domain died");
 		leave(d, "frontend domain died", 0);
 		return;
 	}
@@ -1103,11 +1213,63 @@ void blk_xb_renew(struct blk_dev *d)
 	d->info_dirty = true;
 }
 
+/* ---- a disk of libxl's that we cannot serve -------------------------------- */
+
+/* How long, after telling libxl why, we wait for it to take the device
+ * down (its hotplug script fails it at once, its removal waits 10 s for
+ * our Closed). */
+#define REFUSED_WAIT_MS 60000
+
+static int refuse_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct blk_dev *d = arg;
+	int err = be_dir_present(x, t, d);
+
+	err = err ?: wr(d, t, d->be_path, "hotplug-error", "%s", d->why[0] ?
+			d->why : "xbdev-blkback cannot serve this disk");
+	err = err ?: wr(d, t, d->be_path, XBDEV_BE_STATUS, "error");
+	err = err ?: xbdev_state_write(x, t, d->be_path,
+				       XBDEV_STATE_INITWAIT);
+	return err;
+}
+
+/* libxl runs the hotplug script only after our InitWait, and the script
+ * passes our reason on (hotplug-error): so InitWait with the reason, then
+ * Closed once libxl asks for it (online 0, Closing) - a plain Closed now
+ * would leave libxl waiting 10 s for an InitWait and say only that. */
+int blk_xb_refuse(struct blk_dev *d)
+{
+	int64_t deadline = xbdev_now_ms() + REFUSED_WAIT_MS;
+	int err = xbdev_txn(d->xs, refuse_txn, d);
+
+	if (err)
+		return err;
+	blk_log(d, "cannot serve the disk; told libxl: %s", d->why);
+	d->state = XBDEV_STATE_INITWAIT;
+	err = xbdev_watch(d->xs, d->be_path, TOKEN_BE);
+	while (!err) {
+		struct blk_be_seen *b = &d->be_seen;
+		char *path = NULL, *token = NULL;
+
+		if (!read_backend(d, true))
+			return 0;       /* libxl removed it */
+		if (!b->online || (!b->state_err &&
+				   b->state == XBDEV_STATE_CLOSING))
+			break;
+		err = xbdev_watch_next(d->xs, deadline, &path, &token);
+		free(path);
+		free(token);
+		if (err == -EINTR)
+			err = 0;
+	}
+	set_state(d, XBDEV_STATE_CLOSED);
+	return err;
+}
+
 void blk_xb_shutdown(struct blk_dev *d, const char *why)
 {
 	blk_log(d, "%s: orderly close", why);
-	disconnect(d, why);
-	set_state(d, XBDEV_STATE_CLOSED);
+	close_for_good(d, why);
 	leave(d, why, 0);
 }
 

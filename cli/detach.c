@@ -134,7 +134,11 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	o.on_daemon_gone = on_daemon_gone;
 	o.arg = &p;
 	err = xbdev_detach(x, &rec, &o, &stuck);
-	if (err == -ETIMEDOUT)
+	if (err == -EPERM)
+		rc = cli_err(XBDEV_EXIT_USAGE, "%s: a disk of the guest's xl "
+			     "config (libxl manages it): use xl block-detach",
+			     what);
+	else if (err == -ETIMEDOUT)
 		rc = cli_err(XBDEV_EXIT_TIMEOUT, "%s: the %s did not close "
 			     "within %u s; device left in place (use --force)",
 			     what, xbdev_side_name(stuck), timeout);

@@ -88,6 +88,8 @@ static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
 		json_object_object_add(o, "since", NULL);
 	json_object_object_add(o, "record", json_object_new_boolean(
 						    d->has_record));
+	if (d->has_record)
+		add_str(o, "managed-by", d->managed_by);
 	if (d->pid) {
 		add_int(o, "pid", d->pid);
 		json_object_object_add(o, "pid-alive",

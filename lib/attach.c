@@ -241,22 +241,23 @@ static int open_log(const char *path)
 }
 
 /* Child side of spawn: never returns.  Reports exec errors on fd. */
-static void exec_daemon(const struct xbdev_plan *p, int fd)
+static void exec_daemon(const char *daemon, const char *be_dir,
+			const char *log, int fd)
 {
-	char *const argv[] = { p->daemon, (char *)p->be_dir, NULL };
+	char *const argv[] = { (char *)daemon, (char *)be_dir, NULL };
 	int in, out, err;
 
 	setsid();
 	default_signals();
 	in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	out = open_log(p->log);
+	out = open_log(log);
 	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
 	    dup2(out, 2) < 0)
 		goto fail;
 	/* O_NONBLOCK was for opening only (a FIFO must not hang us). */
 	fcntl(1, F_SETFL, O_APPEND);
 	cloexec_from_3();
-	execv(p->daemon, argv);
+	execv(daemon, argv);
 fail:
 	err = errno;
 	if (write(fd, &err, sizeof(err)) < 0)
@@ -280,13 +281,15 @@ int xbdev_log_dir_check(const char *log_dir)
 	return 0;
 }
 
-static int spawn_daemon(struct xbdev_plan *p)
+int xbdev_spawn_daemon(const char *daemon, const char *be_dir,
+		       const char *log, long *out)
 {
 	int fds[2], child_err = 0, err = 0;
 	ssize_t n;
 	pid_t pid;
 
-	if (access(p->daemon, X_OK))
+	*out = 0;
+	if (access(daemon, X_OK))
 		return -errno;
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
@@ -297,7 +300,7 @@ static int spawn_daemon(struct xbdev_plan *p)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		exec_daemon(p, fds[1]);
+		exec_daemon(daemon, be_dir, log, fds[1]);
 	}
 	close(fds[1]);
 	fds[1] = -1;
@@ -310,7 +313,7 @@ static int spawn_daemon(struct xbdev_plan *p)
 		err = child_err ? -child_err : -EIO;
 		goto out;
 	}
-	p->pid = pid;
+	*out = pid;
 out:
 	close(fds[0]);
 	if (fds[1] >= 0)
@@ -334,7 +337,7 @@ static int start_daemon(struct xbdev *x, struct xbdev_plan *p)
 	char path[XBDEV_PATH_MAX];
 	int err;
 
-	err = spawn_daemon(p);
+	err = xbdev_spawn_daemon(p->daemon, p->be_dir, p->log, &p->pid);
 	if (!err)
 		err = xbdev_path_join(path, sizeof(path), p->rec_dir, "pid");
 	if (!err)

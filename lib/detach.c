@@ -194,6 +194,9 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 	bool gone = daemon_gone(r);
 	int err, werr;
 
+	/* libxl's directories are libxl's to remove (xl block-detach). */
+	if (!strcmp(r->managed_by, XBDEV_MANAGED_BY_LIBXL))
+		return -EPERM;
 	/* A backend that never left Initialising has no driver: the Closing
 	 * about to be written is ours and nobody will answer it. */
 	if (be_before <= XBDEV_STATE_INITIALISING)

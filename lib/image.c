@@ -246,6 +246,15 @@ static void lock_range(struct flock *fl, bool readonly)
 	fl->l_whence = SEEK_SET;
 }
 
+int xbdev_image_unlock(int fd)
+{
+	struct flock fl;
+
+	lock_range(&fl, true);
+	fl.l_type = F_UNLCK;
+	return fcntl(fd, F_OFD_SETLK, &fl) ? -errno : 0;
+}
+
 int xbdev_image_lock(int fd, bool readonly)
 {
 	struct flock fl;
@@ -297,7 +306,7 @@ static int check_locks(const char *path, const struct image_id *img,
 }
 
 /* Backend types of dom0 whose params name an image. */
-static const char *const image_backends[] = { "xbdev-vbd", "vbd" };
+static const char *const image_backends[] = { "xbdev-vbd", "vbd", "vbd3" };
 
 int xbdev_image_in_use(struct xbdev *x, xbdev_txn_t t, const char *path,
 		       bool readonly, char *by, size_t len)
@@ -308,7 +317,7 @@ int xbdev_image_in_use(struct xbdev *x, xbdev_txn_t t, const char *path,
 
 	describe(by, len, "%s", "");
 	err = image_id(path, &img);
-	for (i = 0; !err && i < ARRAY_SIZE(image_backends); i++)
+	for (i = 0; !err && x && i < ARRAY_SIZE(image_backends); i++)
 		err = check_backend_type(x, t, image_backends[i], &img,
 					 readonly, by, len);
 	if (!err)

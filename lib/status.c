@@ -128,6 +128,8 @@ static int rec_devid(struct scan *s, const char *dir, const char *name,
 	snprintf(d->fe_dir, sizeof(d->fe_dir), "%s", r.fe_dir);
 	snprintf(d->be_dir, sizeof(d->be_dir), "%s", r.be_dir);
 	d->has_record = true;
+	snprintf(d->managed_by, sizeof(d->managed_by), "%s",
+		 r.managed_by[0] ? r.managed_by : "xbdev");
 	d->pid = r.pid;
 	d->pid_alive = xbdev_record_daemon_alive(&r);
 	s->created[s->n - 1] = r.created;

@@ -59,6 +59,13 @@ int xbdev_remove_tree(struct xbdev *x, xbdev_txn_t t, const char *dir,
  * it, so check in the transaction that writes). */
 int xbdev_domain_present(struct xbdev *x, xbdev_txn_t t, unsigned domid);
 
+/* Start `daemon be_dir` in a session of its own, with only fds 0-2
+ * (/dev/null, log twice: appended to, never a symlink), an empty signal
+ * mask and default dispositions; *pid once exec succeeded (an exec error
+ * is returned, the child reaped). */
+int xbdev_spawn_daemon(const char *daemon, const char *be_dir,
+		       const char *log, long *pid);
+
 #define XBDEV_ROOT "/xbdev"
 #define XBDEV_PARENTS_DIR XBDEV_ROOT "/parents"
 /* Below a served device's record: a copy of its frontend directory. */

@@ -409,18 +409,23 @@ int xbdev_log_dir_check(const char *log_dir);
 int xbdev_image_size(const char *path, uint64_t *size);
 /* -EBUSY when a use of path that a (readonly or writable) user would
  * conflict with is seen, with a one-line description of that user in by
- * (may be NULL): a dom0 backend directory of type xbdev-vbd or vbd whose
+ * (may be NULL): a dom0 backend directory of type xbdev-vbd, vbd or vbd3 whose
  * params names it (read in t: run it in the transaction that writes, so
  * that of two attaches at once one sees the other), a loop device backed
  * by it, a lock as xbdev_image_lock takes (another xbdev-blkback; QEMU's
  * locks), or for a writable block device an exclusive holder in the
- * kernel (mounted, LVM, MD). */
+ * kernel (mounted, LVM, MD).  x NULL: what the kernel shows only (loop
+ * devices, locks, holders), for a backend whose own directory names the
+ * image. */
 int xbdev_image_in_use(struct xbdev *x, xbdev_txn_t t, const char *path,
 		       bool readonly, char *by, size_t len);
 /* The lock a backend holds on an image while it serves it: an OFD lock on
  * the whole file, read for readonly, write otherwise; it lasts as long as
  * the open file description.  -EBUSY when a conflicting lock is held. */
 int xbdev_image_lock(int fd, bool readonly);
+/* Let go of it before the file is closed (other references to the open
+ * file description, a mapping, would keep it). */
+int xbdev_image_unlock(int fd);
 
 /* In a served vbd's record: "1" when attached with xbdev_vbd.shared (its
  * backend then takes no lock on the image). */
@@ -436,6 +441,9 @@ struct xbdev_record {
 	int64_t detaching;      /* unix time a detach began, 0 if none */
 	long pid;               /* backend daemon, 0 if none */
 	char log[XBDEV_PATH_MAX];
+	/* "libxl" for a disk of an xl config that xbdevd serves (its
+	 * directories are libxl's), "" for one xbdev attach made. */
+	char managed_by[16];
 };
 
 /* -ENOENT when xbdev has no record of the device.  The record is trusted
@@ -473,7 +481,8 @@ struct xbdev_detach_opts {
  * A served device whose backend process is already gone has nobody to
  * write the backend's Closed: the frontend gets its Closing and a short
  * while (at most the deadline) to close, then the device is removed as
- * with force (the frontend directory first), and 0 is returned. */
+ * with force (the frontend directory first), and 0 is returned.
+ * -EPERM for a disk of an xl config (managed by libxl): nothing is done. */
 int xbdev_detach(struct xbdev *x, const struct xbdev_record *rec,
 		 const struct xbdev_detach_opts *opts,
 		 enum xbdev_side *stuck);
@@ -497,6 +506,56 @@ int xbdev_frontend_retire(struct xbdev *x, xbdev_txn_t t,
 			  const struct xbdev_record *rec);
 int xbdev_frontend_recreate(struct xbdev *x, xbdev_txn_t t,
 			    const struct xbdev_record *rec);
+
+/* ---- disks libxl made (lib/serve.c) -------------------------------------
+ *
+ * A disk of an xl config with `script=xbdev` (backend type vbd) or, on Xen
+ * 4.19+, `backendtype=tap` (vbd3): libxl writes and removes both
+ * directories and runs the hotplug script (hotplug/xbdev); xbdevd starts
+ * one xbdev-blkback per device and keeps a record of it (managed-by =
+ * libxl, pid, log) that nothing but the record's own nodes add to
+ * xenstore.
+ */
+#define XBDEV_LIBXL_CLASS "vbd"
+#define XBDEV_LIBXL_TYPE_VBD "vbd"
+#define XBDEV_LIBXL_TYPE_VBD3 "vbd3"
+#define XBDEV_HOTPLUG_SCRIPT "xbdev"    /* basename of the script node */
+#define XBDEV_RECORD_MANAGED_BY "managed-by"
+#define XBDEV_MANAGED_BY_LIBXL "libxl"
+/* What the backend tells the hotplug script, in the backend directory:
+ * "serving" (image open and locked, InitWait written) or "error" (then
+ * hotplug-error says why). */
+#define XBDEV_BE_STATUS "xbdev-status"
+
+/* 1 when the backend directory be_dir of type type in this domain (self)
+ * is one xbdev serves: every vbd3 device, and a vbd device whose script
+ * node names the xbdev hotplug script; 0 when not (no script node: a
+ * kernel blkback disk); -ENOENT when gone; -EPERM when a domain other
+ * than self and dom0 can write the directory or its script node. */
+int xbdev_libxl_device_ours(struct xbdev *x, xbdev_txn_t t, const char *type,
+			    const char *be_dir, unsigned self);
+/* Write the record of libxl's device (type, fe, devid, under backend
+ * domain be), replacing a dead one's, and start daemon for it (argv[1]
+ * the backend directory, output to log_dir/vbd-<fe>-<devid>.log); *pid
+ * then.  -ENOENT when the backend directory is gone or not online,
+ * -EINVAL when its frontend node is not the guest's vbd directory; the
+ * record is removed again when the daemon cannot be started. */
+int xbdev_libxl_serve(struct xbdev *x, unsigned be, const char *type,
+		      unsigned fe, unsigned devid, const char *daemon,
+		      const char *log_dir, long *pid);
+/* Remove the record of a libxl device whose backend directory libxl has
+ * removed (-EBUSY while it exists, -EPERM for a record attach made,
+ * -ENOENT when there is none), with its empty parents. */
+int xbdev_libxl_forget(struct xbdev *x, unsigned be, const char *type,
+		       unsigned fe, unsigned devid);
+/* Take device vbd-<fe>-<devid> from the dom0 kernel's xen-blkback, which
+ * binds every backend/vbd device when it appears: waits until
+ * deadline_ms (xbdev_now_ms) for the kernel to create the device when
+ * the driver is loaded, then unbinds it (sysfs; the device keeps its
+ * state).  1 when it was unbound, 0 when nothing had it (or type is not
+ * vbd), -EBUSY when it is still bound after, -errno. */
+int xbdev_kernel_release(const char *type, unsigned fe, unsigned devid,
+			 int64_t deadline_ms);
 
 /* ---- status -------------------------------------------------------------- */
 
@@ -527,6 +586,9 @@ struct xbdev_dev_status {
 	int64_t since;              /* unix time: stuck/closing since, or 0 */
 	long pid;                   /* daemon from the record, 0 if none */
 	bool pid_alive;
+	/* With a record: "libxl" for a disk of an xl config (xbdevd serves
+	 * it, libxl owns its directories), else "xbdev" (xbdev attach). */
+	char managed_by[16];
 };
 
 /* Every device on the host found from the backend dirs, the frontend dirs

@@ -35,7 +35,7 @@ static void test_device_shape(void **s)
 	static const char *const keys[] = {
 		"domain", "domid", "class", "devid", "backend-id", "type",
 		"frontend", "backend", "frontend-state", "backend-state",
-		"health", "since", "record", "pid", "pid-alive",
+		"health", "since", "record", "managed-by", "pid", "pid-alive",
 	};
 	struct xbdev_dev_status d = {
 		.fe = 3, .be = 0, .devid = 51728, .cls = "vbd",
@@ -44,6 +44,7 @@ static void test_device_shape(void **s)
 		.has_front = true, .has_back = true, .has_record = true,
 		.fe_state = 4, .be_state = 2, .health = XBDEV_HEALTH_STUCK,
 		.since = 1700000000, .pid = 42, .pid_alive = true,
+		.managed_by = "libxl",
 	};
 	json_object *o = dev_json(NULL, &d), *v;
 
@@ -60,6 +61,8 @@ static void test_device_shape(void **s)
 	assert_string_equal(json_object_get_string(v), "?");
 	assert_true(json_object_object_get_ex(o, "pid-alive", &v));
 	assert_true(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(o, "managed-by", &v));
+	assert_string_equal(json_object_get_string(v), "libxl");
 	json_object_put(o);
 }
 
