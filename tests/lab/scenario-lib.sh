@@ -230,6 +230,32 @@ ends_in() {
 		[ "$(xenstore-read "$3/state" 2>/dev/null)" = "$4" ]
 }
 
+# ---- disks of xl configs (xbdevd) ----------------------------------------------
+# xbdevd runs from dom0's init (as xbdevd.service would); its pid is in
+# /run/xbdevd.pid and its log in /var/log/xbdev/xbdevd.log.
+xbdevd_pid() { cat /run/xbdevd.pid 2>/dev/null; }
+xbdevd_alive() { kill -0 "$(xbdevd_pid)" 2>/dev/null; }
+# xbdevd_restart [SIGNAL]: stop it (SIGTERM, or SIGNAL) and start a new one.
+xbdevd_restart() {
+	local pid; pid=$(xbdevd_pid)
+	kill -"${1:-TERM}" "$pid" 2>/dev/null
+	wait_for 10 sh -c "! kill -0 $pid" || return 1
+	setsid xbdevd >> /var/log/xbdev/xbdevd.log 2>&1 < /dev/null &
+	echo $! > /run/xbdevd.pid
+	wait_for 10 xbdevd_alive
+}
+# The record xbdevd keeps of a libxl disk: xl_rec FE DEVID KEY
+xl_rec() { xenstore-read "/xbdev/$1/vbd/$2/$3" 2>/dev/null; }
+# xl_disk IMAGE VDEV [ACCESS]: the xl disk spec of an xbdev disk
+# (backend vbd with script=xbdev; XL_TAP=1: backendtype=tap, Xen 4.19+).
+xl_disk() {
+	echo "format=raw,vdev=$2,access=${3:-rw},${XL_TAP:+backendtype=tap,}script=xbdev,target=$1"
+}
+xbdevd_logs() {
+	echo "  xbdevd log:"
+	tail -n "${1:-30}" /var/log/xbdev/xbdevd.log 2>/dev/null | sed 's/^/  | /'
+}
+
 # The host splits these sections out of the serial log into files.
 lab_dump_logs() {
 	local f
