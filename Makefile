@@ -5,6 +5,8 @@
 #   cli/*.c            -> $(B)/xbdev
 #   backend/main.c     -> $(B)/xbdev-blkback   (+ backend/*.c as a library)
 #   frontend/main.c    -> $(B)/xbdev-blkfront  (+ frontend/*.c as a library)
+#   daemon/*.c         -> $(B)/xbdevd          (when daemon/main.c exists)
+#   systemd/*.service.in -> $(B)/*.service     (@SBINDIR@ filled in)
 #   tests/unit/test-*.c -> $(B)/tests/test-*   (cmocka, run by check-unit)
 #   tests/fuzz/fuzz-*.c -> $(B)/fuzz/fuzz-*    (libFuzzer, clang, make fuzz)
 #
@@ -12,9 +14,15 @@
 
 PREFIX      ?= /usr/local
 BINDIR      ?= $(PREFIX)/bin
+SBINDIR     ?= $(PREFIX)/sbin
 LIBEXECDIR  ?= $(PREFIX)/libexec/xbdev
 MANDIR      ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# libxl runs hotplug scripts from Xen's own script directory (made absolute
+# under /etc/xen/scripts), whatever the PREFIX: not under PREFIX.
+XEN_SCRIPTDIR ?= /etc/xen/scripts
+# Debian: SYSTEMD_UNITDIR=/lib/systemd/system with PREFIX=/usr works too.
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR     ?=
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
@@ -59,6 +67,7 @@ LIB_SRC   = $(wildcard lib/*.c)
 CLI_SRC   = $(wildcard cli/*.c)
 BE_SRC    = $(filter-out backend/main.c,$(wildcard backend/*.c))
 FE_SRC    = $(filter-out frontend/main.c,$(wildcard frontend/*.c))
+DAEMON_SRC = $(wildcard daemon/*.c)
 UNIT_SRC  = $(wildcard tests/unit/test-*.c)
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz-*.c)
 
@@ -71,14 +80,18 @@ endif
 ifneq ($(wildcard frontend/main.c),)
 BINS += $(B)/xbdev-blkfront
 endif
-# The resident service (installed in SBINDIR, not LIBEXECDIR).
-DAEMON_SRC = $(wildcard daemon/*.c)
-SBINS = $(if $(DAEMON_SRC),$(B)/xbdevd)
+# The resident service (system binary, with its systemd unit).
+SBINS =
+UNITS =
+ifneq ($(wildcard daemon/main.c),)
+SBINS += $(B)/xbdevd
+UNITS += $(B)/xbdevd.service
+endif
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: all install check check-unit check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
+.PHONY: FORCE all install check check-unit check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
 	lab-image bench bench-quick deps
-all: $(BINS) $(SBINS)
+all: $(BINS) $(SBINS) $(UNITS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,10 +112,21 @@ $(B)/xbdev: $(call obj,$(CLI_SRC)) $(B)/libxbdev.a
 	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 $(B)/xbdev-blkback: $(call obj,backend/main.c) $(B)/libbackend.a $(B)/libxbdev.a
 	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(BE_LIBS) -lpthread
-$(B)/xbdevd: $(call obj,$(DAEMON_SRC)) $(B)/libxbdev.a
-	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
 $(B)/xbdev-blkfront: $(call obj,frontend/main.c) $(B)/libfrontend.a $(B)/libxbdev.a
 	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS) $(FE_LIBS)
+
+$(B)/xbdevd: $(call obj,$(DAEMON_SRC)) $(B)/libxbdev.a
+	$(CC) $(XB_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LIB_LIBS)
+
+# A unit names the installed binary, so it is made again whenever SBINDIR
+# differs from the one it was made with (`make` then `make install
+# PREFIX=/usr`): $(B)/sbindir keeps that one, rewritten only on a change.
+$(B)/sbindir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(SBINDIR)' | cmp -s - $@ || echo '$(SBINDIR)' > $@
+$(B)/%.service: systemd/%.service.in $(B)/sbindir
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@.tmp && mv $@.tmp $@
+FORCE:
 
 $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbackend.a \
 		$(B)/libfrontend.a $(B)/libxbdev.a
@@ -113,12 +137,20 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libbackend.a \
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(XEN_SCRIPTDIR)
 	install -m 755 $(B)/xbdev $(DESTDIR)$(BINDIR)/xbdev
 	for b in $(filter-out $(B)/xbdev,$(BINS)); do \
 		install -m 755 $$b $(DESTDIR)$(LIBEXECDIR)/ || exit 1; done
+	for b in $(SBINS); do install -D -m 755 $$b \
+		$(DESTDIR)$(SBINDIR)/$$(basename $$b) || exit 1; done
+	for u in $(UNITS); do install -D -m 644 $$u \
+		$(DESTDIR)$(SYSTEMD_UNITDIR)/$$(basename $$u) || exit 1; done
+	install -m 755 hotplug/xbdev $(DESTDIR)$(XEN_SCRIPTDIR)/xbdev
 	for m in $(wildcard man/*.1); do \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+	for m in $(wildcard man/*.8); do \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man8/ || exit 1; done
 	if [ -f completions/xbdev.bash ]; then install -m 644 \
 		completions/xbdev.bash $(DESTDIR)$(BASHCOMPDIR)/xbdev; fi
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Builds the lab's two initramfs images into $LAB_OUT:
 #   dom0.cpio.gz  - busybox, xenstored, xenconsoled, xl, xen-init-dom0,
+#                   Xen's block hotplug scripts (/etc/xen/scripts),
 #                   the Xen kernel modules, xbdev installed by the project's
 #                   own `make install DESTDIR=... PREFIX=/usr`, /lab (the
 #                   scenarios and their library), /lab/bench/seed-attach.sh
@@ -203,11 +204,21 @@ install -D -m 644 "$gcc_s" "$d/lib/x86_64-linux-gnu/libgcc_s.so.1"
 mkdir -p "$d/etc/xen" "$d/var/lib/xen" "$d/var/lib/xenstored" "$d/var/log/xen/console" "$d/run/xen"
 echo 'autoballoon="off"' > "$d/etc/xen/xl.conf"
 for f in /bin/bash /usr/bin/cmp /usr/bin/sha256sum /sbin/mkfs.ext4 /sbin/e2fsck /sbin/mke2fs \
-	 /sbin/losetup /usr/bin/timeout; do
+	 /sbin/losetup /usr/bin/timeout /usr/bin/flock; do
 	src=$(tool "$f")
 	[ -e "$src" ] && copy_elf "$d" "$src" "$f"
 done
 ln -sf mke2fs "$d/sbin/mkfs.ext4"
+# Xen's own hotplug scripts for disks, as the Xen package installs them:
+# libxl runs /etc/xen/scripts/block for every phy disk (kernel blkback).
+# They are bash; their lock (locking.sh) needs flock (util-linux, above:
+# busybox has none); stat -L -c, readlink -f, expr index, logger and
+# losetup are busybox's or the ones above.
+install -d "$d/etc/xen/scripts"
+for f in block block-common.sh xen-hotplug-common.sh xen-script-common.sh \
+	 hotplugpath.sh logging.sh locking.sh; do
+	cp -p "$X/etc/xen/scripts/$f" "$d/etc/xen/scripts/"
+done
 # The project: binaries, man pages, completion - and their libraries.
 cp -a "$stage/." "$d/"
 for f in $(find "$stage" -type f -perm -u+x); do copy_elf "$d" "$f" "${f#"$stage"}"; done

@@ -84,12 +84,15 @@ _guest_tail() {
 }
 
 # guest_start NAME [SCRIPT]: boots NAME (or reuses it when it is already
-# running with the same script and type) and waits for its agent.
+# running with the same script, type and disks) and waits for its agent.
 # GUEST_TYPE=pvh boots it as a PVH guest (same kernel and initramfs; needs
 # Xen's HAP, which the lab's QEMU gives with +npt), default pv.
+# GUEST_DISKS: xl disk specs for the config's disk = [ ... ], each quoted
+# as xl wants it, e.g. "'format=raw,vdev=xvdb,access=rw,target=/dev/loop0'".
 guest_start() {
 	local name=$1 script=${2:-} cfg=$L/guest-$1.cfg extra type=${GUEST_TYPE:-pv}
-	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$type $script" ]; then
+	local key="$type $script${GUEST_DISKS:+ disks: $GUEST_DISKS}"
+	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$key" ]; then
 		diag "reusing running guest $name"
 		return 0
 	fi
@@ -107,7 +110,8 @@ vcpus=${GUEST_VCPUS:-1}
 on_crash="destroy"
 on_poweroff="destroy"
 CFG
-	echo "$type $script" > "$L/script.$name"
+	[ -n "${GUEST_DISKS:-}" ] && echo "disk=[ $GUEST_DISKS ]" >> "$cfg"
+	echo "$key" > "$L/script.$name"
 	local t0; t0=$(cut -d' ' -f1 /proc/uptime)
 	if ! xl create -q "$cfg" > "$L/logs/xl-create-$name.log" 2>&1; then
 		not_ok "guest $name starts" "xl create failed: $(tail -n 2 "$L/logs/xl-create-$name.log" | tr '\n' ' ')"
