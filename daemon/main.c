@@ -219,14 +219,20 @@ static void consider(struct service *s, const char *type, unsigned fe,
 	ours = xbdev_libxl_device_ours(s->xs, XBDEV_TXN_NONE, type, be_dir,
 				       s->self);
 	if (ours == -ENOENT) {
-		if (libxl_rec && !xbdev_libxl_forget(s->xs, s->self, type, fe,
-						     devid))
-			say("%s %u/%u: removed by libxl; record removed", type,
-			    fe, devid);
+		int err = libxl_rec ? xbdev_libxl_forget(s->xs, s->self, type,
+							 fe, devid) : 0;
+
+		if (libxl_rec)
+			say("%s %u/%u: removed by libxl; %s%s", type, fe, devid,
+			    err ? "cannot remove its record: " : "record removed",
+			    err ? strerror(-err) : "");
 		if (e)
 			drop(e);
 		return;
 	}
+	if (ours < 0)
+		say("%s %u/%u: cannot tell whether it is ours: %s", type, fe,
+		    devid, strerror(-ours));
 	if (ours <= 0)
 		return;
 	if (have_rec && !libxl_rec) {

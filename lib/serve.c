@@ -172,11 +172,13 @@ int xbdev_libxl_serve(struct xbdev *x, unsigned be, const char *type,
 	/* The record first: the backend reads it (shared, where to publish
 	 * its counters). */
 	err = err ?: xbdev_txn(x, serve_txn, &c);
-	err = err ?: xbdev_spawn_daemon(daemon, c.be_dir, c.log, pid);
+	if (err)
+		return err;     /* nothing written (a record left as it was) */
+	err = xbdev_spawn_daemon(daemon, c.be_dir, c.log, pid);
 	err = err ?: xbdev_path_join(p, sizeof(p), c.rec_dir, "pid");
 	err = err ?: xbdev_writef(x, XBDEV_TXN_NONE, p, "%ld", *pid);
 	if (err && !*pid)
-		xbdev_rm(x, XBDEV_TXN_NONE, c.rec_dir);
+		xbdev_remove_tree(x, XBDEV_TXN_NONE, c.rec_dir, 0);
 	return err;
 }
 

@@ -123,6 +123,7 @@ static void test_serve(void **s)
 {
 	struct xbdev_record rec;
 	struct xbdev *x;
+	char *v;
 	long pid = 0;
 
 	make_logdir();
@@ -164,7 +165,7 @@ static void test_serve(void **s)
 	put(BE "/frontend", "/local/domain/6/device/vbd/51728", 0, 5);
 	assert_int_equal(serve("vbd", &pid), -EINVAL);
 	assert_null(get(REC));
-	/* A daemon that cannot run leaves no record. */
+	/* A daemon that cannot run leaves no record, nor its parents. */
 	put(BE "/frontend", FE, 0, 5);
 	assert_int_equal(xbdev_open(&x), 0);
 	assert_int_equal(xbdev_libxl_serve(x, 0, "vbd", 5, 51728,
@@ -172,6 +173,14 @@ static void test_serve(void **s)
 					   logdir, &pid), -ENOENT);
 	xbdev_close(x);
 	assert_null(get(REC));
+	assert_null(get("/xbdev"));
+	/* The record of a backend that exited while libxl takes the disk
+	 * down stays for xbdev_libxl_forget (with its parents). */
+	assert_int_equal(serve("vbd", &pid), 0);
+	put(BE "/online", "0", 0, 5);
+	assert_int_equal(serve("vbd", &pid), -ENOENT);
+	assert_non_null(v = get(REC "/managed-by"));
+	free(v);
 	rmdir(logdir);
 }
 
