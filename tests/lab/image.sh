@@ -212,8 +212,9 @@ ln -sf mke2fs "$d/sbin/mkfs.ext4"
 # Xen's own hotplug scripts for disks, as the Xen package installs them:
 # libxl runs /etc/xen/scripts/block for every phy disk (kernel blkback).
 # They are bash; their lock (locking.sh) needs flock (util-linux, above:
-# busybox has none); stat -L -c, readlink -f, expr index, logger and
-# losetup are busybox's or the ones above.
+# busybox has none) and /dev/stdin (dom0-init links it); stat -L -c,
+# readlink -f, expr index, logger and losetup are busybox's or the ones
+# above.
 install -d "$d/etc/xen/scripts"
 for f in block block-common.sh xen-hotplug-common.sh xen-script-common.sh \
 	 hotplugpath.sh logging.sh locking.sh; do
