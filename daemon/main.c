@@ -4,7 +4,7 @@
  *
  * libxl writes a disk's backend directory in the backend domain (here)
  * and waits 10 s for its InitWait before it runs the hotplug script.  For
- * `script=xbdev` (backend type vbd) and `backendtype=tap` (vbd3, Xen
+ * `script=xbdev` (backend type vbd, or vbd3 with `backendtype=tap` on Xen
  * 4.19+) no kernel driver is meant to answer, so xbdevd watches this
  * domain's backend/vbd and backend/vbd3 and starts one xbdev-blkback per
  * device it owns (lib/serve.c decides which), the same backend that

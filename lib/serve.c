@@ -3,7 +3,7 @@
  * libxbdev: disks that libxl made, served by xbdev (xbdevd's side).
  *
  * For a disk written in a guest's xl config with `script=xbdev` (backend
- * type vbd) or `backendtype=tap` (vbd3, Xen 4.19+), libxl writes both
+ * type vbd, or vbd3 with `backendtype=tap` on Xen 4.19+), libxl writes both
  * directories itself, keeps its own copy under /libxl, waits for the
  * backend's InitWait, runs the hotplug script, and on removal writes
  * online = 0 and Closing, waits for Closed and deletes the directories.
@@ -47,10 +47,12 @@ int xbdev_libxl_device_ours(struct xbdev *x, xbdev_txn_t t, const char *type,
 	if (strcmp(type, XBDEV_LIBXL_TYPE_VBD) &&
 	    strcmp(type, XBDEV_LIBXL_TYPE_VBD3))
 		return 0;
-	/* What decides it must be the toolstack's word, not the guest's. */
+	/* What decides it must be the toolstack's word, not the guest's.
+	 * vbd3 too needs our script: libxl's default for it, block-tap, is
+	 * blktap3's (tapback serves those). */
 	err = xbdev_node_trusted(x, t, be_dir, self);
-	if (err || !strcmp(type, XBDEV_LIBXL_TYPE_VBD3))
-		return err ? err : 1;
+	if (err)
+		return err;     /* -ENOENT: gone */
 	err = xbdev_path_join(p, sizeof(p), be_dir, "script");
 	err = err ?: xbdev_read(x, t, p, &script);
 	if (err == -ENOENT)

@@ -509,8 +509,8 @@ int xbdev_frontend_recreate(struct xbdev *x, xbdev_txn_t t,
 
 /* ---- disks libxl made (lib/serve.c) -------------------------------------
  *
- * A disk of an xl config with `script=xbdev` (backend type vbd) or, on Xen
- * 4.19+, `backendtype=tap` (vbd3): libxl writes and removes both
+ * A disk of an xl config with `script=xbdev`: backend type vbd, or on Xen
+ * 4.19+ with `backendtype=tap` vbd3.  libxl writes and removes both
  * directories and runs the hotplug script (hotplug/xbdev); xbdevd starts
  * one xbdev-blkback per device and keeps a record of it (managed-by =
  * libxl, pid, log) that nothing but the record's own nodes add to
@@ -528,9 +528,9 @@ int xbdev_frontend_recreate(struct xbdev *x, xbdev_txn_t t,
 #define XBDEV_BE_STATUS "xbdev-status"
 
 /* 1 when the backend directory be_dir of type type in this domain (self)
- * is one xbdev serves: every vbd3 device, and a vbd device whose script
- * node names the xbdev hotplug script; 0 when not (no script node: a
- * kernel blkback disk); -ENOENT when gone; -EPERM when a domain other
+ * is one xbdev serves: a vbd or vbd3 device whose script node names the
+ * xbdev hotplug script; 0 when not (no script node: a kernel blkback disk;
+ * block-tap: blktap3's); -ENOENT when gone; -EPERM when a domain other
  * than self and dom0 can write the directory or its script node. */
 int xbdev_libxl_device_ours(struct xbdev *x, xbdev_txn_t t, const char *type,
 			    const char *be_dir, unsigned self);

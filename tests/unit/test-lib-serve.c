@@ -88,8 +88,11 @@ static void test_ours(void **s)
 	fake_xs_reset();
 	libxl_disk(BE, NULL);
 	assert_int_equal(ours("vbd", BE), 0);
-	/* Every vbd3 device, whatever its script; nothing of other types. */
+	/* vbd3 with our script; blktap3's (block-tap) are tapback's;
+	 * nothing of other types. */
 	libxl_disk(BE3, "/etc/xen/scripts/block-tap");
+	assert_int_equal(ours("vbd3", BE3), 0);
+	put(BE3 "/script", "/etc/xen/scripts/xbdev", 0, 5);
 	assert_int_equal(ours("vbd3", BE3), 1);
 	assert_int_equal(ours("xbdev-vbd", BE), 0);
 	assert_int_equal(ours("vbd3", "/local/domain/0/backend/vbd3/5/1"),
