@@ -269,7 +269,7 @@ void blk_xb_fail(struct blk_dev *d, const char *why);
 void blk_xb_renew(struct blk_dev *d);
 /* A libxl disk (d->libxl) we could not start serving: InitWait with the
  * reason in hotplug-error and XBDEV_BE_STATUS "error" (the hotplug script
- * fails the device with it), then Closed when libxl asks (bounded). */
+ * fails the device with it), then Closed when libxl closes the device. */
 int blk_xb_refuse(struct blk_dev *d);
 void blk_xb_fini(struct blk_dev *d);
 const char *blk_data_path(const struct blk_dev *d);

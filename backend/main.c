@@ -213,8 +213,14 @@ int main(int argc, char **argv)
 		/* Tell the toolstack and the guest at once instead of
 		 * letting them time out: the device will not come.  Not in a
 		 * directory we refused to trust: it is not ours to write. */
-		if (dev.xs && dev.be_path[0] && dev.trusted && dev.libxl)
+		if (dev.xs && dev.be_path[0] && dev.trusted && dev.libxl) {
+			/* Holding nothing, it may die of any signal. */
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			sigprocmask(SIG_SETMASK, &orig, NULL);
 			blk_xb_refuse(&dev);
+		}
 		else if (dev.xs && dev.be_path[0] && dev.trusted)
 			xbdev_state_write(dev.xs, XBDEV_TXN_NONE, dev.be_path,
 					  XBDEV_STATE_CLOSED);

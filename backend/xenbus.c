@@ -1215,11 +1215,6 @@ void blk_xb_renew(struct blk_dev *d)
 
 /* ---- a disk of libxl's that we cannot serve -------------------------------- */
 
-/* How long, after telling libxl why, we wait for it to take the device
- * down (its hotplug script fails it at once, its removal waits 10 s for
- * our Closed). */
-#define REFUSED_WAIT_MS 60000
-
 static int refuse_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct blk_dev *d = arg;
@@ -1235,11 +1230,14 @@ static int refuse_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 
 /* libxl runs the hotplug script only after our InitWait, and the script
  * passes our reason on (hotplug-error): so InitWait with the reason, then
- * Closed once libxl asks for it (online 0, Closing) - a plain Closed now
- * would leave libxl waiting 10 s for an InitWait and say only that. */
+ * Closed when libxl closes the device (online 0, Closing) - a plain Closed
+ * now would leave libxl waiting 10 s for an InitWait and say only that.
+ * A failed xl create destroys the domain, which closes it at once; a
+ * failed xl block-attach leaves libxl's directories in place, as it does
+ * for any backend, until xl block-detach, whose close we answer: till
+ * then this process waits, holding nothing (no image, no ring). */
 int blk_xb_refuse(struct blk_dev *d)
 {
-	int64_t deadline = xbdev_now_ms() + REFUSED_WAIT_MS;
 	int err = xbdev_txn(d->xs, refuse_txn, d);
 
 	if (err)
@@ -1256,7 +1254,7 @@ int blk_xb_refuse(struct blk_dev *d)
 		if (!b->online || (!b->state_err &&
 				   b->state == XBDEV_STATE_CLOSING))
 			break;
-		err = xbdev_watch_next(d->xs, deadline, &path, &token);
+		err = xbdev_watch_next(d->xs, -1, &path, &token);
 		free(path);
 		free(token);
 		if (err == -EINTR)

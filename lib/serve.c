@@ -89,11 +89,17 @@ static int serve_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	const struct serve_ctx *c = arg;
 	const struct xbdev_acl_entry dom0_only = { 0, XBDEV_PERM_NONE };
 	char *fe = NULL, *online = NULL, num[32];
+	enum xbdev_state st;
 	int err;
 
 	err = read_node(x, t, c->be_dir, "online", &online);
 	if (!err && strcmp(online, "1"))
 		err = -ENOENT;          /* being removed */
+	/* A backend that closed the device (detached, or refused it) is not
+	 * started again: only one that died serving it. */
+	if (!err && !xbdev_state_read(x, t, c->be_dir, &st) &&
+	    st >= XBDEV_STATE_CLOSING)
+		err = -ENOENT;
 	err = err ?: read_node(x, t, c->be_dir, "frontend", &fe);
 	if (!err && strcmp(fe, c->fe_dir))
 		err = -EINVAL;

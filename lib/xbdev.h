@@ -537,7 +537,8 @@ int xbdev_libxl_device_ours(struct xbdev *x, xbdev_txn_t t, const char *type,
 /* Write the record of libxl's device (type, fe, devid, under backend
  * domain be), replacing a dead one's, and start daemon for it (argv[1]
  * the backend directory, output to log_dir/vbd-<fe>-<devid>.log); *pid
- * then.  -ENOENT when the backend directory is gone or not online,
+ * then.  -ENOENT when the backend directory is gone, not online, or its
+ * state is Closing or Closed (a backend closed it: detached, refused),
  * -EINVAL when its frontend node is not the guest's vbd directory; the
  * record is removed again when the daemon cannot be started. */
 int xbdev_libxl_serve(struct xbdev *x, unsigned be, const char *type,

@@ -192,6 +192,9 @@ add_modules "$d" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs \
 for t in xenstored xenconsoled xl xen-init-dom0; do
 	copy_elf "$d" "$XBIN/$t" "/usr/sbin/$t"
 done
+# libxl runs its save/restore helper from its own directory (xl save,
+# xl restore, xl migrate).
+copy_elf "$d" "$XBIN/libxl-save-helper" "/usr/lib/xen-$LAB_XEN/bin/libxl-save-helper"
 copy_elf "$d" "$X/usr/bin/xenstore" /usr/bin/xenstore
 for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm \
 	 xenstore-exists xenstore-chmod xenstore-watch xenstore-control; do

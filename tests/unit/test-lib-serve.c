@@ -177,6 +177,12 @@ static void test_serve(void **s)
 	xbdev_close(x);
 	assert_null(get(REC));
 	assert_null(get("/xbdev"));
+	/* Not again once a backend closed it (refused, detached). */
+	put(BE "/state", "6", 0, 5);
+	assert_int_equal(serve("vbd", &pid), -ENOENT);
+	put(BE "/state", "5", 0, 5);
+	assert_int_equal(serve("vbd", &pid), -ENOENT);
+	put(BE "/state", "4", 0, 5);
 	/* The record of a backend that exited while libxl takes the disk
 	 * down stays for xbdev_libxl_forget (with its parents). */
 	assert_int_equal(serve("vbd", &pid), 0);

@@ -25,7 +25,7 @@ check "its backend process exited" wait_for 20 sh -c "! grep -q xbdev-blkback /p
 check "nothing of it left in xenstore" wait_for 10 sh -c "! xenstore-exists /local/domain/0/backend/vbd/$FE && ! xenstore-exists /xbdev/$FE && ! xenstore-exists /libxl/$FE"
 check_eq "the data is in the image" "$sum" "$(dd if=$IMG bs=65536 skip=16 count=16 2>/dev/null | sha256sum | cut -d' ' -f1)"
 
-check "xl restore" timeout 120 xl restore -q $SAVE
+check "xl restore" timeout 120 xl restore $SAVE
 FE2=$(guest_domid $G)
 check "restored as a new domain ($FE2)" test -n "$FE2"
 pid2=$(xl_rec $FE2 51728 pid)

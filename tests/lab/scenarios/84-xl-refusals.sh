@@ -20,8 +20,11 @@ left_nothing() {
 	! xenstore-exists /libxl/$FE/device/vbd/51744 &&
 	! ps | grep -v grep | grep -q "backend/vbd/$FE/51744"
 }
+BE=/local/domain/0/backend/vbd/$FE/51744
 # refused DESC SPEC REGEX: xl block-attach fails within libxl's limits and
-# its output names the reason.
+# its output names the reason.  libxl leaves a failed device's directories
+# in place (for every backend: it cleans up only on removal); the backend
+# holds nothing meanwhile, and xl block-detach removes everything.
 refused() {
 	local out rc t0 t1
 	t0=$(date +%s)
@@ -31,6 +34,9 @@ refused() {
 	check "$1: xl block-attach fails (exit $rc)" test $rc -ne 0 -a $rc -ne 124
 	check_match "$1: libxl's error says why" "$3" "$out"
 	check "$1: within 30 s ($((t1 - t0)) s)" test $((t1 - t0)) -le 30
+	check_eq "$1: the backend said error" error "$(xenstore-read $BE/xbdev-status 2>/dev/null)"
+	check "$1: the guest never got a disk" guest_run $G '! test -b /dev/xvdc'
+	check "$1: xl block-detach of the failed disk" timeout 60 xl block-detach $G xvdc
 	check "$1: nothing left behind" wait_for 15 left_nothing
 }
 
