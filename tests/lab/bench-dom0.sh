@@ -14,7 +14,7 @@
 #   busy (during each guest job, dom0 does what guest_run's wait does:
 #         console grep + `xl domid` every 0.2 s; the first full run's load)
 #   busy=N (that, and N loops of `xenstore-ls /`: a busy xenstored)
-# Stages: io, local, features, control, scale, memory.
+# Stages: io, local, features, control, scale, memory, xl.
 [ -z "$BASH_VERSION" ] && exec bash "$0" "$@"
 . /lab/config
 . /lab/scenario-lib.sh
@@ -46,7 +46,7 @@ if [ $MODE = quick ]; then
 	[ "$LAB_ONLY" = "${LAB_ONLY/runtime=/}" ] && RUNTIME=3
 	[ "$LAB_ONLY" = "${LAB_ONLY/repeats=/}" ] && REPEATS=1
 	[ "$LAB_ONLY" = "${LAB_ONLY/size=/}" ] && SIZE=64
-	SKIP=features,control,scale,$SKIP
+	SKIP=features,control,scale,xl,$SKIP
 fi
 stage() { case ",$SKIP," in *",$1,"*) return 1 ;; esac; return 0; }
 
@@ -612,6 +612,71 @@ if stage control && stage scale; then
 		say "control plane: $n devices"
 		rep=1
 		for k in $kinds; do cp_run $k $n; done
+	done
+fi
+
+# ---- disks of xl configs: the same guest, the disk in its config ------------------
+# For each backend: `xl create` of a guest whose config has the disk (xvdb)
+# until the guest sees it (boot included: the same guest every time, so
+# the differences are the backend's), then `xl block-attach` of a second
+# disk (xvdc) of the same backend until the guest sees it, and `xl
+# block-detach`.  xbdev: script=xbdev (xbdevd, started by dom0's init);
+# blkback: phy on a loop device (Xen's block script, kernel blkback);
+# qdisk: backendtype=qdisk, the QEMU that libxl starts for the guest.
+XLG=xlbench
+xl_spec() {  # xl_spec BACKEND VDEV FILE LOOP
+	case $1 in
+	xbdev) echo "format=raw,vdev=$2,access=rw,script=xbdev,target=$3" ;;
+	blkback) echo "format=raw,vdev=$2,access=rw,backendtype=phy,target=$4" ;;
+	qdisk) echo "format=raw,vdev=$2,access=rw,backendtype=qdisk,target=$3" ;;
+	esac
+}
+xl_guest_sees() {  # xl_guest_sees DEV: wait (30 s) for /dev/DEV in guest $XLG
+	GUEST_RUN_TIMEOUT=40 guest_run $XLG "for i in \$(seq 300); do [ -b /dev/$1 ] && exit 0; sleep 0.1; done; exit 1" >/dev/null
+}
+xl_run() {  # xl_run BACKEND
+	local b=$1 t0 tc ta tas td ok=true f1=/tmp/xl-$1-b.img f2=/tmp/xl-$1-c.img l1= l2=
+	for f in $f1 $f2; do rm -f $f; dd if=/dev/zero of=$f bs=1048576 count=16 2>/dev/null; done
+	if [ $b = blkback ]; then
+		l1=$(losetup -f) && losetup $l1 $f1 && l2=$(losetup -f) && losetup $l2 $f2 ||
+			{ say "  xl $b: losetup failed"; return 1; }
+	fi
+	t0=$(now)
+	if [ $b = qdisk ]; then
+		# libxl starts the guest's QEMU itself from device_model_override
+		# (the lab's QEMU brings its libraries: xl's environment is QEMU's).
+		LD_LIBRARY_PATH=$QDIR/lib GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" \
+			GUEST_CFG_EXTRA="device_model_version=\"qemu-xen\"
+device_model_override=\"$QEMU_XEN\"" GUEST_MEMORY=256 guest_start $XLG
+	else
+		GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" GUEST_MEMORY=256 guest_start $XLG
+	fi > "$L/logs/bench-xl.log" 2>&1 && xl_guest_sees xvdb || ok=false
+	tc=$(since "$t0")
+	if $ok; then
+		t0=$(now)
+		T 60 xl block-attach $XLG "$(xl_spec $b xvdc $f2 $l2)" >> "$L/logs/bench-xl.log" 2>&1 || ok=false
+		ta=$(since "$t0")
+		$ok && xl_guest_sees xvdc || ok=false
+		tas=$(since "$t0")
+		t0=$(now)
+		T 60 xl block-detach $XLG xvdc >> "$L/logs/bench-xl.log" 2>&1 || ok=false
+		td=$(since "$t0")
+	fi
+	$ok || say "  xl $b: failed: $(tail -n 3 "$L/logs/bench-xl.log" | tr '\n' ' ')"
+	emit "{\"kind\":\"xl\",\"backend\":\"$b\",\"rep\":$rep,\"create_to_disk_s\":$tc,\"block_attach_s\":${ta:-null},\"attach_to_disk_s\":${tas:-null},\"block_detach_s\":${td:-null},\"ok\":$ok}"
+	$ok && say "  xl $b: create to disk ${tc}s, block-attach ${ta}s (seen ${tas}s), block-detach ${td}s"
+	guest_destroy $XLG
+	for l in $l1 $l2; do losetup -d $l 2>/dev/null; done
+	rm -f $f1 $f2
+}
+if stage xl; then
+	xlb="xbdev blkback"
+	[ -z "$QDISK_WHY" ] && xlb="$xlb qdisk"
+	say "disks of xl configs: xl create to the disk in the guest, xl block-attach/detach; $xlb"
+	[ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2>/dev/null; QEMU_PID=; }
+	guest_destroy "$G"      # memory for the xl guests
+	for rep in $(seq 1 "$REPEATS"); do
+		for b in $xlb; do xl_run $b; done
 	done
 fi
 

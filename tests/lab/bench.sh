@@ -144,6 +144,11 @@ awk "$AWKLIB"'
 	k = get("what") SUBSEP get("devices")
 	ca[k] = ca[k] " " get("attach_s"); cd[k] = cd[k] " " get("detach_s"); cn[k]++
 }
+/"kind":"xl"/ && get("ok") == "true" {
+	k = get("backend")
+	xc[k] = xc[k] " " get("create_to_disk_s"); xa[k] = xa[k] " " get("block_attach_s")
+	xs[k] = xs[k] " " get("attach_to_disk_s"); xd[k] = xd[k] " " get("block_detach_s"); xn[k]++
+}
 /"kind":"rss"/ {
 	k = get("backend") SUBSEP get("devices")
 	ri[k] = ri[k] " " get("idle_kb")
@@ -154,6 +159,7 @@ END {
 	OFS = "\t"
 	for (k in io) { split(k, p, SUBSEP); print "io", p[1], p[2], p[3], 1, unit[k], median(io[k]), n[k], median(lat[k]), median(busy[k]) }
 	for (k in ca) { split(k, p, SUBSEP); print "control", p[1], "-", "-", p[2], "s", median(ca[k]), cn[k], median(cd[k]) }
+	for (k in xc) print "xl", k, "-", "-", 1, "s", median(xc[k]), xn[k], median(xa[k]), median(xs[k]), median(xd[k])
 	for (k in ri) { split(k, p, SUBSEP); print "rss", p[1], "-", "-", p[2], "kB", median(ri[k]), split(ri[k], x, " "), (k in rp ? median(rp[k]) : ""), (k in rl ? median(rl[k]) : ""), (k in rm ? median(rm[k]) : "") }
 }' "$raw" | sort > "$OUT/medians.tsv"
 
@@ -164,6 +170,7 @@ function fmt(v, u) { if (v == "") return "-"; return u == "MB/s" ? sprintf("%.1f
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : sprintf(" (%.2fx)", a / b) }
 $1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; cpu[$2, $3, $4] = $10; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default") cfgs[$3] = 1 }
 $1 == "control" { ca[$2, $5] = $7; cd[$2, $5] = $9; cn[$2, $5] = 1 }
+$1 == "xl" { xc[$2] = $7; xa[$2] = $9; xs[$2] = $10; xd[$2] = $11; xn[$2] = $8 }
 $1 == "rss" { ri[$2 " " $5] = $7; rp[$2 " " $5] = $9; rl[$2 " " $5] = $10; rm[$2 " " $5] = $11 }
 END {
 	printf "I/O through the stock xen-blkfront (fio in the guest, O_DIRECT, libaio); median of the repeats\n"
@@ -222,6 +229,21 @@ END {
 				sprintf("%.3f", cd[w, n]) (w == ref ? "" : ratio(cd[w, n], cd[ref, n])), cd[w, n] / n
 		}
 		printf "(ratios: xbdev-vbd against blkback-vbd, xbdev-mydevice against the seeds'"'"' bash script)\n"
+	}
+	if (length(xc)) {
+		printf "\nDisks of xl configs (the same 1-vCPU guest, the disk in its config): xl create to the guest\nseeing xvdb (its boot included), xl block-attach of xvdc (xl returns / the guest sees it), xl block-detach;\nseconds, median (ratios against blkback: phy on a loop device, Xen'"'"'s block script)\n"
+		printf "%-10s %16s %16s %16s %16s %3s\n", "backend", "create->disk", "block-attach", "attach->disk", "block-detach", "n"
+		split("xbdev blkback qdisk", xo, " ")
+		for (o = 1; o <= 3; o++) {
+			w = xo[o]
+			if (!(w in xc)) { if (w == "qdisk") printf "%-10s %16s\n", w, "n/a"; continue }
+			r = w == "blkback" || !("blkback" in xc)
+			printf "%-10s %16s %16s %16s %16s %3s\n", w, \
+				sprintf("%.2f", xc[w]) (r ? "" : ratio(xc[w], xc["blkback"])), \
+				sprintf("%.3f", xa[w]) (r ? "" : ratio(xa[w], xa["blkback"])), \
+				sprintf("%.3f", xs[w]) (r ? "" : ratio(xs[w], xs["blkback"])), \
+				sprintf("%.3f", xd[w]) (r ? "" : ratio(xd[w], xd["blkback"])), xn[w]
+		}
 	}
 	if (length(ri)) {
 		printf "\nMemory: VmRSS of the backend process per served device (xbdev-blkback: one process per device;\nqdisk: the whole QEMU).  Under load: half-way through each job, the largest, less the pages of the\nimage file mapped (the file'"'"'s page cache, there with or without the mapping: shown apart).\n"

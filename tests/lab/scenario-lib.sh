@@ -91,7 +91,7 @@ _guest_tail() {
 # as xl wants it, e.g. "'format=raw,vdev=xvdb,access=rw,target=/dev/loop0'".
 guest_start() {
 	local name=$1 script=${2:-} cfg=$L/guest-$1.cfg extra type=${GUEST_TYPE:-pv}
-	local key="$type $script${GUEST_DISKS:+ disks: $GUEST_DISKS}"
+	local key="$type $script${GUEST_DISKS:+ disks: $GUEST_DISKS}${GUEST_CFG_EXTRA:+ $GUEST_CFG_EXTRA}"
 	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$key" ]; then
 		diag "reusing running guest $name"
 		return 0
@@ -111,6 +111,7 @@ on_crash="destroy"
 on_poweroff="destroy"
 CFG
 	[ -n "${GUEST_DISKS:-}" ] && echo "disk=[ $GUEST_DISKS ]" >> "$cfg"
+	[ -n "${GUEST_CFG_EXTRA:-}" ] && echo "$GUEST_CFG_EXTRA" >> "$cfg"
 	echo "$key" > "$L/script.$name"
 	local t0; t0=$(cut -d' ' -f1 /proc/uptime)
 	if ! xl create -q "$cfg" > "$L/logs/xl-create-$name.log" 2>&1; then
