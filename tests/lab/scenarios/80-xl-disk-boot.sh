@@ -5,6 +5,7 @@
 # gets the disk, data intact), `xl shutdown` (every backend process exits,
 # nothing of the guest is left in xenstore).
 # On Xen 4.19+ the same again with backendtype=tap (backend vbd3).
+# guest-types: pv pvh
 # timeout: 600
 IMG=/tmp/xl80.img
 BOOT_TIMEOUT=${GUEST_BOOT_TIMEOUT:-90}

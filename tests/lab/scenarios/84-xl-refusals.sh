@@ -51,7 +51,8 @@ if chattr +i $D/ro.img 2>/dev/null; then
 	chattr -i $D/ro.img
 else
 	diag "no chattr +i on /tmp (root ignores 0444): the read-only case is tested with a read-only bind"
-	mkdir -p $D/romnt && mount -o bind,ro $D $D/romnt 2>/dev/null &&
+	# (a read-only bind takes a remount: "bind,ro" at once is a plain bind)
+	mkdir -p $D/romnt && mount -o bind $D $D/romnt && mount -o remount,bind,ro $D/romnt &&
 		refused "read-only image, access=rw" "$(xl_disk $D/romnt/ro.img xvdc)" 'ro.img: cannot be opened for writing'
 	umount $D/romnt 2>/dev/null
 fi
