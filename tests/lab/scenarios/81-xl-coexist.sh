@@ -55,7 +55,15 @@ check "B: xvdb (phy) bound to xen-blkback" bound_to_blkback $FB 51728
 put $B xvdb $D/b-phy.img "B phy"
 
 # ---- xl block-attach of xbdev disks to running guests --------------------------
+# xbdev watch sees libxl's device like any other.
+xbdev watch $A vbd/51760 --json --until Connected --timeout 90 > $D/watch.json 2>&1 &
+wpid=$!
+sleep 1
 check "A: xl block-attach xvdd (script=xbdev)" timeout 60 xl block-attach $A "$(xl_disk $D/a-xb2.img xvdd)" || xbdevd_logs
+wait $wpid; wrc=$?
+sed 's/^/  watch: /' $D/watch.json | tail -n 5
+check_eq "A: xbdev watch saw xvdd reach Connected (exit 0)" 0 $wrc
+check_match "A: ... as vbd/51760 of domain $FA" "\"domid\": *$FA.*\"devid\": *51760|\"devid\": *51760.*\"domid\": *$FA" "$(tr -d '\n' < $D/watch.json)"
 check "A: xvdd appears" wait_for 30 guest_run $A 'test -b /dev/xvdd'
 check "A: xvdd served by xbdev-blkback" served_by_xbdev $FA 51760
 put $A xvdd $D/a-xb2.img "attached xbdev"
