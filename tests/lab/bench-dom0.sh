@@ -623,6 +623,7 @@ fi
 # block-detach`.  xbdev: script=xbdev (xbdevd, started by dom0's init);
 # blkback: phy on a loop device (Xen's block script, kernel blkback);
 # qdisk: backendtype=qdisk, the QEMU that libxl starts for the guest.
+# 512 MiB: the bench's initramfs (with fio) does not unpack in 256.
 XLG=xlbench
 xl_spec() {  # xl_spec BACKEND VDEV FILE LOOP
 	case $1 in
@@ -647,9 +648,9 @@ xl_run() {  # xl_run BACKEND
 		# (the lab's QEMU brings its libraries: xl's environment is QEMU's).
 		LD_LIBRARY_PATH=$QDIR/lib GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" \
 			GUEST_CFG_EXTRA="device_model_version=\"qemu-xen\"
-device_model_override=\"$QEMU_XEN\"" GUEST_MEMORY=256 guest_start $XLG
+device_model_override=\"$QEMU_XEN\"" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_start $XLG
 	else
-		GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" GUEST_MEMORY=256 guest_start $XLG
+		GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_start $XLG
 	fi > "$L/logs/bench-xl.log" 2>&1 && xl_guest_sees xvdb || ok=false
 	tc=$(since "$t0")
 	if $ok; then
