@@ -41,8 +41,9 @@ static const struct argp argp = {
 	       "the backend and the frontend side, with both states and a "
 	       "health verdict: ok, connecting, stuck (since), closing, "
 	       "orphaned (a side is missing), inconsistent (the sides do "
-	       "not point at each other) or backend-dead (the device's "
-	       "backend process is gone).  With a DEVICE: all its nodes and "
+	       "not point at each other), backend-dead (the device's "
+	       "backend process is gone) or console (libxl's primary "
+	       "console, which has no XenBus handshake).  With a DEVICE: all its nodes and "
 	       "their permissions, and what its backend daemon publishes."
 	       "\v" CLI_EXIT_DOC,
 };

@@ -549,6 +549,10 @@ enum xbdev_health {
 	 * and no detach is under way: nobody serves the device, whatever
 	 * its states say. */
 	XBDEV_HEALTH_BACKEND_DEAD,
+	/* libxl's primary console (backend/console/N/0, its frontend
+	 * /local/domain/N/console): xenconsoled serves it from the ring the
+	 * domain builder set up, with no XenBus handshake to judge. */
+	XBDEV_HEALTH_CONSOLE,
 };
 const char *xbdev_health_name(enum xbdev_health h);   /* "ok", ... */
 

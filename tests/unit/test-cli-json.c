@@ -176,8 +176,9 @@ static void test_health_names(void **s)
 			    "backend-dead");
 	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_INCONSISTENT),
 			    "inconsistent");
-	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_BACKEND_DEAD + 1),
-			    "?");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_CONSOLE),
+			    "console");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_CONSOLE + 1), "?");
 }
 
 int main(void)

@@ -117,6 +117,41 @@ static void test_backend_names_another_frontend(void **s)
 	free(v);
 }
 
+/* libxl's console 0: the backend's frontend node names the domain's
+ * console directory, which has no state; the backend stays Initialising.
+ * A console the guest does handshake for (device/console/1) is judged
+ * as any device. */
+static void test_primary_console(void **s)
+{
+	struct xbdev_dev_status *v = NULL;
+	unsigned n = 0;
+
+	(void)s;
+	put("/local/domain/0/backend/console/5/0/frontend",
+	    "/local/domain/5/console");
+	put("/local/domain/0/backend/console/5/0/frontend-id", "5");
+	put("/local/domain/0/backend/console/5/0/state", "1");
+	put("/local/domain/5/console/backend-id", "0");
+	put("/local/domain/5/console/ring-ref", "1234");
+	put("/local/domain/0/backend/console/5/1/frontend",
+	    "/local/domain/5/device/console/1");
+	put("/local/domain/0/backend/console/5/1/state", "1");
+	put("/local/domain/5/device/console/1/backend",
+	    "/local/domain/0/backend/console/5/1");
+	put("/local/domain/5/device/console/1/state", "1");
+	assert_int_equal(xbdev_status_list(x, 5, NOW, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].cls, "console");
+	assert_int_equal(v[0].devid, 0);
+	assert_string_equal(v[0].fe_dir, "/local/domain/5/console");
+	assert_int_equal(v[0].health, XBDEV_HEALTH_CONSOLE);
+	assert_string_equal(xbdev_health_name(v[0].health), "console");
+	assert_int_equal(v[1].devid, 1);
+	assert_int_equal(v[1].health, XBDEV_HEALTH_CONNECTING);
+	assert_int_equal(v[2].devid, 51728);
+	free(v);
+}
+
 static void test_orphaned(void **s)
 {
 	(void)s;
@@ -193,6 +228,7 @@ int main(void)
 		T(test_inconsistent),
 		T(test_one_end_connected),
 		T(test_backend_names_another_frontend),
+		T(test_primary_console),
 		T(test_orphaned),
 		T(test_stuck_connecting),
 		T(test_stuck_closing),
