@@ -307,17 +307,6 @@ static int check_args(struct attach *t)
 
 /* ---- output ---- */
 
-static void print_quoted(const char *v)
-{
-	putchar('"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			putchar('\\');
-		putchar(*v);
-	}
-	putchar('"');
-}
-
 static void print_plan(const struct xbdev_plan *p, bool json)
 {
 	json_object *o, *nodes;
@@ -330,7 +319,7 @@ static void print_plan(const struct xbdev_plan *p, bool json)
 
 			cli_format_acl(acl, sizeof(acl), n->acl, n->n_acl);
 			printf("%s = ", n->path);
-			print_quoted(n->value);
+			cli_print_quoted(n->value);
 			printf(" (%s)\n", acl);
 		}
 		if (p->daemon)

@@ -155,7 +155,7 @@ static json_object *walk_json(struct xbdev *x, const char *dir,
 static void print_nodes(const char *title, json_object *arr)
 {
 	size_t i, n = json_object_array_length(arr);
-	char ep[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
+	char ep[CLI_ESCAPED_LEN];
 
 	printf("%s:\n", title);
 	for (i = 0; i < n; i++) {
@@ -173,9 +173,9 @@ static void print_nodes(const char *title, json_object *arr)
 				 json_object_get_string(
 					 json_object_array_get_idx(a, k)));
 		}
-		printf("  %s = \"%s\" (%s)\n",
-		       cli_esc(ep, json_object_get_string(p)),
-		       cli_esc(ev, json_object_get_string(v)), acl);
+		printf("  %s = ", cli_esc(ep, json_object_get_string(p)));
+		cli_print_quoted(json_object_get_string(v));
+		printf(" (%s)\n", acl);
 	}
 }
 

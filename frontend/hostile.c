@@ -765,10 +765,11 @@ static enum result a_toggle(struct hctx *h)
 		return R_FAIL;
 	}
 	for (unsigned i = 0; i < cycles; i++) {
-		xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_CLOSED);
-		xbdev_state_write(d->xs, 0, d->fe_path,
+		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+				  XBDEV_STATE_CLOSED);
+		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
 				  XBDEV_STATE_INITIALISING);
-		xbdev_state_write(d->xs, 0, d->fe_path,
+		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
 				  XBDEV_STATE_INITIALISED);
 	}
 	r = xbf_disconnect(d, false);
@@ -813,13 +814,15 @@ static enum result a_reset_unseen(struct hctx *h)
 		obs(h, "could not connect: %s", xbf_strerror(r));
 		return R_FAIL;
 	}
-	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_CLOSING);
+	xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+			  XBDEV_STATE_CLOSING);
 	if (!be_reaches(h, 1u << XBDEV_STATE_CLOSING | 1u << XBDEV_STATE_CLOSED)) {
 		obs(h, "backend did not answer Closing (%s)", be_state_name(h));
 		h->must_recover = true;
 		return R_FAIL;
 	}
-	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_INITIALISING);
+	xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+			  XBDEV_STATE_INITIALISING);
 	if (!be_reaches(h, 1u << XBDEV_STATE_INITWAIT)) {
 		obs(h, "backend stayed %s after Closing -> Initialising",
 		    be_state_name(h));
@@ -873,7 +876,8 @@ static enum result a_state_flood(struct hctx *h)
 	}
 	xs_close(xs);
 	/* As a driver loaded again would: from Initialising. */
-	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_INITIALISING);
+	xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+			  XBDEV_STATE_INITIALISING);
 	r = xbf_connect(d);
 	if (r) {
 		obs(h, "%u of %u state writes taken; then no connection: %s",

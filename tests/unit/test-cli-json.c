@@ -148,6 +148,14 @@ static void test_device_text_escaped(void **s)
 		"  /local/domain/5/device/vbd/51728/" HOSTILE_SHOWN " = \""
 		HOSTILE_SHOWN "\" ()\n");
 	free(t);
+	/* A value is quoted as --dry-run quotes it: a quote inside as \". */
+	json_object_object_add(node, "value",
+			       json_object_new_string("say \"hi\" \\ \x1b"));
+	capture();
+	print_nodes("Frontend", nodes);
+	t = captured();
+	assert_non_null(strstr(t, " = \"say \\\"hi\\\" \\\\ \\x1b\" ()\n"));
+	free(t);
 	json_object_put(o);
 }
 
