@@ -47,7 +47,8 @@ apply() {
 killed=0 survived=0 broken=0
 run_one() {
 	file=$1 what=$2 old=$3 new=$4
-	cp "$here/$file" "$tree/$file" 2>/dev/null || {
+	# (the copy's own file: the work tree may change meanwhile)
+	[ -f "$tree/$file" ] || {
 		echo "not applied: $file: no such file ($what)"
 		broken=$((broken + 1)); return; }
 	cp -p "$tree/$file" "$tmp/orig"
