@@ -754,24 +754,10 @@ int xbf_connect(struct xbf_dev *d)
 	return r;
 }
 
-int xbf_disconnect(struct xbf_dev *d, bool drain)
+int xbf_disconnect(struct xbf_dev *d)
 {
 	int r = 0, r2;
 
-	if (drain && d->connected) {
-		int64_t end = xbdev_now_ms() + 10000;
-
-		for (;;) {
-			unsigned busy = 0;
-
-			for (unsigned i = 0; i < d->nqueues; i++)
-				busy += d->q[i].nbusy;
-			if (!busy || xbdev_now_ms() > end)
-				break;
-			if (xbf_poll(d, 500, NULL, NULL) < 0)
-				break;
-		}
-	}
 	/*
 	 * Closing, then Closed, each acknowledged by the backend: the rings
 	 * and pages are released only once the backend is Closed, i.e. has

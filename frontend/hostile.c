@@ -108,7 +108,7 @@ static void recover(struct hctx *h)
 	unsigned saved = d->opts.timeout_ms;
 
 	d->opts.timeout_ms = 10000;
-	xbf_disconnect(d, false);
+	xbf_disconnect(d);
 	d->opts = h->base;
 	d->opts.timeout_ms = saved;
 	h->must_recover = false;
@@ -741,7 +741,7 @@ static enum result a_close_inflight(struct hctx *h)
 			break;
 	}
 	xbf_push(d, q);
-	r = xbf_disconnect(d, false);
+	r = xbf_disconnect(d);
 	d->opts = h->base;
 	if (r) {
 		obs(h, "%u writes in flight; closing failed: %s (backend %s)",
@@ -772,7 +772,7 @@ static enum result a_toggle(struct hctx *h)
 		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
 				  XBDEV_STATE_INITIALISED);
 	}
-	r = xbf_disconnect(d, false);
+	r = xbf_disconnect(d);
 	xbf_backend_state(d);
 	obs(h, "%u Initialised/Closed cycles; backend then %s%s%s", cycles,
 	    be_state_name(h), r ? ", close: " : "",
@@ -829,7 +829,7 @@ static enum result a_reset_unseen(struct hctx *h)
 		h->must_recover = true;
 		return R_FAIL;
 	}
-	r = xbf_disconnect(d, false);
+	r = xbf_disconnect(d);
 	obs(h, "backend offered the device again (InitWait)%s%s",
 	    r ? "; close: " : "", r ? xbf_strerror(r) : "");
 	return r ? R_FAIL : R_PASS;
@@ -890,7 +890,7 @@ static enum result a_state_flood(struct hctx *h)
 	free(buf);
 	obs(h, "%u of %u state writes taken; then connected, read %s", taken,
 	    writes, r ? xbf_strerror(r) : "ok");
-	xbf_disconnect(d, false);
+	xbf_disconnect(d);
 	return r ? R_FAIL : R_PASS;
 }
 
@@ -1210,8 +1210,10 @@ int xbf_hostile(struct xbf_dev *d, const struct xbf_hostile_opts *ho,
 			failed++;
 		fflush(out);
 	}
-	if (d->connected)
-		xbf_disconnect(d, true);
+	if (d->connected) {
+		xbf_drain(d, 10000);
+		xbf_disconnect(d);
+	}
 	fprintf(out, "# hostile: %u attack(s), %u failed\n", n, failed);
 	return failed ? -EIO : 0;
 }
