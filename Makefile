@@ -89,7 +89,7 @@ UNITS += $(B)/xbdevd.service
 endif
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: FORCE all install check check-unit check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
+.PHONY: FORCE all install check check-unit mutate check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
 	lab-image bench bench-quick deps
 all: $(BINS) $(SBINS) $(UNITS)
 
@@ -159,6 +159,11 @@ install: all
 # closing line "N passed, N failed[, N skipped]".
 check-unit: all $(UNIT_BINS)
 	@B=$(B) tests/run-unit.sh | tee $(B)/unit.tap | tests/summarise.sh
+
+# Mutation testing of the unit suite (tests/unit/mutations.txt), in a
+# scratch copy of the tree; not part of check-unit or CI.
+mutate:
+	@tests/mutate.sh tests/unit/mutations.txt
 
 # The lab's flavour, for check, check-lab, demo, bench and lab-*:
 #   LAB_XEN=4.17 (default) Debian 12: Xen 4.17, Linux 6.1, the host's build

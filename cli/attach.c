@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,8 +13,6 @@
 
 #define KV_MAX 64
 #define DEFAULT_TIMEOUT_S 30
-
-enum wait_mode { WAIT_NONE, WAIT_INITWAIT, WAIT_CONNECTED };
 
 enum {
 	OPT_FRONT = 'f',
@@ -124,7 +121,7 @@ struct attach {
 	char keys[2][KV_MAX][XBDEV_NAME_MAX * 4];
 	struct xbdev_vbd vbd;
 	char disk[PATH_MAX], daemon[PATH_MAX];
-	enum wait_mode wait;
+	enum xbdev_attach_until wait;
 	unsigned timeout;
 	bool have_devid;
 };
@@ -252,18 +249,18 @@ static int check_wait(struct attach *t)
 	const char *w = t->a.wait;
 	int rc = 0;
 
-	t->wait = WAIT_CONNECTED;
+	t->wait = XBDEV_UNTIL_CONNECTED;
 	t->timeout = DEFAULT_TIMEOUT_S;
 	if (w && !strcmp(w, "none"))
-		t->wait = WAIT_NONE;
+		t->wait = XBDEV_UNTIL_NOW;
 	else if (w && !strcmp(w, "initwait"))
-		t->wait = WAIT_INITWAIT;
+		t->wait = XBDEV_UNTIL_INITWAIT;
 	else if (w && strcmp(w, "connected"))
 		return cli_err(XBDEV_EXIT_USAGE, "--wait: '%s' is not none, "
 			       "initwait or connected", w);
 	if (t->a.timeout)
 		rc = cli_seconds(t->a.timeout, "--timeout", &t->timeout);
-	if (!rc && t->a.timeout && t->wait == WAIT_NONE)
+	if (!rc && t->a.timeout && t->wait == XBDEV_UNTIL_NOW)
 		rc = cli_err(XBDEV_EXIT_USAGE,
 			     "--timeout makes no sense with --wait none");
 	return rc;
@@ -310,17 +307,6 @@ static int check_args(struct attach *t)
 
 /* ---- output ---- */
 
-static void print_quoted(const char *v)
-{
-	putchar('"');
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\')
-			putchar('\\');
-		putchar(*v);
-	}
-	putchar('"');
-}
-
 static void print_plan(const struct xbdev_plan *p, bool json)
 {
 	json_object *o, *nodes;
@@ -333,7 +319,7 @@ static void print_plan(const struct xbdev_plan *p, bool json)
 
 			cli_format_acl(acl, sizeof(acl), n->acl, n->n_acl);
 			printf("%s = ", n->path);
-			print_quoted(n->value);
+			cli_print_quoted(n->value);
 			printf(" (%s)\n", acl);
 		}
 		if (p->daemon)
@@ -410,108 +396,28 @@ static void print_result(struct xbdev *x, const struct xbdev_plan *p,
 
 /* ---- waiting ---- */
 
-struct waiter {
-	struct xbdev *x;
-	const struct xbdev_plan *p;
-	enum wait_mode mode;
-	bool progress;
+struct progress {
+	bool show;
 	int64_t t0;
-	int st[2];              /* frontend, backend; -1 = missing */
 };
 
-static bool reached(const struct waiter *w)
+/* Each state seen, on a terminal. */
+static void on_state(enum xbdev_side side, int old, int now, void *arg)
 {
-	if (w->mode == WAIT_INITWAIT)
-		return w->st[1] >= XBDEV_STATE_INITWAIT &&
-		       w->st[1] <= XBDEV_STATE_CONNECTED;
-	return w->st[0] == XBDEV_STATE_CONNECTED &&
-	       w->st[1] == XBDEV_STATE_CONNECTED;
-}
+	const struct progress *pr = arg;
 
-static void poll_states(struct waiter *w)
-{
-	const char *dirs[2] = { w->p->fe_dir, w->p->be_dir };
-	const char *names[2] = { "frontend", "backend" };
-	enum xbdev_state s;
-	unsigned i;
-	int now;
-
-	for (i = 0; i < 2; i++) {
-		now = xbdev_state_read(w->x, XBDEV_TXN_NONE, dirs[i], &s) ?
-			      -1 : (int)s;
-		if (now != w->st[i] && w->progress)
-			fprintf(stderr, "[%6.2fs] %s: %s -> %s\n",
-				(double)(xbdev_now_ms() - w->t0) / 1000.0,
-				names[i], xbdev_state_name(w->st[i]),
-				xbdev_state_name(now));
-		w->st[i] = now;
-	}
-}
-
-/* How often a served device's daemon is checked while waiting. */
-#define DAEMON_CHECK_MS 500
-
-/* The next watch event; for a served device, also notice the daemon (our
- * child until attach exits) dying, which xenstore would not tell. */
-static int next_event(struct waiter *w, int64_t deadline, char **ev,
-		      char **tok)
-{
-	int64_t step;
-	int err, status;
-
-	if (w->p->pid <= 0)
-		return xbdev_watch_next(w->x, deadline, ev, tok);
-	for (;;) {
-		step = xbdev_now_ms() + DAEMON_CHECK_MS;
-		err = xbdev_watch_next(w->x, step < deadline ? step : deadline,
-				       ev, tok);
-		if (err != -ETIMEDOUT || step >= deadline)
-			return err;
-		if (waitpid((pid_t)w->p->pid, &status, WNOHANG) ==
-		    (pid_t)w->p->pid)
-			return -ECHILD;
-	}
-}
-
-/* Watch both state nodes; each event re-reads both. */
-static int wait_device(struct waiter *w, int64_t deadline)
-{
-	const char *dirs[2] = { w->p->fe_dir, w->p->be_dir };
-	char path[2][XBDEV_PATH_MAX], *ev = NULL, *tok = NULL;
-	unsigned i;
-	int err = 0;
-
-	for (i = 0; i < 2 && !err; i++) {
-		err = xbdev_path_join(path[i], sizeof(path[i]), dirs[i],
-				      "state");
-		if (!err)
-			err = xbdev_watch(w->x, path[i], "xbdev-attach");
-	}
-	while (!err) {
-		poll_states(w);
-		if (reached(w))
-			break;
-		if (w->st[0] >= XBDEV_STATE_CLOSING ||
-		    w->st[1] >= XBDEV_STATE_CLOSING || w->st[0] < 0 ||
-		    w->st[1] < 0) {
-			err = -ECONNREFUSED;
-			break;
-		}
-		err = next_event(w, deadline, &ev, &tok);
-		free(ev);
-		free(tok);
-		ev = tok = NULL;
-	}
-	for (i = 0; i < 2; i++)
-		xbdev_unwatch(w->x, path[i], "xbdev-attach");
-	return err;
+	if (pr->show)
+		fprintf(stderr, "[%6.2fs] %s: %s -> %s\n",
+			(double)(xbdev_now_ms() - pr->t0) / 1000.0,
+			xbdev_side_name(side), xbdev_state_name(old),
+			xbdev_state_name(now));
 }
 
 /* What a stuck end usually means. */
-static void explain(const struct waiter *w, const char *what)
+static void explain(const struct xbdev_plan *p, const int st[2],
+		    const char *what)
 {
-	const struct xbdev_plan *p = w->p;
-	int fe = w->st[0], be = w->st[1];
+	int fe = st[0], be = st[1];
 
 	if (be <= XBDEV_STATE_INITIALISING && p->daemon)
 		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: the "
@@ -541,28 +447,29 @@ static void explain(const struct waiter *w, const char *what)
 static int wait_result(struct xbdev *x, const struct attach *t,
 		       const struct xbdev_plan *p, const char *what)
 {
-	struct waiter w = { x, p, t->wait, isatty(2) && !t->a.json,
-			    xbdev_now_ms(), { -1, -1 } };
-	int err = 0;
+	struct progress pr = { isatty(2) && !t->a.json, xbdev_now_ms() };
+	struct xbdev_attach_wait_opts o = {
+		.until = t->wait, .deadline_ms = pr.t0 +
+						 (int64_t)t->timeout * 1000,
+		.on_state = on_state, .arg = &pr,
+	};
+	int st[2], err;
 
-	if (t->wait != WAIT_NONE)
-		err = wait_device(&w, w.t0 + (int64_t)t->timeout * 1000);
-	else
-		poll_states(&w);
-	print_result(x, p, w.st, t->a.json);
+	err = xbdev_attach_wait(x, p, &o, st);
+	print_result(x, p, st, t->a.json);
 	if (err == -ETIMEDOUT) {
-		explain(&w, what);
+		explain(p, st, what);
 		return XBDEV_EXIT_TIMEOUT;
 	}
 	if (err == -ECHILD)
 		return cli_err(XBDEV_EXIT_FAIL, "%s: the backend daemon exited "
 			       "(backend %s); see %s (the device is left in place)",
-			       what, xbdev_state_name(w.st[1]), p->log);
+			       what, xbdev_state_name(st[1]), p->log);
 	if (err == -ECONNREFUSED)
 		return cli_err(XBDEV_EXIT_FAIL, "%s: gave up: frontend %s, "
 			       "backend %s (the device is left in place)",
-			       what, xbdev_state_name(w.st[0]),
-			       xbdev_state_name(w.st[1]));
+			       what, xbdev_state_name(st[0]),
+			       xbdev_state_name(st[1]));
 	if (err)
 		return cli_fail(err, what, "waiting failed");
 	return XBDEV_EXIT_OK;
@@ -594,7 +501,6 @@ static int resolve(struct xbdev *x, struct attach *t)
 
 static int pick_devid(struct xbdev *x, struct attach *t)
 {
-	const char *type = t->spec.be_type ? t->spec.be_type : t->spec.cls;
 	int err;
 
 	if (t->have_devid || !x)
@@ -605,13 +511,7 @@ static int pick_devid(struct xbdev *x, struct attach *t)
 		t->spec.devid_auto = true;
 		return 0;
 	}
-	if (t->spec.vbd)
-		err = xbdev_vdev_free(x, XBDEV_TXN_NONE, t->spec.fe,
-				      t->spec.be, type, &t->spec.devid);
-	else
-		err = xbdev_devid_free(x, XBDEV_TXN_NONE, t->spec.fe,
-				       t->spec.cls, t->spec.be, type,
-				       &t->spec.devid);
+	err = xbdev_attach_pick_devid(x, XBDEV_TXN_NONE, &t->spec);
 	if (err)
 		return cli_fail(err, t->a.dom, "no free device id");
 	return 0;
@@ -670,11 +570,17 @@ static int attach_refusal(struct xbdev *x, int err, const struct attach *t,
 	return 0;
 }
 
+static int exists(const char *what, enum xbdev_side side)
+{
+	return cli_err(XBDEV_EXIT_USAGE, "%s: %s directory already exists",
+		       what, xbdev_side_name(side));
+}
+
 static int dry_run(struct xbdev *x, struct attach *t, const char *what)
 {
+	enum xbdev_side conflict = XBDEV_SIDE_FRONTEND;
 	struct xbdev_plan *p = NULL;
-	char *v = NULL;
-	int err, i, rc;
+	int err, rc;
 
 	err = xbdev_attach_plan(&t->spec, &p);
 	if (err && (rc = plan_refusal(err, t, what)))
@@ -685,17 +591,12 @@ static int dry_run(struct xbdev *x, struct attach *t, const char *what)
 		xbdev_plan_free(p);
 		return cli_fail(err, what, "invalid device");
 	}
-	for (i = 0; x && i < 3; i++) {
-		const char *dir = i == 0 ? p->fe_dir :
-				  i == 1 ? p->be_dir : p->rec_dir;
-
-		if (!xbdev_read(x, XBDEV_TXN_NONE, dir, &v)) {
-			free(v);
-			xbdev_plan_free(p);
-			return cli_err(XBDEV_EXIT_USAGE, "%s: %s directory "
-				       "already exists", what,
-				       xbdev_side_name((enum xbdev_side)i));
-		}
+	/* (a directory that cannot be read is not reported here: attach's
+	 * transaction will say) */
+	if (x && xbdev_plan_conflict(x, XBDEV_TXN_NONE, p, &conflict) ==
+			 -EEXIST) {
+		xbdev_plan_free(p);
+		return exists(what, conflict);
 	}
 	print_plan(p, t->a.json);
 	xbdev_plan_free(p);
@@ -717,8 +618,7 @@ static int attach(struct xbdev *x, struct attach *t, char *what, size_t len)
 	case 0:
 		break;
 	case -EEXIST:
-		return cli_err(XBDEV_EXIT_USAGE, "%s: %s directory already "
-			       "exists", what, xbdev_side_name(conflict));
+		return exists(what, conflict);
 	case -ESRCH:
 		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain went away",
 			       what);

@@ -85,6 +85,9 @@ int cli_seconds(const char *arg, const char *opt, unsigned *out);
  * none: json-c escapes every control character.) */
 #define CLI_ESCAPED_LEN XBDEV_ESCAPED_MAX(XBDEV_PATH_MAX)
 const char *cli_esc(char *buf, const char *s);
+/* A node's value in double quotes, as status and --dry-run show it: a
+ * quote as \", the rest as cli_esc() has it, never truncated. */
+void cli_print_quoted(const char *v);
 
 /* Domain name or "?"; never NULL, caller frees. */
 char *cli_domain_name(struct xbdev *x, unsigned domid);

@@ -379,3 +379,19 @@ json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n)
 	}
 	return a;
 }
+
+void cli_print_quoted(const char *v)
+{
+	char one[2] = "", e[8];
+
+	putchar('"');
+	for (; *v; v++) {
+		if (*v == '"') {
+			fputs("\\\"", stdout);
+			continue;
+		}
+		one[0] = *v;
+		fputs(xbdev_escape(e, sizeof(e), one), stdout);
+	}
+	putchar('"');
+}

@@ -41,8 +41,9 @@ static const struct argp argp = {
 	       "the backend and the frontend side, with both states and a "
 	       "health verdict: ok, connecting, stuck (since), closing, "
 	       "orphaned (a side is missing), inconsistent (the sides do "
-	       "not point at each other) or backend-dead (the device's "
-	       "backend process is gone).  With a DEVICE: all its nodes and "
+	       "not point at each other), backend-dead (the device's "
+	       "backend process is gone) or console (libxl's primary "
+	       "console, which has no XenBus handshake).  With a DEVICE: all its nodes and "
 	       "their permissions, and what its backend daemon publishes."
 	       "\v" CLI_EXIT_DOC,
 };
@@ -156,7 +157,7 @@ static json_object *walk_json(struct xbdev *x, const char *dir,
 static void print_nodes(const char *title, json_object *arr)
 {
 	size_t i, n = json_object_array_length(arr);
-	char ep[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
+	char ep[CLI_ESCAPED_LEN];
 
 	printf("%s:\n", title);
 	for (i = 0; i < n; i++) {
@@ -174,9 +175,9 @@ static void print_nodes(const char *title, json_object *arr)
 				 json_object_get_string(
 					 json_object_array_get_idx(a, k)));
 		}
-		printf("  %s = \"%s\" (%s)\n",
-		       cli_esc(ep, json_object_get_string(p)),
-		       cli_esc(ev, json_object_get_string(v)), acl);
+		printf("  %s = ", cli_esc(ep, json_object_get_string(p)));
+		cli_print_quoted(json_object_get_string(v));
+		printf(" (%s)\n", acl);
 	}
 }
 

@@ -181,6 +181,8 @@ void xbf_hist_merge(struct xbf_hist *dst, const struct xbf_hist *src);
 uint64_t xbf_hist_percentile(const struct xbf_hist *h, double p);
 unsigned xbf_hist_bucket(uint64_t ns);
 uint64_t xbf_hist_bucket_upper(unsigned b);
+/* CLOCK_MONOTONIC in nanoseconds. */
+int64_t xbf_now_ns(void);
 
 /* ---- the connection (conn.c) -------------------------------------------- */
 
@@ -281,9 +283,9 @@ int xbf_initialise(struct xbf_dev *d);
 int xbf_wait_connected(struct xbf_dev *d);
 /* xbf_initialise + xbf_wait_connected. */
 int xbf_connect(struct xbf_dev *d);
-/* Closing -> Closed handshake, then free rings/pools/ports.  With
- * drain, completes in-flight requests first. */
-int xbf_disconnect(struct xbf_dev *d, bool drain);
+/* Closing -> Closed handshake, then free rings/pools/ports (requests
+ * still in flight are lost: xbf_drain() first to complete them). */
+int xbf_disconnect(struct xbf_dev *d);
 /* Free rings, pools and ports without any handshake (after a failed or
  * hostile connect, when the backend is already Closed). */
 void xbf_release(struct xbf_dev *d);
@@ -352,8 +354,10 @@ int xbf_wait_slot(struct xbf_dev *d, const struct xbf_slot *s, int64_t end_ns);
 int xbf_rw_sync(struct xbf_dev *d, uint8_t op, uint64_t sector,
 		uint64_t nsect, void *buf, bool force_indirect,
 		int timeout_ms, int16_t *status);
-
-int64_t xbf_now_ns(void);
+/* Poll until no request is in flight on any queue (up to timeout_ms, or
+ * until polling fails): before xbf_disconnect(), so that what was
+ * submitted completes. */
+void xbf_drain(struct xbf_dev *d, int timeout_ms);
 
 /* ---- modes -------------------------------------------------------------- */
 

@@ -86,7 +86,7 @@ static int be_read(struct xbf_dev *d, const char *key, char **v)
 	*v = NULL;
 	if (r)
 		return r;
-	r = xbdev_read(d->xs, 0, p, v);
+	r = xbdev_read(d->xs, XBDEV_TXN_NONE, p, v);
 	if (r == -ENOENT)
 		return 0;
 	return r;
@@ -186,11 +186,12 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 	if (r)
 		goto out;
 	if ((r = node(d, p, d->fe_path, "backend-id")) ||
-	    (r = xbdev_read_uint(d->xs, 0, p, XBDEV_DOMID_MAX, &bid)))
+	    (r = xbdev_read_uint(d->xs, XBDEV_TXN_NONE, p, XBDEV_DOMID_MAX,
+				 &bid)))
 		goto out;
 	d->be_domid = (unsigned)bid;
 	if ((r = node(d, p, d->fe_path, "backend")) ||
-	    (r = xbdev_read(d->xs, 0, p, &be)))
+	    (r = xbdev_read(d->xs, XBDEV_TXN_NONE, p, &be)))
 		goto out;
 	/* The backend path comes from the toolstack, but check it is what a
 	 * backend dir of backend-id looks like before watching it. */
@@ -213,7 +214,7 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 	{
 		enum xbdev_state st;
 
-		if (!xbdev_state_read(d->xs, 0, d->fe_path, &st))
+		if (!xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->fe_path, &st))
 			d->found_state = (int)st;
 	}
 	d->xce = xenevtchn_open(NULL, 0);
@@ -258,7 +259,7 @@ void xbf_free(struct xbf_dev *d)
 int xbf_backend_state(struct xbf_dev *d)
 {
 	enum xbdev_state st;
-	int r = xbdev_state_read(d->xs, 0, d->be_path, &st);
+	int r = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->be_path, &st);
 
 	if (r)
 		return r;
@@ -268,7 +269,7 @@ int xbf_backend_state(struct xbf_dev *d)
 
 static int fe_state_write(struct xbf_dev *d, enum xbdev_state st)
 {
-	int r = xbdev_state_write(d->xs, 0, d->fe_path, st);
+	int r = xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path, st);
 
 	if (!r)
 		d->fe_state = (int)st;
@@ -592,7 +593,7 @@ int xbf_initialise(struct xbf_dev *d)
 
 	xbf_release(d);
 	d->be_gone = false;
-	r = xbdev_state_read(d->xs, 0, d->fe_path, &fe);
+	r = xbdev_state_read(d->xs, XBDEV_TXN_NONE, d->fe_path, &fe);
 	if (r)
 		return r;
 	d->fe_state = (int)fe;
@@ -753,24 +754,10 @@ int xbf_connect(struct xbf_dev *d)
 	return r;
 }
 
-int xbf_disconnect(struct xbf_dev *d, bool drain)
+int xbf_disconnect(struct xbf_dev *d)
 {
 	int r = 0, r2;
 
-	if (drain && d->connected) {
-		int64_t end = xbdev_now_ms() + 10000;
-
-		for (;;) {
-			unsigned busy = 0;
-
-			for (unsigned i = 0; i < d->nqueues; i++)
-				busy += d->q[i].nbusy;
-			if (!busy || xbdev_now_ms() > end)
-				break;
-			if (xbf_poll(d, 500, NULL, NULL) < 0)
-				break;
-		}
-	}
 	/*
 	 * Closing, then Closed, each acknowledged by the backend: the rings
 	 * and pages are released only once the backend is Closed, i.e. has

@@ -108,7 +108,7 @@ static void recover(struct hctx *h)
 	unsigned saved = d->opts.timeout_ms;
 
 	d->opts.timeout_ms = 10000;
-	xbf_disconnect(d, false);
+	xbf_disconnect(d);
 	d->opts = h->base;
 	d->opts.timeout_ms = saved;
 	h->must_recover = false;
@@ -741,7 +741,7 @@ static enum result a_close_inflight(struct hctx *h)
 			break;
 	}
 	xbf_push(d, q);
-	r = xbf_disconnect(d, false);
+	r = xbf_disconnect(d);
 	d->opts = h->base;
 	if (r) {
 		obs(h, "%u writes in flight; closing failed: %s (backend %s)",
@@ -765,13 +765,14 @@ static enum result a_toggle(struct hctx *h)
 		return R_FAIL;
 	}
 	for (unsigned i = 0; i < cycles; i++) {
-		xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_CLOSED);
-		xbdev_state_write(d->xs, 0, d->fe_path,
+		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+				  XBDEV_STATE_CLOSED);
+		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
 				  XBDEV_STATE_INITIALISING);
-		xbdev_state_write(d->xs, 0, d->fe_path,
+		xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
 				  XBDEV_STATE_INITIALISED);
 	}
-	r = xbf_disconnect(d, false);
+	r = xbf_disconnect(d);
 	xbf_backend_state(d);
 	obs(h, "%u Initialised/Closed cycles; backend then %s%s%s", cycles,
 	    be_state_name(h), r ? ", close: " : "",
@@ -813,20 +814,22 @@ static enum result a_reset_unseen(struct hctx *h)
 		obs(h, "could not connect: %s", xbf_strerror(r));
 		return R_FAIL;
 	}
-	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_CLOSING);
+	xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+			  XBDEV_STATE_CLOSING);
 	if (!be_reaches(h, 1u << XBDEV_STATE_CLOSING | 1u << XBDEV_STATE_CLOSED)) {
 		obs(h, "backend did not answer Closing (%s)", be_state_name(h));
 		h->must_recover = true;
 		return R_FAIL;
 	}
-	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_INITIALISING);
+	xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+			  XBDEV_STATE_INITIALISING);
 	if (!be_reaches(h, 1u << XBDEV_STATE_INITWAIT)) {
 		obs(h, "backend stayed %s after Closing -> Initialising",
 		    be_state_name(h));
 		h->must_recover = true;
 		return R_FAIL;
 	}
-	r = xbf_disconnect(d, false);
+	r = xbf_disconnect(d);
 	obs(h, "backend offered the device again (InitWait)%s%s",
 	    r ? "; close: " : "", r ? xbf_strerror(r) : "");
 	return r ? R_FAIL : R_PASS;
@@ -873,7 +876,8 @@ static enum result a_state_flood(struct hctx *h)
 	}
 	xs_close(xs);
 	/* As a driver loaded again would: from Initialising. */
-	xbdev_state_write(d->xs, 0, d->fe_path, XBDEV_STATE_INITIALISING);
+	xbdev_state_write(d->xs, XBDEV_TXN_NONE, d->fe_path,
+			  XBDEV_STATE_INITIALISING);
 	r = xbf_connect(d);
 	if (r) {
 		obs(h, "%u of %u state writes taken; then no connection: %s",
@@ -886,7 +890,7 @@ static enum result a_state_flood(struct hctx *h)
 	free(buf);
 	obs(h, "%u of %u state writes taken; then connected, read %s", taken,
 	    writes, r ? xbf_strerror(r) : "ok");
-	xbf_disconnect(d, false);
+	xbf_disconnect(d);
 	return r ? R_FAIL : R_PASS;
 }
 
@@ -1206,8 +1210,10 @@ int xbf_hostile(struct xbf_dev *d, const struct xbf_hostile_opts *ho,
 			failed++;
 		fflush(out);
 	}
-	if (d->connected)
-		xbf_disconnect(d, true);
+	if (d->connected) {
+		xbf_drain(d, 10000);
+		xbf_disconnect(d);
+	}
 	fprintf(out, "# hostile: %u attack(s), %u failed\n", n, failed);
 	return failed ? -EIO : 0;
 }

@@ -391,3 +391,19 @@ int xbf_run(struct xbf_dev *d, unsigned depth, xbf_gen_fn gen,
 			return -ETIMEDOUT;
 	}
 }
+
+void xbf_drain(struct xbf_dev *d, int timeout_ms)
+{
+	int64_t end = xbdev_now_ms() + timeout_ms;
+
+	while (d->connected) {
+		unsigned busy = 0;
+
+		for (unsigned i = 0; i < d->nqueues; i++)
+			busy += d->q[i].nbusy;
+		if (!busy || xbdev_now_ms() > end)
+			break;
+		if (xbf_poll(d, 500, NULL, NULL) < 0)
+			break;
+	}
+}

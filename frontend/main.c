@@ -334,7 +334,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xbdev-blkfront: %s: cannot connect: %s "
 			"(backend %s)\n", d->fe_path, xbf_strerror(r),
 			xbdev_state_name(d->be_state));
-		xbf_disconnect(d, false);
+		xbf_disconnect(d);
 		xbf_free(d);
 		return r == -ETIMEDOUT ? EX_TIMEOUT : EX_FAIL;
 	}
@@ -346,8 +346,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xbdev-blkfront: %s: %s\n", a.mode,
 			xbf_strerror(r));
 	{
-		int r2 = xbf_disconnect(d, true);
+		int r2;
 
+		xbf_drain(d, 10000);
+		r2 = xbf_disconnect(d);
 		if (r2)
 			fprintf(stderr, "xbdev-blkfront: %s: disconnect: %s "
 				"(backend %s)\n", d->fe_path,

@@ -81,9 +81,9 @@ struct attach_ctx {
 	enum xbdev_side conflict;
 };
 
-static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
+int xbdev_plan_conflict(struct xbdev *x, xbdev_txn_t t,
+			const struct xbdev_plan *p, enum xbdev_side *side)
 {
-	const struct xbdev_plan *p = c->plan;
 	const char *dirs[] = { p->fe_dir, p->be_dir, p->rec_dir };
 	const enum xbdev_side sides[] = { XBDEV_SIDE_FRONTEND,
 					  XBDEV_SIDE_BACKEND,
@@ -96,12 +96,20 @@ static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 		if (r < 0)
 			return r;
 		if (r) {
-			c->conflict = sides[i];
+			if (side)
+				*side = sides[i];
 			return -EEXIST;
 		}
 	}
+	return 0;
+}
+
+static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
+{
+	int err = xbdev_plan_conflict(x, t, c->plan, &c->conflict);
+
 	/* The frontend domain may have died since it was resolved. */
-	return xbdev_domain_present(x, t, p->fe);
+	return err ? err : xbdev_domain_present(x, t, c->plan->fe);
 }
 
 int xbdev_plan_parents(struct xbdev *x, xbdev_txn_t t, struct xbdev_plan *p)
@@ -139,8 +147,8 @@ static int write_plan(struct xbdev *x, xbdev_txn_t t,
 	return err;
 }
 
-static int pick_devid(struct xbdev *x, xbdev_txn_t t,
-		      struct xbdev_attach_spec *s)
+int xbdev_attach_pick_devid(struct xbdev *x, xbdev_txn_t t,
+			    struct xbdev_attach_spec *s)
 {
 	const char *type = s->be_type ? s->be_type : s->cls;
 
@@ -162,7 +170,7 @@ static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	 * takes the same id first, the commit fails with EAGAIN and the next
 	 * attempt sees that id taken. */
 	if (s.devid_auto)
-		err = pick_devid(x, t, &s);
+		err = xbdev_attach_pick_devid(x, t, &s);
 	if (!err)
 		err = xbdev_attach_plan(&s, &c->plan);
 	if (!err)

@@ -22,6 +22,7 @@ const char *xbdev_health_name(enum xbdev_health h)
 		[XBDEV_HEALTH_ORPHANED] = "orphaned",
 		[XBDEV_HEALTH_INCONSISTENT] = "inconsistent",
 		[XBDEV_HEALTH_BACKEND_DEAD] = "backend-dead",
+		[XBDEV_HEALTH_CONSOLE] = "console",
 	};
 
 	if ((unsigned)h >= sizeof(names) / sizeof(names[0]))
@@ -331,6 +332,17 @@ static void read_state(struct xbdev *x, const char *dir, bool present,
 		       (int)st : -1;
 }
 
+/* libxl's console 0 of a domain: backend type console, device 0, its
+ * frontend the domain's own console directory, not device/console/0. */
+static bool primary_console(const struct xbdev_dev_status *d)
+{
+	char dir[XBDEV_PATH_MAX];
+
+	return !strcmp(d->type, "console") && d->devid == 0 &&
+	       !xbdev_path_domain(dir, sizeof(dir), d->fe, "console") &&
+	       !strcmp(d->fe_dir, dir);
+}
+
 static void judge(struct scan *s, unsigned i, int64_t now)
 {
 	struct xbdev_dev_status *d = &s->v[i];
@@ -349,6 +361,8 @@ static void judge(struct scan *s, unsigned i, int64_t now)
 		  d->be_state == XBDEV_STATE_CLOSED;
 	if (!d->has_front || !d->has_back) {
 		d->health = XBDEV_HEALTH_ORPHANED;
+	} else if (primary_console(d)) {
+		d->health = XBDEV_HEALTH_CONSOLE;
 	} else if (!points_to(s->x, d->fe_dir, "backend", d->be_dir) ||
 		   !points_to(s->x, d->be_dir, "frontend", d->fe_dir)) {
 		d->health = XBDEV_HEALTH_INCONSISTENT;

@@ -374,6 +374,19 @@ int xbdev_devid_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 int xbdev_vdev_free(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		    unsigned be, const char *be_type, unsigned *devid);
 
+/* -EEXIST when a directory p would create (frontend, backend, record)
+ * exists already, *side (optional) saying which; 0 when none does, or the
+ * error of a read.  What attach checks in its transaction; --dry-run
+ * asks it outside one. */
+int xbdev_plan_conflict(struct xbdev *x, xbdev_txn_t t,
+			const struct xbdev_plan *p, enum xbdev_side *side);
+
+/* Set spec->devid to the lowest free id for spec (xbdev_vdev_free for a
+ * vbd, else xbdev_devid_free): what attach does inside its transaction
+ * with spec->devid_auto; --dry-run calls it outside one. */
+int xbdev_attach_pick_devid(struct xbdev *x, xbdev_txn_t t,
+			    struct xbdev_attach_spec *spec);
+
 /* Write both directories and the record in one transaction, then start the
  * daemon if any.  On -EEXIST *conflict says which directory exists.  A
  * daemon that is not executable, an unsafe log directory
@@ -457,6 +470,31 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 bool xbdev_record_daemon_alive(const struct xbdev_record *rec);
 /* The same for a pid and the backend directory it serves. */
 bool xbdev_daemon_alive(long pid, const char *be_dir);
+
+/* What xbdev_attach_wait waits for. */
+enum xbdev_attach_until {
+	XBDEV_UNTIL_NOW,        /* nothing: read both states once */
+	XBDEV_UNTIL_INITWAIT,   /* the backend ready (InitWait..Connected) */
+	XBDEV_UNTIL_CONNECTED,  /* both ends Connected */
+};
+
+struct xbdev_attach_wait_opts {
+	enum xbdev_attach_until until;
+	int64_t deadline_ms;    /* xbdev_now_ms() based; -1 = none */
+	/* Called when an end's state is first read and whenever it changes
+	 * (optional); -1 = missing. */
+	void (*on_state)(enum xbdev_side side, int old, int now, void *arg);
+	void *arg;
+};
+
+/* Wait for the device attach wrote (plan p) to reach opts->until,
+ * watching both state nodes; st[] gets the last states read (frontend,
+ * backend; -1 missing).  0 when reached, -ETIMEDOUT past the deadline,
+ * -ECONNREFUSED when an end is gone or went Closing/Closed, -ECHILD when
+ * p's backend daemon (a child of this process since xbdev_attach) exited
+ * (looked at every half second). */
+int xbdev_attach_wait(struct xbdev *x, const struct xbdev_plan *p,
+		      const struct xbdev_attach_wait_opts *opts, int st[2]);
 
 struct xbdev_detach_opts {
 	bool force;             /* remove even if the ends do not close */
@@ -571,6 +609,10 @@ enum xbdev_health {
 	 * and no detach is under way: nobody serves the device, whatever
 	 * its states say. */
 	XBDEV_HEALTH_BACKEND_DEAD,
+	/* libxl's primary console (backend/console/N/0, its frontend
+	 * /local/domain/N/console): xenconsoled serves it from the ring the
+	 * domain builder set up, with no XenBus handshake to judge. */
+	XBDEV_HEALTH_CONSOLE,
 };
 const char *xbdev_health_name(enum xbdev_health h);   /* "ok", ... */
 

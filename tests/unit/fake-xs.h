@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An in-memory xenstore for unit tests of libxbdev code that reads and
- * writes the store (not a model of xenstored: no quotas, no watches, no
- * permission checks).  Defining the libxenstore calls libxbdev uses here,
+ * writes the store (not a model of xenstored: no quotas, no permission
+ * checks).  Defining the libxenstore calls libxbdev uses here,
  * in the test executable, makes libxbdev's calls land on them instead of
  * libxenstore.so.  What it keeps of xenstored's semantics, because the
  * code under test depends on them: a write creates missing parents; a new
@@ -11,16 +11,33 @@
  * can be made to fail (fake_xs_writes_left) to test what a failure leaves,
  * and a commit can be made to lose a race (fake_xs_race) to test what a
  * caller running at the same time as another one does.
+ * Watches as xenstored keeps them: a watch fires once when it is set, then
+ * for every write, rm or permission change of its path or a node below it
+ * (an rm also fires the watches below the removed node, with their own
+ * path); writes in a transaction fire when it commits, not when it
+ * aborts.  The events wait in one queue, read with xs_check_watch(); a
+ * test can add its own (fake_xs_queue_event()) and play the peer that
+ * answers: fake_xs_idle is called whenever the code under test finds the
+ * queue empty, the moment it would sleep.  xs_fileno() is a pipe nobody
+ * writes: a wait with nothing queued lasts until its deadline.
+ * Single-threaded: the code under test must not read watches from a
+ * second thread.
  * Include once, from the test's .c file.
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 #define FAKE_XS_MAX_NODES 512
 #define FAKE_XS_MAX_PERMS 4
+#define FAKE_XS_MAX_WATCHES 16
+#define FAKE_XS_MAX_EVENTS 8192
+/* Writes of one transaction, fired at its commit. */
+#define FAKE_XS_MAX_TXN_FIRES 256
 
 struct fake_node {
 	char *path, *value;
@@ -48,6 +65,25 @@ static void (*fake_xs_race)(void);
  * not): a test's moment to commit something "in between" with
  * fake_xs_concurrent_write(). */
 static void (*fake_xs_after_ls)(const char *path);
+/* When set, called whenever xs_check_watch() finds no event queued: the
+ * code under test is about to sleep, the peer's moment to answer (with
+ * writes, whose events it then gets). */
+static void (*fake_xs_idle)(void);
+
+/* Watches, and events not read yet (a ring; strings malloc'ed). */
+static struct fake_watch {
+	char *path, *token;
+} fake_xs_watches[FAKE_XS_MAX_WATCHES];
+static unsigned fake_xs_n_watches;
+static struct fake_watch fake_xs_events[FAKE_XS_MAX_EVENTS];
+static unsigned fake_xs_ev_head, fake_xs_ev_count;
+/* What a running transaction wrote (path, and whether it was an rm). */
+static struct {
+	char *path;
+	bool rm;
+} fake_xs_txn_fires[FAKE_XS_MAX_TXN_FIRES];
+static unsigned fake_xs_n_txn_fires;
+static bool fake_xs_quiet;      /* a write that fires nothing */
 
 static struct fake_node *fake_find(const char *path)
 {
@@ -94,15 +130,119 @@ static void fake_store_copy(struct fake_store *dst,
 	dst->count = src->count;
 }
 
+/* ---- watch events ---- */
+
+static __attribute__((unused)) unsigned fake_xs_events_queued(void)
+{
+	return fake_xs_ev_count;
+}
+
+static void fake_xs_queue_event(const char *path, const char *token)
+{
+	struct fake_watch *e;
+
+	if (fake_xs_ev_count == FAKE_XS_MAX_EVENTS) {
+		fprintf(stderr, "fake-xs: event queue full\n");
+		abort();
+	}
+	e = &fake_xs_events[(fake_xs_ev_head + fake_xs_ev_count++) %
+			    FAKE_XS_MAX_EVENTS];
+	e->path = strdup(path);
+	e->token = strdup(token);
+}
+
+/* The events a change of path makes: watches on it or above it get path;
+ * for an rm, watches below it too, with their own path. */
+static void fake_fire_now(const char *path, bool rm)
+{
+	unsigned i;
+
+	for (i = 0; i < fake_xs_n_watches; i++) {
+		const struct fake_watch *w = &fake_xs_watches[i];
+
+		if (w->path[0] != '/')
+			continue;       /* @releaseDomain, @introduceDomain */
+		if (fake_below(path, w->path))
+			fake_xs_queue_event(path, w->token);
+		else if (rm && fake_below(w->path, path))
+			fake_xs_queue_event(w->path, w->token);
+	}
+}
+
+static void fake_txn_fires_drop(void)
+{
+	while (fake_xs_n_txn_fires)
+		free(fake_xs_txn_fires[--fake_xs_n_txn_fires].path);
+}
+
+static void fake_fire(xs_transaction_t t, const char *path, bool rm)
+{
+	if (fake_xs_quiet)
+		return;
+	if (t == XBT_NULL) {
+		fake_fire_now(path, rm);
+		return;
+	}
+	if (fake_xs_n_txn_fires == FAKE_XS_MAX_TXN_FIRES) {
+		fprintf(stderr, "fake-xs: too many writes in a transaction\n");
+		abort();
+	}
+	fake_xs_txn_fires[fake_xs_n_txn_fires].path = strdup(path);
+	fake_xs_txn_fires[fake_xs_n_txn_fires++].rm = rm;
+}
+
+static void fake_txn_fires_commit(void)
+{
+	unsigned i;
+
+	for (i = 0; i < fake_xs_n_txn_fires; i++)
+		fake_fire_now(fake_xs_txn_fires[i].path,
+			      fake_xs_txn_fires[i].rm);
+	fake_txn_fires_drop();
+}
+
+/* A special watch's event (xenstored's "@releaseDomain" when a domain
+ * dies, "@introduceDomain" when one is introduced). */
+static __attribute__((unused)) void fake_xs_fire_special(const char *name)
+{
+	unsigned i;
+
+	for (i = 0; i < fake_xs_n_watches; i++)
+		if (!strcmp(fake_xs_watches[i].path, name))
+			fake_xs_queue_event(name, fake_xs_watches[i].token);
+}
+
+static void fake_watches_free(void)
+{
+	while (fake_xs_n_watches) {
+		struct fake_watch *w = &fake_xs_watches[--fake_xs_n_watches];
+
+		free(w->path);
+		free(w->token);
+	}
+	while (fake_xs_ev_count) {
+		struct fake_watch *e = &fake_xs_events[fake_xs_ev_head];
+
+		free(e->path);
+		free(e->token);
+		fake_xs_ev_head = (fake_xs_ev_head + 1) % FAKE_XS_MAX_EVENTS;
+		fake_xs_ev_count--;
+	}
+	fake_xs_ev_head = 0;
+	fake_txn_fires_drop();
+}
+
 /* Empty the store; "/" is owned by dom0, nobody else may read it. */
 static void fake_xs_reset(void)
 {
 	fake_store_free(&fake_xs);
 	fake_store_free(&fake_xs_saved);
+	fake_watches_free();
 	fake_xs_in_txn = false;
 	fake_xs_writes_left = 0;
 	fake_xs_race = NULL;
 	fake_xs_after_ls = NULL;
+	fake_xs_idle = NULL;
 	fake_xs.n[0] = (struct fake_node){ strdup("/"), strdup(""),
 					   { { 0, XS_PERM_NONE } }, 1 };
 	fake_xs.count = 1;
@@ -177,6 +317,7 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 	}
 	free(n->value);
 	n->value = strndup(data, len);
+	fake_fire(t, path, false);
 	return true;
 }
 
@@ -184,11 +325,12 @@ bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
 {
 	unsigned i = 0;
 
-	(void)h, (void)t;
+	(void)h;
 	if (!fake_find(path)) {
 		errno = ENOENT;
 		return false;
 	}
+	fake_fire(t, path, true);
 	while (i < fake_xs.count) {
 		if (fake_below(fake_xs.n[i].path, path)) {
 			free(fake_xs.n[i].path);
@@ -252,7 +394,7 @@ bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
 {
 	struct fake_node *n = fake_find(path);
 
-	(void)h, (void)t;
+	(void)h;
 	if (!n) {
 		errno = ENOENT;
 		return false;
@@ -263,6 +405,7 @@ bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t,
 	}
 	memcpy(n->perms, perms, num * sizeof(*perms));
 	n->n_perms = num;
+	fake_fire(t, path, false);
 	return true;
 }
 
@@ -310,6 +453,10 @@ bool xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
 		fake_store_copy(&fake_xs, &fake_xs_saved);
 	fake_store_free(&fake_xs_saved);
 	fake_xs_in_txn = false;
+	if (abort || race)
+		fake_txn_fires_drop();
+	else
+		fake_txn_fires_commit();
 	if (race) {
 		fake_xs_race = NULL;
 		race();
@@ -332,7 +479,110 @@ fake_xs_concurrent_write(const char *path, const char *value)
 		return;
 	tmp = fake_xs;
 	fake_xs = fake_xs_saved;
+	/* The same write again in the copy an abort restores: one event
+	 * is enough. */
+	fake_xs_quiet = true;
 	xs_write(NULL, XBT_NULL, path, value, (unsigned)strlen(value));
+	fake_xs_quiet = false;
 	fake_xs_saved = fake_xs;
 	fake_xs = tmp;
+}
+
+/* ---- the watch calls ---- */
+
+bool xs_watch(struct xs_handle *h, const char *path, const char *token)
+{
+	struct fake_watch *w;
+
+	(void)h;
+	if (fake_xs_n_watches == FAKE_XS_MAX_WATCHES) {
+		errno = E2BIG;
+		return false;
+	}
+	w = &fake_xs_watches[fake_xs_n_watches++];
+	w->path = strdup(path);
+	w->token = strdup(token);
+	/* xenstored fires a new watch once, at once. */
+	fake_xs_queue_event(path, token);
+	return true;
+}
+
+/* Forgets the watch and, as libxenstore does, the events of it not read
+ * yet. */
+bool xs_unwatch(struct xs_handle *h, const char *path, const char *token)
+{
+	unsigned i, n;
+
+	(void)h;
+	for (i = 0; i < fake_xs_n_watches; i++)
+		if (!strcmp(fake_xs_watches[i].path, path) &&
+		    !strcmp(fake_xs_watches[i].token, token))
+			break;
+	if (i == fake_xs_n_watches) {
+		errno = ENOENT;
+		return false;
+	}
+	free(fake_xs_watches[i].path);
+	free(fake_xs_watches[i].token);
+	fake_xs_watches[i] = fake_xs_watches[--fake_xs_n_watches];
+	for (n = fake_xs_ev_count; n--;) {
+		struct fake_watch e = fake_xs_events[fake_xs_ev_head];
+
+		fake_xs_ev_head = (fake_xs_ev_head + 1) % FAKE_XS_MAX_EVENTS;
+		fake_xs_ev_count--;
+		if (!strcmp(e.token, token) && fake_below(e.path, path)) {
+			free(e.path);
+			free(e.token);
+			continue;
+		}
+		fake_xs_events[(fake_xs_ev_head + fake_xs_ev_count++) %
+			       FAKE_XS_MAX_EVENTS] = e;
+	}
+	return true;
+}
+
+/* As libxenstore's: one allocation, the strings after the vector. */
+char **xs_check_watch(struct xs_handle *h)
+{
+	struct fake_watch *e;
+	size_t lp, lt;
+	char **v;
+
+	(void)h;
+	if (!fake_xs_ev_count && fake_xs_idle)
+		fake_xs_idle();
+	if (!fake_xs_ev_count) {
+		errno = EAGAIN;
+		return NULL;
+	}
+	e = &fake_xs_events[fake_xs_ev_head];
+	lp = strlen(e->path) + 1;
+	lt = strlen(e->token) + 1;
+	v = malloc(2 * sizeof(char *) + lp + lt);
+	if (!v) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	v[XS_WATCH_PATH] = (char *)(v + 2);
+	v[XS_WATCH_TOKEN] = v[XS_WATCH_PATH] + lp;
+	memcpy(v[XS_WATCH_PATH], e->path, lp);
+	memcpy(v[XS_WATCH_TOKEN], e->token, lt);
+	free(e->path);
+	free(e->token);
+	fake_xs_ev_head = (fake_xs_ev_head + 1) % FAKE_XS_MAX_EVENTS;
+	fake_xs_ev_count--;
+	return v;
+}
+
+/* A pipe nobody writes to: poll() on it sleeps until its timeout, as a
+ * xenstore connection with no event does (events are queued only while
+ * the code under test runs, and xs_check_watch() hands them out first). */
+int xs_fileno(struct xs_handle *h)
+{
+	static int fds[2] = { -1, -1 };
+
+	(void)h;
+	if (fds[0] < 0 && pipe(fds))
+		return -1;
+	return fds[0];
 }

@@ -8,7 +8,7 @@
  * BLK_CONNECT_GAP_MS apart, a malformed state ignored, a forced publish
  * writing only the info/ keys that changed, and the guest's protocol value
  * reaching the log escaped.  The watch events are queued by the test
- * (xs_check_watch is defined here); xs_read and xs_write are counted.
+ * (fake_xs_queue_event()); xs_read and xs_write are counted.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -48,43 +48,6 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 	return fake_xs_write(h, t, path, data, len);
 }
 
-/* ---- watch events ---------------------------------------------------------- */
-
-#define MAX_EVENTS 4096
-static struct { char path[128], token[8]; } events[MAX_EVENTS];
-static unsigned ev_head, ev_tail;
-
-static void queue_event(const char *path, const char *token)
-{
-	assert_true(ev_tail < MAX_EVENTS);
-	snprintf(events[ev_tail].path, sizeof(events[0].path), "%s", path);
-	snprintf(events[ev_tail].token, sizeof(events[0].token), "%s", token);
-	ev_tail++;
-}
-
-/* As libxenstore's: one allocation, the strings after the vector. */
-char **xs_check_watch(struct xs_handle *h)
-{
-	size_t lp, lt;
-	char **v;
-
-	(void)h;
-	if (ev_head == ev_tail) {
-		errno = EAGAIN;
-		return NULL;
-	}
-	lp = strlen(events[ev_head].path) + 1;
-	lt = strlen(events[ev_head].token) + 1;
-	v = malloc(2 * sizeof(char *) + lp + lt);
-	assert_non_null(v);
-	v[XS_WATCH_PATH] = (char *)(v + 2);
-	v[XS_WATCH_TOKEN] = v[XS_WATCH_PATH] + lp;
-	memcpy(v[XS_WATCH_PATH], events[ev_head].path, lp);
-	memcpy(v[XS_WATCH_TOKEN], events[ev_head].token, lt);
-	ev_head++;
-	return v;
-}
-
 /* ---- a device in InitWait, its frontend about to connect ------------------ */
 
 #define BE "/local/domain/0/backend/xbdev-vbd/5/51728"
@@ -118,7 +81,6 @@ static int setup(void **state)
 	put(FE "/state", "1");
 	put(FE "/protocol", FORGED);
 	put(REC "/backend", BE);
-	ev_head = ev_tail = 0;
 
 	d->fd = -1;
 	d->evtchn_fd = -1;
@@ -187,7 +149,7 @@ static void flood(const char *v, unsigned n)
 {
 	put(FE "/state", v);
 	for (unsigned i = 0; i < n; i++)
-		queue_event(FE "/state", "fe");
+		fake_xs_queue_event(FE "/state", "fe");
 }
 
 /* ... and the backend wakes up to them. */
@@ -217,10 +179,10 @@ static void events_of_one_wake_up_are_evaluated_once(void **state)
 	reads = writes = 0;
 	flood("3", 2000);
 	for (unsigned i = 0; i < 5; i++)
-		queue_event(BE, "be");
-	queue_event("@releaseDomain", "zz");
+		fake_xs_queue_event(BE, "be");
+	fake_xs_queue_event("@releaseDomain", "zz");
 	blk_xb_watches(&f->d, 4096);
-	assert_int_equal(ev_head, ev_tail);             /* all drained */
+	assert_int_equal(fake_xs_events_queued(), 0);             /* all drained */
 	assert_true(reads <= once);
 	assert_false(f->d.exit);
 }
@@ -231,9 +193,9 @@ static void the_drain_is_bounded_per_call(void **state)
 
 	flood("1", 100);
 	blk_xb_watches(&f->d, 30);
-	assert_int_equal(ev_head, 30);
+	assert_int_equal(fake_xs_events_queued(), 70);
 	blk_xb_watches(&f->d, 4096);
-	assert_int_equal(ev_head, ev_tail);
+	assert_int_equal(fake_xs_events_queued(), 0);
 }
 
 static void connect_attempts_are_a_second_apart(void **state)
@@ -341,7 +303,7 @@ static void frontend_events_read_only_its_state(void **state)
 	}
 	/* An event of our directory: read again. */
 	reads = 0;
-	queue_event(BE "/online", "be");
+	fake_xs_queue_event(BE "/online", "be");
 	blk_xb_watches(&f->d, 4096);
 	assert_int_equal(reads, 4);
 }
@@ -369,8 +331,8 @@ static void toolstack_close_is_still_seen(void **state)
 	 * Closed already. */
 	put(BE "/online", "0");
 	put(BE "/state", "5");
-	queue_event(BE "/online", "be");
-	queue_event(BE "/state", "be");
+	fake_xs_queue_event(BE "/online", "be");
+	fake_xs_queue_event(BE "/state", "be");
 	wake_up(&f->d, "6", 3);
 	assert_true(f->d.closing);
 	assert_true(f->d.exit);

@@ -151,6 +151,14 @@ static void test_device_text_escaped(void **s)
 		"  /local/domain/5/device/vbd/51728/" HOSTILE_SHOWN " = \""
 		HOSTILE_SHOWN "\" ()\n");
 	free(t);
+	/* A value is quoted as --dry-run quotes it: a quote inside as \". */
+	json_object_object_add(node, "value",
+			       json_object_new_string("say \"hi\" \\ \x1b"));
+	capture();
+	print_nodes("Frontend", nodes);
+	t = captured();
+	assert_non_null(strstr(t, " = \"say \\\"hi\\\" \\\\ \\x1b\" ()\n"));
+	free(t);
 	json_object_put(o);
 }
 
@@ -179,8 +187,9 @@ static void test_health_names(void **s)
 			    "backend-dead");
 	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_INCONSISTENT),
 			    "inconsistent");
-	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_BACKEND_DEAD + 1),
-			    "?");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_CONSOLE),
+			    "console");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_CONSOLE + 1), "?");
 }
 
 int main(void)

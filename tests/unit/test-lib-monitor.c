@@ -3,7 +3,9 @@
  * xbdev watch's relevance rules (lib/monitor.c): which watch events the
  * sampler keeps, and which of those make the monitor re-read the device
  * list.  A guest owns everything below its /local/domain/<id>; what it
- * writes outside its device directories must never cost a rescan.  The
+ * writes outside its device directories must never cost a rescan.  And
+ * how samples and a rescan combine: an older reading never overrides a
+ * newer one.  The
  * library's source is compiled in so that its static rules are tested.
  */
 #include <errno.h>
@@ -155,6 +157,54 @@ static void test_guest_elsewhere(void **s)
 				 false), OBS_KEEP);
 }
 
+/* ---- replaying samples against a rescan ---- */
+
+struct seen {
+	unsigned n;
+	int old[8], now[8];
+};
+
+static int note_event(const struct xbdev_event_info *ev, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_true(s->n < 8);
+	s->old[s->n] = ev->old_state;
+	s->now[s->n++] = ev->new_state;
+	return 0;
+}
+
+static void test_older_reading_never_wins(void **st)
+{
+	/* The sampler read the frontend Closing at 200 ms; a rescan begun
+	 * at 150 ms still saw it Connected.  The device is Closing: the
+	 * rescan's older reading must not take it back. */
+	struct seen seen = { 0 };
+	struct mdev md = { .d = known.d, .at = { 100, 100 } };
+	struct obs o = { .path = FE "/state", .kind = XBDEV_PATH_FRONTEND,
+			 .is_state = true, .value = XBDEV_STATE_CLOSING,
+			 .at_ms = 200 };
+	struct mon m = { .fn = note_event, .arg = &seen, .obs = &o,
+			 .n_obs = 1 };
+	struct xbdev_dev_status rescan = known.d;
+
+	md.d.fe_state = md.d.be_state = XBDEV_STATE_CONNECTED;
+	rescan.fe_state = rescan.be_state = XBDEV_STATE_CONNECTED;
+	assert_int_equal(replay(&m, &md, 1), 0);
+	assert_int_equal(catch_up(&m, &md, &rescan, 150), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.old[0], XBDEV_STATE_CONNECTED);
+	assert_int_equal(seen.now[0], XBDEV_STATE_CLOSING);
+	assert_int_equal(md.d.fe_state, XBDEV_STATE_CLOSING);
+	/* A rescan read after the sample is newer: it wins. */
+	rescan.fe_state = XBDEV_STATE_CLOSED;
+	assert_int_equal(catch_up(&m, &md, &rescan, 300), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.old[1], XBDEV_STATE_CLOSING);
+	assert_int_equal(seen.now[1], XBDEV_STATE_CLOSED);
+	(void)st;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_new_device),
 		cmocka_unit_test(test_directories_above),
 		cmocka_unit_test(test_guest_elsewhere),
+		cmocka_unit_test(test_older_reading_never_wins),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,10 @@
  * The library's one wait primitive (xbdev_poll_in, under every watch wait
  * and xbdev_monitor): readable fd, deadline, and the cancel fd that
  * xbdev_set_cancel_fd() installs for signal handlers - a byte written
- * before the wait starts still ends it (the race EINTR alone has).
+ * before the wait starts still ends it (the race EINTR alone has).  And
+ * xbdev_wait_state on the in-memory xenstore of fake-xs.h: it takes its
+ * own watch's events only, and keeps the others, in order, for
+ * xbdev_watch_read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,12 +14,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "xbdev.h"
 #include "xbdev-internal.h"
+#include "fake-xs.h"
 
 struct pipes {
 	int ev[2], cancel[2];
@@ -79,6 +85,61 @@ static void test_cancel_before_wait(void **state)
 			 -ECANCELED);
 }
 
+#define FE "/local/domain/5/device/vbd/51728"
+
+static struct xbdev *xw;
+
+/* The peer: the frontend moves on one state each time the waiter would
+ * sleep, up to Connected. */
+static void frontend_steps(void)
+{
+	enum xbdev_state st;
+
+	assert_int_equal(xbdev_state_read(xw, XBDEV_TXN_NONE, FE, &st), 0);
+	if (st < XBDEV_STATE_CONNECTED)
+		assert_int_equal(xbdev_state_write(xw, XBDEV_TXN_NONE, FE,
+						   st + 1), 0);
+}
+
+static bool is_connected(enum xbdev_state st, void *arg)
+{
+	(void)arg;
+	return st == XBDEV_STATE_CONNECTED;
+}
+
+static void next_event(const char *path, const char *token)
+{
+	char *p = NULL, *t = NULL;
+
+	assert_int_equal(xbdev_watch_read(xw, &p, &t), 0);
+	assert_string_equal(p, path);
+	assert_string_equal(t, token);
+	free(p);
+	free(t);
+}
+
+static void test_wait_keeps_other_events(void **state)
+{
+	(void)state;
+	fake_xs_reset();
+	assert_int_equal(xbdev_open(&xw), 0);
+	assert_int_equal(xbdev_state_write(xw, XBDEV_TXN_NONE, FE,
+					   XBDEV_STATE_INITIALISING), 0);
+	assert_int_equal(xbdev_watch(xw, FE, "mine-too"), 0);
+	fake_xs_idle = frontend_steps;
+	assert_int_equal(xbdev_wait_state(xw, FE, is_connected, NULL,
+					  xbdev_now_ms() + 2000, NULL), 0);
+	fake_xs_idle = NULL;
+	/* The other watch's events: its first, then the three states. */
+	next_event(FE, "mine-too");
+	next_event(FE "/state", "mine-too");
+	next_event(FE "/state", "mine-too");
+	next_event(FE "/state", "mine-too");
+	assert_int_equal(fake_xs_events_queued(), 0);
+	xbdev_close(xw);
+	fake_xs_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +147,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_before_wait, setup,
 						teardown),
+		cmocka_unit_test(test_wait_keeps_other_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
