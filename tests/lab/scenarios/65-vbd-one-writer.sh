@@ -61,7 +61,7 @@ xenstore-rm /xbdev/$FE2/vbd/51728/shared
 out=$(timeout 30 /usr/libexec/xbdev/xbdev-blkback /local/domain/0/backend/xbdev-vbd/$FE2/51728 2>&1); rc=$?
 printf '%s\n' "$out" | sed 's/^/  | /'
 check_eq "second backend by hand: exit 1" 1 "$rc"
-check_match "second backend by hand: refuses, image in use" 'in use: another process holds a conflicting lock' "$out"
+check_match "second backend by hand: refuses, image in use" 'in use by another process holding a conflicting lock' "$out"
 check "detach the stand-in device" xbdev detach $G2 vbd/51728 --timeout 10 --force
 out=$(guest_run $G "echo ow65-marker | dd of=/dev/xvdb bs=512 conv=sync 2>/dev/null && sync && dd if=/dev/xvdb bs=512 count=1 2>/dev/null | head -n1")
 check_eq "the writer's disk still works" ow65-marker "$out"
