@@ -37,6 +37,7 @@ for w in $LAB_ONLY; do
 	jobs=quick) QUICKJOBS=1 ;;
 	jobs=*) PICKJOBS=${w#*=} ;;    # jobs=NAME,NAME: those of JOBS_FULL
 	features=*) PICKFEAT=${w#*=} ;; # features=NAME,NAME: only those rows
+	xl=*) XLPICK=${w#*=} ;;        # xl=NAME,NAME: only those backends (stage xl)
 	busy) BUSY=1 ;;
 	busy=*) BUSY=1 XSBUSY=${w#*=} ;;
 	profile) PROFILE=1 ;;
@@ -644,11 +645,14 @@ xl_run() {  # xl_run BACKEND
 	fi
 	t0=$(now)
 	if [ $b = qdisk ]; then
-		# libxl starts the guest's QEMU itself from device_model_override
-		# (the lab's QEMU brings its libraries: xl's environment is QEMU's).
-		LD_LIBRARY_PATH=$QDIR/lib GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" \
+		# libxl starts the guest's QEMU itself, from device_model_override,
+		# with an environment of its own: a wrapper gives the lab's QEMU
+		# its libraries.
+		printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$QDIR/lib" "$QEMU_XEN" > /tmp/xl-qemu
+		chmod 755 /tmp/xl-qemu
+		GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" \
 			GUEST_CFG_EXTRA="device_model_version=\"qemu-xen\"
-device_model_override=\"$QEMU_XEN\"" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_start $XLG
+device_model_override=\"/tmp/xl-qemu\"" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_start $XLG
 	else
 		GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_start $XLG
 	fi > "$L/logs/bench-xl.log" 2>&1 && xl_guest_sees xvdb || ok=false
@@ -664,6 +668,7 @@ device_model_override=\"$QEMU_XEN\"" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_
 		td=$(since "$t0")
 	fi
 	$ok || say "  xl $b: failed: $(tail -n 3 "$L/logs/bench-xl.log" | tr '\n' ' ')"
+	cp /var/log/xen/qemu-dm-$XLG.log "$L/logs/qemu-dm-$XLG-$b.log" 2>/dev/null
 	emit "{\"kind\":\"xl\",\"backend\":\"$b\",\"rep\":$rep,\"create_to_disk_s\":$tc,\"block_attach_s\":${ta:-null},\"attach_to_disk_s\":${tas:-null},\"block_detach_s\":${td:-null},\"ok\":$ok}"
 	$ok && say "  xl $b: create to disk ${tc}s, block-attach ${ta}s (seen ${tas}s), block-detach ${td}s"
 	guest_destroy $XLG
@@ -673,6 +678,7 @@ device_model_override=\"$QEMU_XEN\"" GUEST_MEMORY=${XL_GUEST_MEMORY:-512} guest_
 if stage xl; then
 	xlb="xbdev blkback"
 	[ -z "$QDISK_WHY" ] && xlb="$xlb qdisk"
+	[ -n "${XLPICK:-}" ] && xlb=$(echo "$XLPICK" | tr , ' ')
 	say "disks of xl configs: xl create to the disk in the guest, xl block-attach/detach; $xlb"
 	[ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2>/dev/null; QEMU_PID=; }
 	guest_destroy "$G"      # memory for the xl guests
