@@ -647,8 +647,9 @@ xl_run() {  # xl_run BACKEND
 	if [ $b = qdisk ]; then
 		# libxl starts the guest's QEMU itself, from device_model_override,
 		# with an environment of its own: a wrapper gives the lab's QEMU
-		# its libraries.
-		printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$QDIR/lib" "$QEMU_XEN" > /tmp/xl-qemu
+		# its libraries, and drops libxl's "-vnc none" (QEMU would read a
+		# keymap, which the staged QEMU does not carry).
+		printf '#!/bin/bash\na=()\nwhile [ $# -gt 0 ]; do [ "$1" = -vnc ] && { shift 2; continue; }; a+=("$1"); shift; done\nLD_LIBRARY_PATH=%s exec %s "${a[@]}"\n' "$QDIR/lib" "$QEMU_XEN" > /tmp/xl-qemu
 		chmod 755 /tmp/xl-qemu
 		GUEST_DISKS="'$(xl_spec $b xvdb $f1 $l1)'" \
 			GUEST_CFG_EXTRA="device_model_version=\"qemu-xen\"
