@@ -14,6 +14,10 @@
  *   log.c     timestamped one-line events on stderr (the device's log file):
  *             control characters neutralised, guest-triggered kinds
  *             rate-limited, the file kept under a size cap (rotation)
+ *
+ * Calls go one way: main.c -> xenbus.c -> publish.c -> io.c -> persist.c,
+ * request.c; every file logs through log.c.  Each section below lists what
+ * the file it names defines.
  */
 #ifndef XBDEV_BLKBACK_H
 #define XBDEV_BLKBACK_H
@@ -51,7 +55,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 30u
+#define BLK_PUB_NKEYS 30u      /* the KV lines of publish.c's pub_values */
 #define BLK_PUB_INTERVAL_MS 1000
 
 /* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
@@ -235,6 +239,7 @@ void blk_io_drain(struct blk_dev *d, int timeout_ms);
 /* Nothing in flight: give freed bounce buffers back to the system (called
  * with the once-a-second publish). */
 void blk_io_idle(struct blk_dev *d);
+const char *blk_data_path(const struct blk_dev *d);
 /* Map the open store for the page-cache path (not with O_DIRECT). */
 int blk_io_map(struct blk_dev *d);
 void blk_io_unmap(struct blk_dev *d);
@@ -272,7 +277,6 @@ void blk_xb_renew(struct blk_dev *d);
  * fails the device with it), then Closed when libxl closes the device. */
 int blk_xb_refuse(struct blk_dev *d);
 void blk_xb_fini(struct blk_dev *d);
-const char *blk_data_path(const struct blk_dev *d);
 
 /* publish.c: the info/ record.  blk_xb_publish(d, false) is the periodic
  * one (handed to the publisher thread once started), force publishes now,

@@ -748,3 +748,13 @@ void blk_io_drain(struct blk_dev *d, int timeout_ms)
 		}
 	}
 }
+
+/* How the bytes move on our side: for the log and info/data-path. */
+const char *blk_data_path(const struct blk_dev *d)
+{
+	if (d->persistent)
+		return "persistent-grants";
+	if (d->direct)
+		return "grant-copy/o-direct";
+	return d->map ? "grant-copy/page-cache" : "grant-copy/bounce";
+}

@@ -29,19 +29,10 @@
 
 #include "blkback.h"
 
-/* The info/ keys, in the order written. */
-static const char *const pub_keys[BLK_PUB_NKEYS] = {
-	"state", "backend-pid", "backing-file", "size", "sectors",
-	"read-only", "direct-io", "discard", "protocol", "queues",
-	"max-queues", "ring-pages", "max-ring-pages", "indirect-segments",
-	"persistent-grants", "data-path", "requests", "reads", "writes",
-	"flushes", "discards", "indirect-requests", "bytes-read",
-	"bytes-written", "errors", "io-errors", "grant-errors", "inflight",
-	"page-cache-requests", "persistent-requests",
-};
-
+/* One publish: the info/ keys, in the order written, with their values. */
 struct pub_arg {
 	bool gone;                      /* the record does not exist */
+	const char *key[BLK_PUB_NKEYS];
 	char val[BLK_PUB_NKEYS][XBDEV_VALUE_MAX];
 };
 
@@ -76,45 +67,47 @@ static unsigned pgrants(const struct blk_dev *d)
 	return n;
 }
 
+/* Each key beside its value: the table of what info/ holds. */
 static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 {
 	const struct blk_stats *s = &d->st;
 	unsigned i = 0;
 
-#define V(fmt, ...) snprintf(a->val[i++], XBDEV_VALUE_MAX, fmt, __VA_ARGS__)
-#define VU(v) V("%llu", (unsigned long long)(v))
-	V("%s", d->exit ? "exited" : xbdev_state_name(d->state));
-	V("%d", (int)getpid());
-	V("%s", d->params);
-	VU(d->size);
-	VU(d->sectors);
-	V("%d", d->readonly);
-	V("%d", d->direct);
-	V("%d", d->discard);
-	V("%s", d->nr_queues ? blk_abi_name(d->abi) : "");
-	VU(d->nr_queues);
-	VU(d->max_queues);
-	VU(d->nr_queues ? d->ring_pages : 0);
-	VU(BLK_MAX_RING_PAGES);
-	VU(BLK_MAX_INDIRECT_SEGS);
-	VU(pgrants(d));
-	V("%s", blk_data_path(d));
-	VU(s->requests);
-	VU(s->reads);
-	VU(s->writes);
-	VU(s->flushes);
-	VU(s->discards);
-	VU(s->indirect);
-	VU(s->bytes_read);
-	VU(s->bytes_written);
-	VU(s->errors);
-	VU(s->io_errors);
-	VU(s->grant_errors);
-	VU(d->inflight);
-	VU(s->cached);
-	VU(s->persistent);
-#undef V
-#undef VU
+#define KV(k, fmt, ...) (a->key[i] = (k), \
+			 snprintf(a->val[i++], XBDEV_VALUE_MAX, fmt, __VA_ARGS__))
+#define KU(k, v) KV(k, "%llu", (unsigned long long)(v))
+	KV("state", "%s", d->exit ? "exited" : xbdev_state_name(d->state));
+	KV("backend-pid", "%d", (int)getpid());
+	KV("backing-file", "%s", d->params);
+	KU("size", d->size);
+	KU("sectors", d->sectors);
+	KV("read-only", "%d", d->readonly);
+	KV("direct-io", "%d", d->direct);
+	KV("discard", "%d", d->discard);
+	KV("protocol", "%s", d->nr_queues ? blk_abi_name(d->abi) : "");
+	KU("queues", d->nr_queues);
+	KU("max-queues", d->max_queues);
+	KU("ring-pages", d->nr_queues ? d->ring_pages : 0);
+	KU("max-ring-pages", BLK_MAX_RING_PAGES);
+	KU("indirect-segments", BLK_MAX_INDIRECT_SEGS);
+	KU("persistent-grants", pgrants(d));
+	KV("data-path", "%s", blk_data_path(d));
+	KU("requests", s->requests);
+	KU("reads", s->reads);
+	KU("writes", s->writes);
+	KU("flushes", s->flushes);
+	KU("discards", s->discards);
+	KU("indirect-requests", s->indirect);
+	KU("bytes-read", s->bytes_read);
+	KU("bytes-written", s->bytes_written);
+	KU("errors", s->errors);
+	KU("io-errors", s->io_errors);
+	KU("grant-errors", s->grant_errors);
+	KU("inflight", d->inflight);
+	KU("page-cache-requests", s->cached);
+	KU("persistent-requests", s->persistent);
+#undef KU
+#undef KV
 }
 
 struct txn_arg {
@@ -146,7 +139,7 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	for (unsigned i = 0; i < BLK_PUB_NKEYS && !err; i++) {
 		if (d->pub[i] && !strcmp(d->pub[i], a->val[i]))
 			continue;
-		err = xbdev_path_join(p, sizeof(p), dir, pub_keys[i]);
+		err = xbdev_path_join(p, sizeof(p), dir, a->key[i]);
 		err = err ?: xbdev_write(x, t, p, a->val[i]);
 	}
 	return err;

@@ -293,16 +293,6 @@ static int open_backing(struct blk_dev *d)
 
 /* ---- setup ------------------------------------------------------------------ */
 
-/* How the bytes move on our side (io.c): for the log and info/data-path. */
-const char *blk_data_path(const struct blk_dev *d)
-{
-	if (d->persistent)
-		return "persistent-grants";
-	if (d->direct)
-		return "grant-copy/o-direct";
-	return d->map ? "grant-copy/page-cache" : "grant-copy/bounce";
-}
-
 /* The backend types we serve: our own (xbdev attach), and those of disks
  * libxl made for xbdevd (lib/serve.c). */
 static bool served_type(const char *type, bool *libxl)
