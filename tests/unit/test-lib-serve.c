@@ -177,6 +177,27 @@ static void test_serve(void **s)
 	xbdev_close(x);
 	assert_null(get(REC));
 	assert_null(get("/xbdev"));
+	/* Nor one that is executable but does not exec (found after the
+	 * record was written). */
+	{
+		char bad[128];
+		FILE *f;
+
+		snprintf(bad, sizeof(bad), "%s/not-a-program", logdir);
+		f = fopen(bad, "w");
+		assert_non_null(f);
+		fputs("\x7f\x01 not an executable\n", f);
+		fclose(f);
+		assert_int_equal(chmod(bad, 0755), 0);
+		assert_int_equal(xbdev_open(&x), 0);
+		assert_int_not_equal(xbdev_libxl_serve(x, 0, "vbd", 5, 51728,
+						       bad, logdir, &pid), 0);
+		xbdev_close(x);
+		assert_int_equal(pid, 0);
+		assert_null(get(REC));
+		assert_null(get("/xbdev"));
+		unlink(bad);
+	}
 	/* Not again once a backend closed it (refused, detached). */
 	put(BE "/state", "6", 0, 5);
 	assert_int_equal(serve("vbd", &pid), -ENOENT);
