@@ -9,7 +9,7 @@
 # section (or, for --help/--usage/--version, under GLOBAL OPTIONS); each exit
 # status is in EXIT STATUS; and the completion, sourced in bash and run
 # against the same binary, offers each command and each option.  The other
-# programs ($B/xbdev-*) are held to their own man/<name>.1 the same way
+# programs ($B/xbdev-*, $B/xbdevd) are held to their own man page the same way
 # (options and exit statuses), when they have one.
 # Prints TAP.
 B=${B:-build}
@@ -154,12 +154,15 @@ for code in $(sort -u "$tmp/codes"); do
 	t "man: exit status $code under EXIT STATUS" grep -qx "\\.B $code" "$tmp/exit"
 done
 # ---- the other programs: their own man pages ---------------------------------
-# Each $B/xbdev-* with a man/<name>.1 must document its long options and exit
+# Each $B/xbdev-* with a man/<name>.1, and $B/xbdevd with man/xbdevd.8,
+# must document its long options and exit
 # statuses there (anywhere in the page: these have no subcommands).
-for b in "$(dirname "$bin")"/xbdev-*; do
+for b in "$(dirname "$bin")"/xbdev-* "$(dirname "$bin")"/xbdevd; do
 	[ -x "$b" ] && [ -f "$b" ] || continue
 	name=$(basename "$b")
 	page=$top/man/$name.1
+	[ -f "$page" ] || page=$top/man/$name.8      # the service: section 8
+	pname=$(basename "$page")
 	if [ ! -f "$page" ]; then
 		echo "ok $((n += 1)) - man/$name.1 # SKIP no man page for $name yet"
 		continue
@@ -168,18 +171,18 @@ for b in "$(dirname "$bin")"/xbdev-*; do
 	"$b" --help > "$tmp/bhelp" 2>&1 < /dev/null
 	for o in $(long_opts < "$tmp/bhelp"); do
 		case $o in --usage | --version | --help) continue ;; esac
-		t "man/$name.1: option $o documented" mentions "$tmp/page" "$o"
+		t "man/$pname: option $o documented" mentions "$tmp/page" "$o"
 	done
 	awk '/^\.SH / { on = ($2 == "EXIT" && $3 == "STATUS"); next } on' \
 		"$tmp/page" > "$tmp/pexit"
 	for code in $(exit_codes < "$tmp/bhelp"); do
-		t "man/$name.1: exit status $code under EXIT STATUS" \
+		t "man/$pname: exit status $code under EXIT STATUS" \
 			grep -qw "$code" "$tmp/pexit"
 	done
 	# xbdev-blkfront's hostile catalogue: each attack has its entry.
 	[ "$name" = xbdev-blkfront ] || continue
 	for a in $("$b" hostile --list 2>/dev/null < /dev/null | awk '{ print $1 }'); do
-		t "man/$name.1: attack $a documented" grep -qx "\.B $a" "$tmp/page"
+		t "man/$pname: attack $a documented" grep -qx "\.B $a" "$tmp/page"
 	done
 done
 echo "1..$n"
