@@ -189,6 +189,28 @@ static void start(struct service *s, struct served *e)
 	    e->devid, pid);
 }
 
+/* A directory we may not take orders from (-EPERM: another domain can
+ * write it) fires our watch whenever that domain writes it: one line per
+ * REFUSAL_GAP_MS at most, with the count of those left out. */
+#define REFUSAL_GAP_MS 10000
+
+static void refusal_line(const char *type, unsigned fe, unsigned devid,
+			 int err)
+{
+	static int64_t last;
+	static unsigned left_out;
+	int64_t now = xbdev_now_ms();
+
+	if (last && now - last < REFUSAL_GAP_MS) {
+		left_out++;
+		return;
+	}
+	say("%s %u/%u: cannot tell whether it is ours: %s (%u such lines "
+	    "left out)", type, fe, devid, strerror(-err), left_out);
+	last = now;
+	left_out = 0;
+}
+
 /* Bring one device to what it should be: served while libxl's directory
  * is there and ours, its record gone once the directory is. */
 static void consider(struct service *s, const char *type, unsigned fe,
@@ -231,8 +253,7 @@ static void consider(struct service *s, const char *type, unsigned fe,
 		return;
 	}
 	if (ours < 0)
-		say("%s %u/%u: cannot tell whether it is ours: %s", type, fe,
-		    devid, strerror(-ours));
+		refusal_line(type, fe, devid, ours);
 	if (ours <= 0)
 		return;
 	if (have_rec && !libxl_rec) {
