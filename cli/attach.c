@@ -17,17 +17,13 @@
 enum {
 	OPT_FRONT = 'f',
 	OPT_BACK = 'k',
-	OPT_DISK = 256,
-	OPT_VDEV,
-	OPT_CDROM,
-	OPT_SHARED,
 };
 
 struct attach_args {
 	const char *dom, *cls;
 	const char *devid, *be_dom, *be_type, *wait, *timeout;
-	const char *disk, *vdev;
-	bool dry_run, json, readonly, cdrom, shared;
+	bool dry_run, json;
+	struct cli_disk disk;
 	const char *front[KV_MAX], *back[KV_MAX];
 	unsigned n_front, n_back;
 };
@@ -43,16 +39,6 @@ static const struct argp_option options[] = {
 	  "Extra frontend node (repeatable)", 1 },
 	{ "back", OPT_BACK, "KEY=VALUE", 0,
 	  "Extra backend node (repeatable)", 1 },
-	{ NULL, 0, NULL, 0, "Block devices (CLASS vbd, served by xbdev-blkback):",
-	  2 },
-	{ "disk", OPT_DISK, "PATH", 0, "Disk image to serve", 2 },
-	{ "vdev", OPT_VDEV, "NAME", 0,
-	  "Virtual device (xvdb, sda, d1p2, 51728; default: lowest free xvd)",
-	  2 },
-	{ "readonly", 'r', NULL, 0, "Read-only disk", 2 },
-	{ "cdrom", OPT_CDROM, NULL, 0, "Removable read-only CD-ROM", 2 },
-	{ "shared", OPT_SHARED, NULL, 0, "Let other writers use the image "
-	  "too (cluster file systems only; default: one writer per image)", 2 },
 	{ NULL, 0, NULL, 0, "Waiting and output:", 3 },
 	{ "wait", 'w', "WHAT", 0,
 	  "none, initwait (backend ready) or connected (default)", 3 },
@@ -76,11 +62,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'T': a->timeout = arg; break;
 	case 'n': a->dry_run = true; break;
 	case 'j': a->json = true; break;
-	case 'r': a->readonly = true; break;
-	case OPT_CDROM: a->cdrom = true; break;
-	case OPT_SHARED: a->shared = true; break;
-	case OPT_DISK: a->disk = arg; break;
-	case OPT_VDEV: a->vdev = arg; break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &a->disk;
+		break;
 	case OPT_FRONT:
 	case OPT_BACK: {
 		const char **v = key == OPT_FRONT ? a->front : a->back;
@@ -104,8 +88,14 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child children[] = {
+	{ &cli_disk_argp, 0, NULL, 2 },
+	{ 0 }
+};
+
 static const struct argp argp = {
 	.options = options,
+	.children = children,
 	.parser = parse,
 	.args_doc = "DOMAIN CLASS",
 	.doc = "Create device CLASS for DOMAIN: both XenBus directories and "
@@ -119,8 +109,6 @@ struct attach {
 	struct xbdev_attach_spec spec;
 	struct xbdev_kv front[KV_MAX], back[KV_MAX];
 	char keys[2][KV_MAX][XBDEV_NAME_MAX * 4];
-	struct xbdev_vbd vbd;
-	char disk[PATH_MAX], daemon[PATH_MAX];
 	enum xbdev_attach_until wait;
 	unsigned timeout;
 	bool have_devid;
@@ -166,98 +154,15 @@ static int check_kvs(struct attach *t)
 	return rc;
 }
 
-/* Why xbdev_image_size refused, else NULL. */
-static const char *size_refusal(int err)
-{
-	switch (err) {
-	case -ENOTBLK:
-		return "not a file or block device";
-	case -ENODATA:
-		return "empty: nothing to serve";
-	case -EDOM:
-		return "size is not a multiple of 512 bytes (a sector)";
-	}
-	return NULL;
-}
-
-static int check_disk(struct attach *t)
-{
-	uint64_t size = 0;
-	const char *why;
-	int err;
-
-	if (!realpath(t->a.disk, t->disk))
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk,
-			       strerror(errno));
-	err = xbdev_image_size(t->disk, &size);
-	why = size_refusal(err);
-	if (why && err == -EDOM)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", t->a.disk,
-			       why, (unsigned long long)size);
-	if (why)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk, why);
-	if (err && err != -EACCES)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", t->a.disk,
-			       strerror(-err));
-	if (access(t->disk, t->vbd.readonly ? R_OK : R_OK | W_OK))
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", t->a.disk,
-			       strerror(errno), t->vbd.readonly ? "" :
-			       " (use --readonly for a read-only image)");
-	t->vbd.params = t->disk;
-	return 0;
-}
-
-static int check_vbd(struct attach *t)
-{
-	const char *dir = getenv("XBDEV_LIBEXECDIR");
-	int rc;
-
-	if (!t->a.disk) {
-		if (t->a.vdev || t->a.readonly || t->a.cdrom || t->a.shared)
-			return cli_err(XBDEV_EXIT_USAGE, "--vdev, --readonly, "
-				       "--cdrom and --shared need --disk");
-		return 0;
-	}
-	if (strcmp(t->a.cls, "vbd"))
-		return cli_err(XBDEV_EXIT_USAGE, "--disk needs CLASS vbd");
-	if (t->a.be_type && strcmp(t->a.be_type, "xbdev-vbd"))
-		return cli_err(XBDEV_EXIT_USAGE, "--disk is served by backend "
-			       "type xbdev-vbd, not '%s'", t->a.be_type);
-	if (t->a.vdev && t->a.devid)
-		return cli_err(XBDEV_EXIT_USAGE,
-			       "--vdev and --devid are the same thing: give one");
-	if (t->a.vdev && xbdev_vdev_parse(t->a.vdev, &t->spec.devid))
-		return cli_err(XBDEV_EXIT_USAGE, "invalid --vdev '%s'",
-			       t->a.vdev);
-	t->have_devid |= t->a.vdev != NULL;
-	t->vbd.cdrom = t->a.cdrom;
-	t->vbd.readonly = t->a.readonly || t->a.cdrom;
-	t->vbd.shared = t->a.shared;
-	rc = check_disk(t);
-	if (rc)
-		return rc;
-	snprintf(t->daemon, sizeof(t->daemon), "%s/xbdev-blkback",
-		 dir && *dir ? dir : XBDEV_LIBEXECDIR);
-	t->spec.vbd = &t->vbd;
-	t->spec.be_type = "xbdev-vbd";
-	t->spec.daemon = t->daemon;
-	return 0;
-}
-
 static int check_wait(struct attach *t)
 {
-	const char *w = t->a.wait;
 	int rc = 0;
 
 	t->wait = XBDEV_UNTIL_CONNECTED;
 	t->timeout = DEFAULT_TIMEOUT_S;
-	if (w && !strcmp(w, "none"))
-		t->wait = XBDEV_UNTIL_NOW;
-	else if (w && !strcmp(w, "initwait"))
-		t->wait = XBDEV_UNTIL_INITWAIT;
-	else if (w && strcmp(w, "connected"))
+	if (t->a.wait && xbdev_attach_until_parse(t->a.wait, &t->wait))
 		return cli_err(XBDEV_EXIT_USAGE, "--wait: '%s' is not none, "
-			       "initwait or connected", w);
+			       "initwait or connected", t->a.wait);
 	if (t->a.timeout)
 		rc = cli_seconds(t->a.timeout, "--timeout", &t->timeout);
 	if (!rc && t->a.timeout && t->wait == XBDEV_UNTIL_NOW)
@@ -289,14 +194,13 @@ static int check_args(struct attach *t)
 	if (t->a.dry_run && t->a.wait)
 		return cli_err(XBDEV_EXIT_USAGE,
 			       "--dry-run writes nothing to wait for");
+	t->spec.cls = t->a.cls;
+	t->spec.be_type = t->a.be_type;
 	rc = check_kvs(t);
 	if (!rc)
-		rc = check_vbd(t);
+		rc = cli_disk_check(&t->a.disk, &t->spec, &t->have_devid);
 	if (!rc)
 		rc = check_wait(t);
-	t->spec.cls = t->a.cls;
-	if (!t->spec.be_type)
-		t->spec.be_type = t->a.be_type;
 	t->spec.front = t->front;
 	t->spec.n_front = t->a.n_front;
 	t->spec.back = t->back;
@@ -309,89 +213,53 @@ static int check_args(struct attach *t)
 
 static void print_plan(const struct xbdev_plan *p, bool json)
 {
-	json_object *o, *nodes;
-	char acl[64];
+	json_object *o = json_object_new_object(), *s, *nodes;
 	unsigned i;
 
-	if (!json) {
-		for (i = 0; i < p->n_nodes; i++) {
-			const struct xbdev_node *n = &p->nodes[i];
-
-			cli_format_acl(acl, sizeof(acl), n->acl, n->n_acl);
-			printf("%s = ", n->path);
-			cli_print_quoted(n->value);
-			printf(" (%s)\n", acl);
-		}
-		if (p->daemon)
-			printf("spawn %s %s >> %s\n", p->daemon, p->be_dir,
-			       p->log);
-		return;
-	}
-	o = json_object_new_object();
 	nodes = json_object_new_array();
-	for (i = 0; i < p->n_nodes; i++) {
-		const struct xbdev_node *n = &p->nodes[i];
-		json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "path",
-				       json_object_new_string(n->path));
-		json_object_object_add(j, "value",
-				       json_object_new_string(n->value));
-		json_object_object_add(j, "perms",
-				       cli_acl_json(n->acl, n->n_acl));
-		json_object_array_add(nodes, j);
-	}
+	for (i = 0; i < p->n_nodes; i++)
+		json_object_array_add(nodes, cli_node_json(p->nodes[i].path,
+				      p->nodes[i].value, p->nodes[i].acl,
+				      p->nodes[i].n_acl));
 	json_object_object_add(o, "nodes", nodes);
-	if (p->daemon) {
-		json_object *s = json_object_new_object();
-
-		json_object_object_add(s, "program",
-				       json_object_new_string(p->daemon));
-		json_object_object_add(s, "backend",
-				       json_object_new_string(p->be_dir));
-		json_object_object_add(s, "log",
-				       json_object_new_string(p->log));
+	if (!json)
+		cli_print_nodes(nodes, "");
+	if (!json && p->daemon)
+		printf("spawn %s %s >> %s\n", p->daemon, p->be_dir, p->log);
+	if (json && p->daemon) {
+		s = json_object_new_object();
+		cli_json_str(s, "program", p->daemon);
+		cli_json_str(s, "backend", p->be_dir);
+		cli_json_str(s, "log", p->log);
 		json_object_object_add(o, "spawn", s);
 	}
-	cli_print_json(o);
+	if (json)
+		cli_print_json(o);
 	json_object_put(o);
 }
 
 static void print_result(struct xbdev *x, const struct xbdev_plan *p,
 			 const int st[2], bool json)
 {
+	struct xbdev_dev_status d = {
+		.fe = p->fe, .be = p->be, .devid = p->devid,
+		.fe_state = st[0], .be_state = st[1],
+	};
 	json_object *o;
-	char *name;
 
 	if (!json)
 		return;
-	name = cli_domain_name(x, p->fe);
-	o = json_object_new_object();
-	json_object_object_add(o, "domain", json_object_new_string(name));
-	json_object_object_add(o, "domid", json_object_new_int((int)p->fe));
-	json_object_object_add(o, "class", json_object_new_string(p->cls));
-	json_object_object_add(o, "devid",
-			       json_object_new_int64((int64_t)p->devid));
-	json_object_object_add(o, "backend-id",
-			       json_object_new_int((int)p->be));
-	json_object_object_add(o, "type", json_object_new_string(p->type));
-	json_object_object_add(o, "frontend",
-			       json_object_new_string(p->fe_dir));
-	json_object_object_add(o, "backend",
-			       json_object_new_string(p->be_dir));
-	json_object_object_add(o, "frontend-state",
-			       json_object_new_string(xbdev_state_name(st[0])));
-	json_object_object_add(o, "backend-state",
-			       json_object_new_string(xbdev_state_name(st[1])));
+	memcpy(d.cls, p->cls, sizeof(d.cls));
+	memcpy(d.type, p->type, sizeof(d.type));
+	memcpy(d.fe_dir, p->fe_dir, sizeof(d.fe_dir));
+	memcpy(d.be_dir, p->be_dir, sizeof(d.be_dir));
+	o = cli_device_json(x, &d);
 	if (p->pid) {
-		json_object_object_add(o, "pid",
-				       json_object_new_int64(p->pid));
-		json_object_object_add(o, "log",
-				       json_object_new_string(p->log));
+		cli_json_int(o, "pid", p->pid);
+		cli_json_str(o, "log", p->log);
 	}
 	cli_print_json(o);
 	json_object_put(o);
-	free(name);
 }
 
 /* ---- waiting ---- */
@@ -417,31 +285,35 @@ static void on_state(enum xbdev_side side, int old, int now, void *arg)
 static void explain(const struct xbdev_plan *p, const int st[2],
 		    const char *what)
 {
-	int fe = st[0], be = st[1];
+	const char *fe = xbdev_state_name(st[0]), *be = xbdev_state_name(st[1]);
 
-	if (be <= XBDEV_STATE_INITIALISING && p->daemon)
+	switch (xbdev_attach_stuck(p, st)) {
+	case XBDEV_STUCK_DAEMON:
 		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: the "
 			"backend daemon did not take the device; see %s", what,
-			xbdev_state_name(be), p->log);
-	else if (be <= XBDEV_STATE_INITIALISING)
+			be, p->log);
+		break;
+	case XBDEV_STUCK_NO_BACKEND:
 		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: no "
-			"backend driver for type '%s' in domain %u", what,
-			xbdev_state_name(be), p->type, p->be);
-	else if (fe <= XBDEV_STATE_INITIALISING)
+			"backend driver for type '%s' in domain %u", what, be,
+			p->type, p->be);
+		break;
+	case XBDEV_STUCK_NO_FRONTEND:
 		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the frontend is still %s "
 			"(backend %s): no frontend driver for class '%s' in "
-			"domain %u, or it is not loaded", what,
-			xbdev_state_name(fe), xbdev_state_name(be), p->cls,
+			"domain %u, or it is not loaded", what, fe, be, p->cls,
 			p->fe);
-	else if (be < XBDEV_STATE_CONNECTED)
+		break;
+	case XBDEV_STUCK_RINGS:
 		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s "
 			"(frontend %s): it did not accept the frontend's rings; "
-			"see the backend's log", what, xbdev_state_name(be),
-			xbdev_state_name(fe));
-	else
+			"see the backend's log", what, be, fe);
+		break;
+	case XBDEV_STUCK_FRONTEND:
 		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the frontend is still %s "
 			"(backend Connected): it did not finish connecting",
-			what, xbdev_state_name(fe));
+			what, fe);
+	}
 }
 
 static int wait_result(struct xbdev *x, const struct attach *t,
@@ -499,24 +371,6 @@ static int resolve(struct xbdev *x, struct attach *t)
 	return rc;
 }
 
-static int pick_devid(struct xbdev *x, struct attach *t)
-{
-	int err;
-
-	if (t->have_devid || !x)
-		return 0;
-	if (!t->a.dry_run) {
-		/* Chosen inside attach's transaction: attaches run at once by
-		 * a script each get their own. */
-		t->spec.devid_auto = true;
-		return 0;
-	}
-	err = xbdev_attach_pick_devid(x, XBDEV_TXN_NONE, &t->spec);
-	if (err)
-		return cli_fail(err, t->a.dom, "no free device id");
-	return 0;
-}
-
 /* The plan's refusals that are the caller's mistake (else 0). */
 static int plan_refusal(int err, const struct attach *t, const char *what)
 {
@@ -538,19 +392,11 @@ static int plan_refusal(int err, const struct attach *t, const char *what)
 static int attach_refusal(struct xbdev *x, int err, const struct attach *t,
 			  const char *what)
 {
-	char by[XBDEV_PATH_MAX + 64];
 	const char *why = NULL;
 	int r;
 
-	if (err == -EBUSY && t->spec.vbd) {
-		/* Asked again, outside attach's transaction, to say who. */
-		r = xbdev_image_in_use(x, XBDEV_TXN_NONE, t->vbd.params,
-				       t->vbd.readonly, by, sizeof(by));
-		return cli_err(XBDEV_EXIT_USAGE, "%s: disk %s is in use%s%s "
-			       "(one writer per image; --shared only for a "
-			       "cluster file system)", what, t->a.disk,
-			       r == -EBUSY ? " by " : "", r == -EBUSY ? by : "");
-	}
+	if (err == -EBUSY && t->spec.vbd)
+		return cli_disk_busy(x, &t->a.disk, what);
 	if (t->spec.daemon) {
 		r = xbdev_log_dir_check(NULL);
 		if (r == -ENOTDIR)
@@ -579,25 +425,18 @@ static int exists(const char *what, enum xbdev_side side)
 static int dry_run(struct xbdev *x, struct attach *t, const char *what)
 {
 	enum xbdev_side conflict = XBDEV_SIDE_FRONTEND;
-	struct xbdev_plan *p = NULL;
+	struct xbdev_plan *p;
 	int err, rc;
 
-	err = xbdev_attach_plan(&t->spec, &p);
+	err = xbdev_attach_preview(x, &t->spec, &p, &conflict);
 	if (err && (rc = plan_refusal(err, t, what)))
 		return rc;
-	if (!err && x)
-		err = xbdev_plan_parents(x, XBDEV_TXN_NONE, p);
-	if (err) {
-		xbdev_plan_free(p);
-		return cli_fail(err, what, "invalid device");
-	}
-	/* (a directory that cannot be read is not reported here: attach's
-	 * transaction will say) */
-	if (x && xbdev_plan_conflict(x, XBDEV_TXN_NONE, p, &conflict) ==
-			 -EEXIST) {
-		xbdev_plan_free(p);
+	if (err == -EEXIST)
 		return exists(what, conflict);
-	}
+	if (err == -ENOSPC)
+		return cli_fail(err, t->a.dom, "no free device id");
+	if (err)
+		return cli_fail(err, what, "invalid device");
 	print_plan(p, t->a.json);
 	xbdev_plan_free(p);
 	return XBDEV_EXIT_OK;
@@ -655,11 +494,13 @@ static int run(int argc, char **argv, const struct cli_global *g)
 		rc = cli_open(g, &x);
 	if (!rc)
 		rc = resolve(x, t);
-	if (!rc)
-		rc = pick_devid(x, t);
-	snprintf(what, sizeof(what), "%s %s/%u", t->a.dom, t->a.cls,
-		 t->spec.devid);
-	if (!rc && t->spec.devid_auto)
+	/* A free id is chosen by the attach's transaction (attaches run at
+	 * once by a script each get their own), or by --dry-run's preview. */
+	t->spec.devid_auto = !t->have_devid;
+	if (t->have_devid)
+		snprintf(what, sizeof(what), "%s %s/%u", t->a.dom, t->a.cls,
+			 t->spec.devid);
+	else
 		snprintf(what, sizeof(what), "%s %s", t->a.dom, t->a.cls);
 	if (!rc)
 		rc = t->a.dry_run ? dry_run(x, t, what)

@@ -4,6 +4,7 @@
 #define XBDEV_CLI_H
 
 #include <argp.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <json-c/json.h>
 #include "xbdev.h"
@@ -106,5 +107,37 @@ void cli_print_json(json_object *obj);
 void cli_format_acl(char *buf, size_t len, const struct xbdev_acl_entry *acl,
 		    unsigned n);
 json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n);
+
+/* The options of a disk served by xbdev-blkback (cli/disk.c), an argp
+ * child: --disk, --vdev, --readonly, --cdrom, --shared. */
+struct cli_disk {
+	const char *disk, *vdev;        /* as given, or NULL */
+	bool readonly, cdrom, shared;
+	struct xbdev_vbd vbd;
+	char path[PATH_MAX], daemon[PATH_MAX];
+};
+extern const struct argp cli_disk_argp;
+/* Check them for spec (cls and be_type as given; *have_devid when --devid
+ * was) and fill in spec's vbd, backend type, daemon and, from --vdev, its
+ * devid.  0, or the exit code of the one-line error printed. */
+int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
+		   bool *have_devid);
+/* attach's -EBUSY for d: the error naming who uses the image. */
+int cli_disk_busy(struct xbdev *x, const struct cli_disk *d,
+		  const char *what);
+
+/* o[key] = v; a state's name, or null for -1 (missing). */
+void cli_json_str(json_object *o, const char *key, const char *v);
+void cli_json_int(json_object *o, const char *key, int64_t v);
+void cli_json_state(json_object *o, const char *key, int st);
+/* A device as status and attach --json show it: domain (name), domid,
+ * class, devid, backend-id, type, frontend, backend and both states. */
+json_object *cli_device_json(struct xbdev *x,
+			     const struct xbdev_dev_status *d);
+/* One node {path, value, perms} as status and --dry-run show it; the
+ * text form: INDENT path = "value" (perms), a line each, escaped. */
+json_object *cli_node_json(const char *path, const char *value,
+			   const struct xbdev_acl_entry *acl, unsigned n_acl);
+void cli_print_nodes(json_object *nodes, const char *indent);
 
 #endif

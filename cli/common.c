@@ -380,6 +380,75 @@ json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n)
 	return a;
 }
 
+void cli_json_str(json_object *o, const char *key, const char *v)
+{
+	json_object_object_add(o, key, json_object_new_string(v));
+}
+
+void cli_json_int(json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+void cli_json_state(json_object *o, const char *key, int st)
+{
+	json_object_object_add(o, key, st < 0 ? NULL :
+				       json_object_new_string(
+					       xbdev_state_name(st)));
+}
+
+json_object *cli_device_json(struct xbdev *x,
+			     const struct xbdev_dev_status *d)
+{
+	json_object *o = json_object_new_object();
+	char *name = cli_domain_name(x, d->fe);
+
+	cli_json_str(o, "domain", name);
+	cli_json_int(o, "domid", d->fe);
+	cli_json_str(o, "class", d->cls);
+	cli_json_int(o, "devid", d->devid);
+	cli_json_int(o, "backend-id", d->be);
+	cli_json_str(o, "type", d->type);
+	cli_json_str(o, "frontend", d->fe_dir);
+	cli_json_str(o, "backend", d->be_dir);
+	cli_json_state(o, "frontend-state", d->fe_state);
+	cli_json_state(o, "backend-state", d->be_state);
+	free(name);
+	return o;
+}
+
+json_object *cli_node_json(const char *path, const char *value,
+			   const struct xbdev_acl_entry *acl, unsigned n_acl)
+{
+	json_object *o = json_object_new_object();
+
+	cli_json_str(o, "path", path);
+	cli_json_str(o, "value", value);
+	json_object_object_add(o, "perms", cli_acl_json(acl, n_acl));
+	return o;
+}
+
+void cli_print_nodes(json_object *nodes, const char *indent)
+{
+	size_t i, k, n = json_object_array_length(nodes);
+	char ep[CLI_ESCAPED_LEN];
+
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(nodes, i), *p, *v, *a;
+
+		json_object_object_get_ex(o, "path", &p);
+		json_object_object_get_ex(o, "value", &v);
+		json_object_object_get_ex(o, "perms", &a);
+		printf("%s%s = ", indent, cli_esc(ep, json_object_get_string(p)));
+		cli_print_quoted(json_object_get_string(v));
+		putchar(' ');
+		for (k = 0; k < json_object_array_length(a); k++)
+			printf("%c%s", k ? ',' : '(', json_object_get_string(
+					 json_object_array_get_idx(a, k)));
+		puts(k ? ")" : "()");
+	}
+}
+
 void cli_print_quoted(const char *v)
 {
 	char one[2] = "", e[8];

@@ -117,11 +117,22 @@ static const struct argp help_argp = {
 	       "options.\v" CLI_EXIT_DOC,
 };
 
-static void print_options(const struct argp_option *o)
+/* An argp's long options and its children's, in --help's order. */
+static void print_long_options(const struct argp *argp)
 {
+	const struct argp_option *o = argp->options;
+	const struct argp_child *c;
+
 	for (; o && (o->name || o->key || o->doc); o++)
 		if (o->name && !(o->flags & OPTION_HIDDEN))
 			printf("--%s%s\n", o->name, o->arg ? "=" : "");
+	for (c = argp->children; c && c->argp; c++)
+		print_long_options(c->argp);
+}
+
+static void print_options(const struct argp *argp)
+{
+	print_long_options(argp);
 	printf("--help\n--usage\n--version\n");
 }
 
@@ -137,14 +148,14 @@ static int run_help(int argc, char **argv, const struct cli_global *g)
 
 	cli_parse(&help_argp, argc, argv, &want);
 	if (want && !strcmp(want, "global")) {
-		print_options(global);
+		print_options(&(const struct argp){ .options = global });
 		return XBDEV_EXIT_OK;
 	}
 	for (i = 0; cli_cmds[i]; i++) {
 		if (!want && !cli_cmds[i]->hidden)
 			printf("%s\n", cli_cmds[i]->name);
 		else if (want && !strcmp(want, cli_cmds[i]->name)) {
-			print_options(cli_cmds[i]->argp->options);
+			print_options(cli_cmds[i]->argp);
 			return XBDEV_EXIT_OK;
 		}
 	}

@@ -48,55 +48,28 @@ static const struct argp argp = {
 	       "\v" CLI_EXIT_DOC,
 };
 
-static void add_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void add_int(json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void add_state(json_object *o, const char *k, int st)
-{
-	json_object_object_add(o, k, st < 0 ? NULL :
-				     json_object_new_string(xbdev_state_name(st)));
-}
-
 static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
 {
-	json_object *o = json_object_new_object();
-	char *name = cli_domain_name(x, d->fe), since[32];
+	json_object *o = cli_device_json(x, d);
+	char since[32];
 	struct tm tm;
 	time_t t = (time_t)d->since;
 
-	add_str(o, "domain", name);
-	add_int(o, "domid", d->fe);
-	add_str(o, "class", d->cls);
-	add_int(o, "devid", d->devid);
-	add_int(o, "backend-id", d->be);
-	add_str(o, "type", d->type);
-	add_str(o, "frontend", d->fe_dir);
-	add_str(o, "backend", d->be_dir);
-	add_state(o, "frontend-state", d->fe_state);
-	add_state(o, "backend-state", d->be_state);
-	add_str(o, "health", xbdev_health_name(d->health));
+	cli_json_str(o, "health", xbdev_health_name(d->health));
 	if (d->since && localtime_r(&t, &tm) &&
 	    strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%S", &tm))
-		add_str(o, "since", since);
+		cli_json_str(o, "since", since);
 	else
 		json_object_object_add(o, "since", NULL);
 	json_object_object_add(o, "record", json_object_new_boolean(
 						    d->has_record));
 	if (d->has_record)
-		add_str(o, "managed-by", d->managed_by);
+		cli_json_str(o, "managed-by", d->managed_by);
 	if (d->pid) {
-		add_int(o, "pid", d->pid);
+		cli_json_int(o, "pid", d->pid);
 		json_object_object_add(o, "pid-alive",
 				       json_object_new_boolean(d->pid_alive));
 	}
-	free(name);
 	return o;
 }
 
@@ -125,17 +98,13 @@ static int add_node(const char *path, const char *value,
 		    void *arg)
 {
 	struct nodes_ctx *c = arg;
-	json_object *o = json_object_new_object();
 	size_t len = strlen(c->info_dir);
 
-	add_str(o, "path", path);
-	add_str(o, "value", value);
-	json_object_object_add(o, "perms", cli_acl_json(acl, n_acl));
-	json_object_array_add(c->arr, o);
+	json_object_array_add(c->arr, cli_node_json(path, value, acl, n_acl));
 	/* What the backend daemon publishes under <record>/info/ is also
 	 * shown by key. */
 	if (c->info && !strncmp(path, c->info_dir, len) && path[len])
-		add_str(c->info, path + len, value);
+		cli_json_str(c->info, path + len, value);
 	return 0;
 }
 
@@ -150,35 +119,6 @@ static json_object *walk_json(struct xbdev *x, const char *dir,
 			strcat(c.info_dir, "/");
 	xbdev_walk(x, dir, add_node, &c);
 	return c.arr;
-}
-
-/* Every value and path below comes from xenstore, much of it written by
- * the guest: escaped on its way to the terminal. */
-static void print_nodes(const char *title, json_object *arr)
-{
-	size_t i, n = json_object_array_length(arr);
-	char ep[CLI_ESCAPED_LEN];
-
-	printf("%s:\n", title);
-	for (i = 0; i < n; i++) {
-		json_object *o = json_object_array_get_idx(arr, i), *p, *v, *a;
-		char acl[64] = "";
-		size_t k;
-
-		json_object_object_get_ex(o, "path", &p);
-		json_object_object_get_ex(o, "value", &v);
-		json_object_object_get_ex(o, "perms", &a);
-		for (k = 0; k < json_object_array_length(a); k++) {
-			size_t l = strlen(acl);
-
-			snprintf(acl + l, sizeof(acl) - l, "%s%s", k ? "," : "",
-				 json_object_get_string(
-					 json_object_array_get_idx(a, k)));
-		}
-		printf("  %s = ", cli_esc(ep, json_object_get_string(p)));
-		cli_print_quoted(json_object_get_string(v));
-		printf(" (%s)\n", acl);
-	}
 }
 
 static void print_device(json_object *o)
@@ -206,9 +146,13 @@ static void print_device(json_object *o)
 			printf("  %-28s %s\n", cli_esc(ek, k),
 			       cli_esc(ev, json_object_get_string(iv)));
 	}
+	/* Every path and value comes from xenstore, much of it written by
+	 * the guest: cli_print_nodes escapes them. */
 	for (i = 0; i < 3; i++)
-		if (json_object_object_get_ex(o, sections[i][0], &v))
-			print_nodes(sections[i][1], v);
+		if (json_object_object_get_ex(o, sections[i][0], &v)) {
+			printf("%s:\n", sections[i][1]);
+			cli_print_nodes(v, "  ");
+		}
 }
 
 static int show_device(struct xbdev *x, const struct xbdev_dev_status *d,

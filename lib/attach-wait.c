@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libxbdev: waiting for an attached device's two ends to connect. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "xbdev-internal.h"
@@ -71,6 +72,40 @@ static int next_event(struct attach_wait *w, int64_t deadline)
 		    (pid_t)w->p->pid)
 			return -ECHILD;
 	}
+}
+
+int xbdev_attach_until_parse(const char *name, enum xbdev_attach_until *until)
+{
+	static const char *const names[] = {
+		[XBDEV_UNTIL_NOW] = "none",
+		[XBDEV_UNTIL_INITWAIT] = "initwait",
+		[XBDEV_UNTIL_CONNECTED] = "connected",
+	};
+	unsigned i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (name && !strcmp(name, names[i])) {
+			*until = (enum xbdev_attach_until)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* The XenBus handshake goes backend InitWait, frontend Initialised (its
+ * rings published), backend Connected, frontend Connected: the first step
+ * not taken names who is holding it up. */
+enum xbdev_attach_stuck xbdev_attach_stuck(const struct xbdev_plan *p,
+					   const int st[2])
+{
+	int fe = st[0], be = st[1];
+
+	if (be <= XBDEV_STATE_INITIALISING)
+		return p->daemon ? XBDEV_STUCK_DAEMON : XBDEV_STUCK_NO_BACKEND;
+	if (fe <= XBDEV_STATE_INITIALISING)
+		return XBDEV_STUCK_NO_FRONTEND;
+	if (be < XBDEV_STATE_CONNECTED)
+		return XBDEV_STUCK_RINGS;
+	return XBDEV_STUCK_FRONTEND;
 }
 
 int xbdev_attach_wait(struct xbdev *x, const struct xbdev_plan *p,

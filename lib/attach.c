@@ -157,6 +157,38 @@ int xbdev_attach_pick_devid(struct xbdev *x, xbdev_txn_t t,
 	return xbdev_devid_free(x, t, s->fe, s->cls, s->be, type, &s->devid);
 }
 
+int xbdev_attach_preview(struct xbdev *x, struct xbdev_attach_spec *spec,
+			 struct xbdev_plan **out, enum xbdev_side *conflict)
+{
+	struct xbdev_plan *p = NULL;
+	int err = 0;
+
+	if (x && spec->devid_auto)
+		err = xbdev_attach_pick_devid(x, XBDEV_TXN_NONE, spec);
+	if (!err)
+		err = xbdev_attach_plan(spec, &p);
+	if (!err && x)
+		err = xbdev_plan_parents(x, XBDEV_TXN_NONE, p);
+	if (!err && x &&
+	    xbdev_plan_conflict(x, XBDEV_TXN_NONE, p, conflict) == -EEXIST)
+		err = -EEXIST;
+	if (err) {
+		xbdev_plan_free(p);
+		p = NULL;
+	}
+	*out = p;
+	return err;
+}
+
+int xbdev_blkback_program(char *buf, size_t len)
+{
+	const char *dir = getenv("XBDEV_LIBEXECDIR");
+	int n = snprintf(buf, len, "%s/xbdev-blkback",
+			 dir && *dir ? dir : XBDEV_LIBEXECDIR);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 {
 	struct attach_ctx *c = arg;

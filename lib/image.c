@@ -85,6 +85,25 @@ int xbdev_image_size(const char *path, uint64_t *size)
 	return err;
 }
 
+int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
+		      uint64_t *size)
+{
+	int err;
+
+	if (!realpath(path, resolved)) {
+		resolved[0] = '\0';
+		return -errno;
+	}
+	err = xbdev_image_size(resolved, size);
+	/* Unreadable is for access() to say, with the access wanted. */
+	if (err && err != -EACCES)
+		return err;
+	if (access(resolved, v->readonly ? R_OK : R_OK | W_OK))
+		return -errno;
+	v->params = resolved;
+	return 0;
+}
+
 static void describe(char *by, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

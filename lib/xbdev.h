@@ -387,6 +387,18 @@ int xbdev_plan_conflict(struct xbdev *x, xbdev_txn_t t,
 int xbdev_attach_pick_devid(struct xbdev *x, xbdev_txn_t t,
 			    struct xbdev_attach_spec *spec);
 
+/* What --dry-run shows: spec's plan as xbdev_attach would write it now,
+ * outside a transaction (with spec->devid_auto, spec->devid is picked
+ * first; x NULL: the plan alone, nothing read).  -EEXIST with *conflict
+ * when a directory exists already; a directory that cannot be read is
+ * left to attach's transaction to report.  *out is NULL on error. */
+int xbdev_attach_preview(struct xbdev *x, struct xbdev_attach_spec *spec,
+			 struct xbdev_plan **out, enum xbdev_side *conflict);
+
+/* Path of xbdev-blkback into buf: $XBDEV_LIBEXECDIR (tests) when set and
+ * not empty, else the installed XBDEV_LIBEXECDIR.  -ENAMETOOLONG. */
+int xbdev_blkback_program(char *buf, size_t len);
+
 /* Write both directories and the record in one transaction, then start the
  * daemon if any.  On -EEXIST *conflict says which directory exists.  A
  * daemon that is not executable, an unsafe log directory
@@ -415,6 +427,14 @@ int xbdev_log_dir_check(const char *log_dir);
  * alone, read-only users share.  An image is its inode (a block device its
  * device number), whatever path names it.
  */
+
+/* The disk image PATH that attach --disk would serve for v: its real path
+ * into resolved (PATH_MAX bytes; "" when PATH cannot be resolved, the
+ * error then realpath's), then what xbdev_image_size refuses (-ENOTBLK,
+ * -ENODATA, -EDOM; *size set), then the access v needs (read, and write
+ * unless v->readonly).  On success v->params = resolved. */
+int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
+		      uint64_t *size);
 
 /* Size in bytes of a file or block device: -ENODATA when empty, -EDOM when
  * not a multiple of 512 (a sector: the rest could never be read),
@@ -478,6 +498,10 @@ enum xbdev_attach_until {
 	XBDEV_UNTIL_CONNECTED,  /* both ends Connected */
 };
 
+/* "none", "initwait", "connected" (what `attach --wait` takes): 0, or
+ * -EINVAL for anything else. */
+int xbdev_attach_until_parse(const char *name, enum xbdev_attach_until *until);
+
 struct xbdev_attach_wait_opts {
 	enum xbdev_attach_until until;
 	int64_t deadline_ms;    /* xbdev_now_ms() based; -1 = none */
@@ -495,6 +519,23 @@ struct xbdev_attach_wait_opts {
  * (looked at every half second). */
 int xbdev_attach_wait(struct xbdev *x, const struct xbdev_plan *p,
 		      const struct xbdev_attach_wait_opts *opts, int st[2]);
+
+/* Who holds up an attach that did not connect (st[] as xbdev_attach_wait
+ * left it). */
+enum xbdev_attach_stuck {
+	XBDEV_STUCK_DAEMON,      /* backend not past Initialising: p's daemon
+				  * did not take the device */
+	XBDEV_STUCK_NO_BACKEND,  /* the same with no daemon: no backend driver
+				  * for p's type in the backend domain */
+	XBDEV_STUCK_NO_FRONTEND, /* frontend not past Initialising: no driver
+				  * for the class in the guest, or not loaded */
+	XBDEV_STUCK_RINGS,       /* backend not Connected: it did not accept
+				  * the frontend's rings */
+	XBDEV_STUCK_FRONTEND,    /* backend Connected, the frontend did not
+				  * finish connecting */
+};
+enum xbdev_attach_stuck xbdev_attach_stuck(const struct xbdev_plan *p,
+					   const int st[2]);
 
 struct xbdev_detach_opts {
 	bool force;             /* remove even if the ends do not close */

@@ -7,7 +7,7 @@
 # Skipped without clang-format.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
-files="cli/list.c frontend/req.c frontend/stats.c lib/core.c
+files="cli/disk.c cli/list.c frontend/req.c frontend/stats.c lib/core.c
 lib/names.c lib/path.c tests/fuzz/fuzz-xs-size.c tests/fuzz/fuzz-xs-vdev.c
 tests/unit/served-vbd.h tests/unit/test-lib-detach.c tests/unit/test-lib-status.c"
 n=0

@@ -125,17 +125,17 @@ static void test_device_text_escaped(void **s)
 	json_object *o = json_object_new_object(), *nodes, *node, *info;
 	char *t;
 
-	add_str(o, "domain", "g\x07");
-	add_str(o, "frontend", "/local/domain/5/" HOSTILE);
+	cli_json_str(o, "domain", "g\x07");
+	cli_json_str(o, "frontend", "/local/domain/5/" HOSTILE);
 	nodes = json_object_new_array();
 	node = json_object_new_object();
-	add_str(node, "path", "/local/domain/5/device/vbd/51728/" HOSTILE);
-	add_str(node, "value", HOSTILE);
+	cli_json_str(node, "path", "/local/domain/5/device/vbd/51728/" HOSTILE);
+	cli_json_str(node, "value", HOSTILE);
 	json_object_object_add(node, "perms", json_object_new_array());
 	json_object_array_add(nodes, node);
 	json_object_object_add(o, "frontend-nodes", nodes);
 	info = json_object_new_object();
-	add_str(info, "protocol", HOSTILE);
+	cli_json_str(info, "protocol", HOSTILE);
 	json_object_object_add(o, "info", info);
 	capture();
 	print_device(o);
@@ -155,7 +155,7 @@ static void test_device_text_escaped(void **s)
 	json_object_object_add(node, "value",
 			       json_object_new_string("say \"hi\" \\ \x1b"));
 	capture();
-	print_nodes("Frontend", nodes);
+	cli_print_nodes(nodes, "  ");
 	t = captured();
 	assert_non_null(strstr(t, " = \"say \\\"hi\\\" \\\\ \\x1b\" ()\n"));
 	free(t);
@@ -169,8 +169,8 @@ static void test_table_escaped(void **s)
 	json_object *rows = json_object_new_array(), *r = json_object_new_object();
 	char *t;
 
-	add_str(r, "domain", "g\x1b[2J");
-	add_str(r, "health", "backend-dead");
+	cli_json_str(r, "domain", "g\x1b[2J");
+	cli_json_str(r, "health", "backend-dead");
 	json_object_array_add(rows, r);
 	capture();
 	cli_print_table(rows, cols, 2);

@@ -218,6 +218,45 @@ static void test_same_domain(void **s)
 	xbdev_plan_free(p);
 }
 
+/* --wait's words, and who holds up a handshake at each step. */
+static void test_attach_wait_words(void **s)
+{
+	static const struct {
+		int fe, be;
+		bool daemon;
+		enum xbdev_attach_stuck stuck;
+	} cases[] = {
+		{ 1, -1, true, XBDEV_STUCK_DAEMON },
+		{ 1, 1, true, XBDEV_STUCK_DAEMON },
+		{ 1, 1, false, XBDEV_STUCK_NO_BACKEND },
+		{ 1, 2, false, XBDEV_STUCK_NO_FRONTEND },
+		{ -1, 2, true, XBDEV_STUCK_NO_FRONTEND },
+		{ 3, 2, true, XBDEV_STUCK_RINGS },
+		{ 4, 3, true, XBDEV_STUCK_RINGS },
+		{ 3, 4, true, XBDEV_STUCK_FRONTEND },
+	};
+	struct xbdev_plan p = { 0 };
+	enum xbdev_attach_until u;
+	unsigned i;
+
+	(void)s;
+	assert_int_equal(xbdev_attach_until_parse("none", &u), 0);
+	assert_int_equal(u, XBDEV_UNTIL_NOW);
+	assert_int_equal(xbdev_attach_until_parse("initwait", &u), 0);
+	assert_int_equal(u, XBDEV_UNTIL_INITWAIT);
+	assert_int_equal(xbdev_attach_until_parse("connected", &u), 0);
+	assert_int_equal(u, XBDEV_UNTIL_CONNECTED);
+	assert_int_equal(xbdev_attach_until_parse("Connected", &u), -EINVAL);
+	assert_int_equal(xbdev_attach_until_parse("", &u), -EINVAL);
+	assert_int_equal(xbdev_attach_until_parse(NULL, &u), -EINVAL);
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int st[2] = { cases[i].fe, cases[i].be };
+
+		p.daemon = cases[i].daemon ? "xbdev-blkback" : NULL;
+		assert_int_equal(xbdev_attach_stuck(&p, st), cases[i].stuck);
+	}
+}
+
 static void test_names(void **s)
 {
 	assert_string_equal(xbdev_side_name(XBDEV_SIDE_BACKEND), "backend");
@@ -235,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_vbd),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_same_domain),
+		cmocka_unit_test(test_attach_wait_words),
 		cmocka_unit_test(test_names),
 	};
 

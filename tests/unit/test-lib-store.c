@@ -680,6 +680,80 @@ static void test_image_size(void **s)
 	assert_int_equal(xbdev_image_size("/dev/null", NULL), -ENOTBLK);
 }
 
+/* attach --disk's checks of the image: the refusals of xbdev_image_size,
+ * a path that does not resolve, and the real path kept as params. */
+static void test_image_check(void **s)
+{
+	char path[PATH_MAX], link[PATH_MAX + 8], resolved[PATH_MAX];
+	struct xbdev_vbd v = { .readonly = true };
+	uint64_t size = 0;
+
+	(void)s;
+	assert_int_equal(xbdev_image_check(&v, "/nonexistent/x.img", resolved,
+					   &size), -ENOENT);
+	assert_string_equal(resolved, "");
+	assert_null(v.params);
+	assert_int_equal(xbdev_image_check(&v, "/dev/null", resolved, &size),
+			 -ENOTBLK);
+	snprintf(path, sizeof(path), "%s", image("empty.img", 0));
+	assert_int_equal(xbdev_image_check(&v, path, resolved, &size),
+			 -ENODATA);
+	snprintf(path, sizeof(path), "%s", image("twelve.img", 12));
+	assert_int_equal(xbdev_image_check(&v, path, resolved, &size), -EDOM);
+	assert_int_equal(size, 12);
+	assert_null(v.params);
+	snprintf(path, sizeof(path), "%s", image("sector.img", 512));
+	snprintf(link, sizeof(link), "%s.lnk", path);
+	unlink(link);
+	assert_int_equal(symlink(path, link), 0);
+	v.readonly = false;
+	assert_int_equal(xbdev_image_check(&v, link, resolved, &size), 0);
+	assert_string_equal(resolved, path);
+	assert_ptr_equal(v.params, resolved);
+	unlink(link);
+}
+
+/* --dry-run's preview: the plan attach would write, the id it would pick,
+ * the conflict it would report; the store untouched. */
+static void test_attach_preview(void **s)
+{
+	struct xbdev_attach_spec spec = mydevice;
+	enum xbdev_side side = XBDEV_SIDE_RECORD;
+	struct xbdev_plan *p = NULL, *w = NULL;
+	char *before = dump("/"), *after;
+	unsigned i;
+
+	(void)s;
+	assert_int_equal(xbdev_attach_preview(x, &spec, &p, &side), 0);
+	after = dump("/");
+	assert_string_equal(after, before);
+	free(after);
+	assert_int_equal(xbdev_attach(x, &mydevice, &w, NULL), 0);
+	assert_int_equal(p->devid, w->devid);
+	assert_int_equal(p->n_nodes, w->n_nodes);
+	for (i = 0; i < p->n_nodes; i++) {
+		assert_string_equal(p->nodes[i].path, w->nodes[i].path);
+		assert_string_equal(p->nodes[i].value, w->nodes[i].value);
+	}
+	xbdev_plan_free(p);
+	/* Now the next id; and the one attach took is a conflict. */
+	spec = mydevice;
+	assert_int_equal(xbdev_attach_preview(x, &spec, &p, &side), 0);
+	assert_int_equal(p->devid, w->devid + 1);
+	xbdev_plan_free(p);
+	spec.devid_auto = false;
+	spec.devid = w->devid;
+	assert_int_equal(xbdev_attach_preview(x, &spec, &p, &side), -EEXIST);
+	assert_int_equal(side, XBDEV_SIDE_FRONTEND);
+	assert_null(p);
+	/* Without xenstore: the plan alone, of the id given. */
+	assert_int_equal(xbdev_attach_preview(NULL, &spec, &p, &side), 0);
+	assert_int_equal(p->devid, w->devid);
+	xbdev_plan_free(p);
+	xbdev_plan_free(w);
+	free(before);
+}
+
 /* ---- what the spawned daemon gets ---- */
 
 /* The stand-in daemon: this program again (main() sees a backend path as
@@ -926,6 +1000,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_image_readers_share, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_image_lock, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_image_check, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_attach_preview, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_image_size, setup,
 						teardown),

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The options of a disk served by xbdev-blkback (--disk, --vdev,
+ * --readonly, --cdrom, --shared): an argp child, so that every command
+ * that takes a disk takes it the same way (attach today). */
+#include <errno.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_DISK = 256,
+	OPT_VDEV,
+	OPT_CDROM,
+	OPT_SHARED,
+};
+
+static const struct argp_option options[] = {
+	{ NULL, 0, NULL, 0,
+	  "Block devices (CLASS vbd, served by xbdev-blkback):", 0 },
+	{ "disk", OPT_DISK, "PATH", 0, "Disk image to serve", 0 },
+	{ "vdev", OPT_VDEV, "NAME", 0,
+	  "Virtual device (xvdb, sda, d1p2, 51728; default: lowest free xvd)",
+	  0 },
+	{ "readonly", 'r', NULL, 0, "Read-only disk", 0 },
+	{ "cdrom", OPT_CDROM, NULL, 0, "Removable read-only CD-ROM", 0 },
+	{ "shared", OPT_SHARED, NULL, 0,
+	  "Let other writers use the image "
+	  "too (cluster file systems only; default: one writer per image)",
+	  0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli_disk *d = state->input;
+
+	switch (key) {
+	case 'r':
+		d->readonly = true;
+		break;
+	case OPT_CDROM:
+		d->cdrom = true;
+		break;
+	case OPT_SHARED:
+		d->shared = true;
+		break;
+	case OPT_DISK:
+		d->disk = arg;
+		break;
+	case OPT_VDEV:
+		d->vdev = arg;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp cli_disk_argp = {
+	.options = options,
+	.parser = parse,
+};
+
+/* Why xbdev_image_check refused, else NULL (then strerror says). */
+static const char *image_refusal(int err)
+{
+	switch (err) {
+	case -ENOTBLK:
+		return "not a file or block device";
+	case -ENODATA:
+		return "empty: nothing to serve";
+	case -EDOM:
+		return "size is not a multiple of 512 bytes (a sector)";
+	}
+	return NULL;
+}
+
+static int check_image(struct cli_disk *d)
+{
+	uint64_t size = 0;
+	int err = xbdev_image_check(&d->vbd, d->disk, d->path, &size);
+	const char *why = image_refusal(err);
+	bool hint = d->path[0] && !d->vbd.readonly;
+
+	if (err == -EDOM)
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", d->disk,
+			       why, (unsigned long long)size);
+	if (err)
+		return cli_err(
+			XBDEV_EXIT_USAGE, "disk %s: %s%s", d->disk,
+			why ? why : strerror(-err),
+			hint && !why ? " (use --readonly for a read-only image)"
+				     : "");
+	return 0;
+}
+
+int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
+		   bool *have_devid)
+{
+	int rc;
+
+	if (!d->disk) {
+		if (d->vdev || d->readonly || d->cdrom || d->shared)
+			return cli_err(XBDEV_EXIT_USAGE,
+				       "--vdev, --readonly, "
+				       "--cdrom and --shared need --disk");
+		return 0;
+	}
+	if (strcmp(spec->cls, "vbd"))
+		return cli_err(XBDEV_EXIT_USAGE, "--disk needs CLASS vbd");
+	if (spec->be_type && strcmp(spec->be_type, "xbdev-vbd"))
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--disk is served by backend "
+			       "type xbdev-vbd, not '%s'",
+			       spec->be_type);
+	if (d->vdev && *have_devid)
+		return cli_err(
+			XBDEV_EXIT_USAGE,
+			"--vdev and --devid are the same thing: give one");
+	if (d->vdev && xbdev_vdev_parse(d->vdev, &spec->devid))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid --vdev '%s'",
+			       d->vdev);
+	*have_devid |= d->vdev != NULL;
+	d->vbd.cdrom = d->cdrom;
+	d->vbd.readonly = d->readonly || d->cdrom;
+	d->vbd.shared = d->shared;
+	rc = check_image(d);
+	if (rc)
+		return rc;
+	if (xbdev_blkback_program(d->daemon, sizeof(d->daemon)))
+		return cli_err(XBDEV_EXIT_FAIL, "XBDEV_LIBEXECDIR too long");
+	spec->vbd = &d->vbd;
+	spec->be_type = "xbdev-vbd";
+	spec->daemon = d->daemon;
+	return 0;
+}
+
+int cli_disk_busy(struct xbdev *x, const struct cli_disk *d, const char *what)
+{
+	char by[XBDEV_PATH_MAX + 64];
+	int r;
+
+	/* Asked again, outside attach's transaction, to say who. */
+	r = xbdev_image_in_use(x, XBDEV_TXN_NONE, d->vbd.params,
+			       d->vbd.readonly, by, sizeof(by));
+	return cli_err(XBDEV_EXIT_USAGE,
+		       "%s: disk %s is in use%s%s (one "
+		       "writer per image; --shared only for a cluster file "
+		       "system)",
+		       what, d->disk, r == -EBUSY ? " by " : "",
+		       r == -EBUSY ? by : "");
+}
