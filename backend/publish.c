@@ -126,8 +126,10 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	/* Only into a record that still exists: detach removes it, and a
 	 * late publish must not bring it back. */
 	a->gone = false;
-	err = err ?: xbdev_path_join(p, sizeof(p), d->record_path, "backend");
-	err = err ?: xbdev_read(x, t, p, &v);
+	if (!err)
+		err = xbdev_path_join(p, sizeof(p), d->record_path, "backend");
+	if (!err)
+		err = xbdev_read(x, t, p, &v);
 	free(v);
 	if (err == -ENOENT) {
 		a->gone = true;
@@ -140,7 +142,8 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 		if (d->pub[i] && !strcmp(d->pub[i], a->val[i]))
 			continue;
 		err = xbdev_path_join(p, sizeof(p), dir, a->key[i]);
-		err = err ?: xbdev_write(x, t, p, a->val[i]);
+		if (!err)
+			err = xbdev_write(x, t, p, a->val[i]);
 	}
 	return err;
 }

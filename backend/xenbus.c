@@ -249,9 +249,12 @@ static int open_backing(struct blk_dev *d)
 	if (!rd(d, d->record_path, XBDEV_RECORD_SHARED, &shared) &&
 	    !strcmp(shared, "1")) {
 		blk_log(d, "%s: attached --shared: no lock taken", d->params);
-	} else if ((err = image_claim(d))) {
-		free(shared);
-		return err;
+	} else {
+		err = image_claim(d);
+		if (err) {
+			free(shared);
+			return err;
+		}
 	}
 	free(shared);
 	d->sector_size = 512;
@@ -365,8 +368,10 @@ static int cfg_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	for (unsigned i = 0; !err && i < CFG_N; i++) {
 		err = xbdev_path_join(p, sizeof(p), c->d->be_path,
 				      cfg_names[i]);
-		err = err ?: xbdev_node_trusted(x, t, p, c->self);
-		err = err ?: xbdev_read(x, t, p, &c->v[i]);
+		if (!err)
+			err = xbdev_node_trusted(x, t, p, c->self);
+		if (!err)
+			err = xbdev_read(x, t, p, &c->v[i]);
 		if (err == -ENOENT && i > CFG_PARAMS)
 			err = 0;
 	}
@@ -607,29 +612,40 @@ static int probe_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	struct blk_dev *d = arg;
 	int err = be_dir_present(x, t, d);
 
-	err = err ?: wr(d, t, d->be_path, "max-ring-page-order", "%u",
-			BLK_MAX_RING_ORDER);
-	err = err ?: wr(d, t, d->be_path, "multi-queue-max-queues", "%u",
-			d->max_queues);
-	err = err ?: wr(d, t, d->be_path, "feature-max-indirect-segments", "%u",
-			BLK_MAX_INDIRECT_SEGS);
+	if (!err)
+		err = wr(d, t, d->be_path, "max-ring-page-order", "%u",
+			 BLK_MAX_RING_ORDER);
+	if (!err)
+		err = wr(d, t, d->be_path, "multi-queue-max-queues", "%u",
+			 d->max_queues);
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-max-indirect-segments",
+			 "%u", BLK_MAX_INDIRECT_SEGS);
 	/* Persistent grants unless told not to: see io.c. */
-	err = err ?: wr(d, t, d->be_path, "feature-persistent", "%d",
-			d->offer_persistent);
-	err = err ?: wr(d, t, d->be_path, "feature-flush-cache", "1");
-	err = err ?: wr(d, t, d->be_path, "feature-barrier", "0");
-	err = err ?: wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-persistent", "%d",
+			 d->offer_persistent);
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-flush-cache", "1");
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-barrier", "0");
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
 	if (d->discard) {
-		err = err ?: wr(d, t, d->be_path, "discard-granularity", "%u",
-				d->discard_granularity);
-		err = err ?: wr(d, t, d->be_path, "discard-alignment", "0");
-		err = err ?: wr(d, t, d->be_path, "discard-secure", "0");
+		if (!err)
+			err = wr(d, t, d->be_path, "discard-granularity", "%u",
+				 d->discard_granularity);
+		if (!err)
+			err = wr(d, t, d->be_path, "discard-alignment", "0");
+		if (!err)
+			err = wr(d, t, d->be_path, "discard-secure", "0");
 	}
 	/* Told with InitWait, after which libxl runs the hotplug script. */
-	if (d->libxl)
-		err = err ?: wr(d, t, d->be_path, XBDEV_BE_STATUS, "serving");
-	err = err ?: xbdev_state_write(x, t, d->be_path,
-				       XBDEV_STATE_INITWAIT);
+	if (!err && d->libxl)
+		err = wr(d, t, d->be_path, XBDEV_BE_STATUS, "serving");
+	if (!err)
+		err = xbdev_state_write(x, t, d->be_path,
+					XBDEV_STATE_INITWAIT);
 	return err;
 }
 
@@ -793,16 +809,23 @@ static int connect_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	int err = be_dir_present(x, t, d);
 
 	/* sectors are always 512-byte units, whatever sector-size says */
-	err = err ?: wr(d, t, d->be_path, "sectors", "%llu",
-			(unsigned long long)d->sectors);
-	err = err ?: wr(d, t, d->be_path, "info", "%u", info_bits(d));
-	err = err ?: wr(d, t, d->be_path, "sector-size", "%u", d->sector_size);
-	err = err ?: wr(d, t, d->be_path, "physical-sector-size", "%u",
-			d->phys_sector_size);
-	err = err ?: wr(d, t, d->be_path, "feature-flush-cache", "1");
-	err = err ?: wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
-	err = err ?: xbdev_state_write(x, t, d->be_path,
-				       XBDEV_STATE_CONNECTED);
+	if (!err)
+		err = wr(d, t, d->be_path, "sectors", "%llu",
+			 (unsigned long long)d->sectors);
+	if (!err)
+		err = wr(d, t, d->be_path, "info", "%u", info_bits(d));
+	if (!err)
+		err = wr(d, t, d->be_path, "sector-size", "%u", d->sector_size);
+	if (!err)
+		err = wr(d, t, d->be_path, "physical-sector-size", "%u",
+			 d->phys_sector_size);
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-flush-cache", "1");
+	if (!err)
+		err = wr(d, t, d->be_path, "feature-discard", "%d", d->discard);
+	if (!err)
+		err = xbdev_state_write(x, t, d->be_path,
+					XBDEV_STATE_CONNECTED);
 	return err;
 }
 
@@ -1210,11 +1233,14 @@ static int refuse_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	struct blk_dev *d = arg;
 	int err = be_dir_present(x, t, d);
 
-	err = err ?: wr(d, t, d->be_path, "hotplug-error", "%s", d->why[0] ?
-			d->why : "xbdev-blkback cannot serve this disk");
-	err = err ?: wr(d, t, d->be_path, XBDEV_BE_STATUS, "error");
-	err = err ?: xbdev_state_write(x, t, d->be_path,
-				       XBDEV_STATE_INITWAIT);
+	if (!err)
+		err = wr(d, t, d->be_path, "hotplug-error", "%s", d->why[0] ?
+			 d->why : "xbdev-blkback cannot serve this disk");
+	if (!err)
+		err = wr(d, t, d->be_path, XBDEV_BE_STATUS, "error");
+	if (!err)
+		err = xbdev_state_write(x, t, d->be_path,
+					XBDEV_STATE_INITWAIT);
 	return err;
 }
 

@@ -406,7 +406,8 @@ static int watch_backends(struct service *s)
 	for (unsigned i = 0; !err && i < sizeof(types) / sizeof(types[0]);
 	     i++) {
 		err = xbdev_path_join(p, sizeof(p), dom, types[i]);
-		err = err ?: xbdev_watch(s->xs, p, types[i]);
+		if (!err)
+			err = xbdev_watch(s->xs, p, types[i]);
 	}
 	return err;
 }
@@ -523,8 +524,10 @@ int main(int argc, char **argv)
 	}
 	xbdev_set_log_fn(s.xs, lib_log, &s);
 	err = xbdev_self_domid(s.xs, &s.self);
-	err = err ?: xbdev_log_dir_check(s.log_dir);
-	err = err ?: watch_backends(&s);
+	if (!err)
+		err = xbdev_log_dir_check(s.log_dir);
+	if (!err)
+		err = watch_backends(&s);
 	if (err) {
 		say("cannot start: %s", strerror(-err));
 		xbdev_close(s.xs);

@@ -39,6 +39,7 @@ static int gen(struct xbf_dev *d, struct xbf_queue *q, struct xbf_slot *s,
 	const struct xbf_bench_opts *bo = c->bo;
 	uint64_t blk;
 	bool write;
+	int err;
 
 	if (c->stop || xbf_now_ns() >= c->t_end) {
 		c->stop = true;
@@ -55,8 +56,11 @@ static int gen(struct xbf_dev *d, struct xbf_queue *q, struct xbf_slot *s,
 		write = (rnd(c) % 100) >= bo->rwmix_read;
 	else
 		write = bo->write;
-	return xbf_queue_rw(d, q, s, write ? BLKIF_OP_WRITE : BLKIF_OP_READ,
-			    c->start + blk * c->nsect, c->nsect, 0, false) ?: 1;
+	err = xbf_queue_rw(d, q, s, write ? BLKIF_OP_WRITE : BLKIF_OP_READ,
+			   c->start + blk * c->nsect, c->nsect, 0, false);
+	if (err)
+		return err;
+	return 1;       /* one request queued */
 }
 
 static void done(struct xbf_dev *d, struct xbf_queue *q, struct xbf_slot *s,

@@ -176,22 +176,29 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 			goto out;
 	} else {
 		d->devid = o->devid;
-		if (o->domid >= 0)
+		if (o->domid >= 0) {
 			d->self = (unsigned)o->domid;
-		else if ((r = xbdev_self_domid(d->xs, &d->self)))
-			goto out;
+		} else {
+			r = xbdev_self_domid(d->xs, &d->self);
+			if (r)
+				goto out;
+		}
 	}
 	r = xbdev_path_frontend(d->fe_path, sizeof(d->fe_path), d->self,
 				"vbd", d->devid);
 	if (r)
 		goto out;
-	if ((r = node(d, p, d->fe_path, "backend-id")) ||
-	    (r = xbdev_read_uint(d->xs, XBDEV_TXN_NONE, p, XBDEV_DOMID_MAX,
-				 &bid)))
+	r = node(d, p, d->fe_path, "backend-id");
+	if (!r)
+		r = xbdev_read_uint(d->xs, XBDEV_TXN_NONE, p, XBDEV_DOMID_MAX,
+				    &bid);
+	if (r)
 		goto out;
 	d->be_domid = (unsigned)bid;
-	if ((r = node(d, p, d->fe_path, "backend")) ||
-	    (r = xbdev_read(d->xs, XBDEV_TXN_NONE, p, &be)))
+	r = node(d, p, d->fe_path, "backend");
+	if (!r)
+		r = xbdev_read(d->xs, XBDEV_TXN_NONE, p, &be);
+	if (r)
 		goto out;
 	/* The backend path comes from the toolstack, but check it is what a
 	 * backend dir of backend-id looks like before watching it. */
@@ -519,7 +526,8 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	/* Drop transport nodes of an earlier connection first. */
 	for (size_t i = 0; i < sizeof(stale_nodes) / sizeof(*stale_nodes);
 	     i++) {
-		if ((r = node(d, p, d->fe_path, stale_nodes[i])))
+		r = node(d, p, d->fe_path, stale_nodes[i]);
+		if (r)
 			return r;
 		r = xbdev_rm(x, t, p);
 		if (r && r != -ENOENT)
@@ -560,13 +568,17 @@ static int publish_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 		}
 	}
 	if (!r) {
-		if (o->ov_protocol)
+		if (o->ov_protocol) {
 			r = o->ov_protocol[0]
 				? put(d, t, d->fe_path, "protocol",
 				      o->ov_protocol, 0)
 				: 0;
-		else if (!(r = node(d, p, d->fe_path, "protocol")))
-			r = xbdev_write(x, t, p, XEN_IO_PROTO_ABI_NATIVE);
+		} else {
+			r = node(d, p, d->fe_path, "protocol");
+			if (!r)
+				r = xbdev_write(x, t, p,
+						XEN_IO_PROTO_ABI_NATIVE);
+		}
 	}
 	if (!r)
 		r = put(d, t, d->fe_path, "feature-persistent", NULL,
@@ -610,7 +622,8 @@ int xbf_initialise(struct xbf_dev *d)
 	if (fe != XBDEV_STATE_INITIALISING || be >= XBDEV_STATE_CONNECTED) {
 		if (be == XBDEV_STATE_CONNECTED || be == XBDEV_STATE_INITIALISED) {
 			/* the other end still thinks it is connected */
-			if ((r = fe_state_write(d, XBDEV_STATE_CLOSING)))
+			r = fe_state_write(d, XBDEV_STATE_CLOSING);
+			if (r)
 				return r;
 			r = wait_be(d, BIT(XBDEV_STATE_CLOSING) |
 					       BIT(XBDEV_STATE_CLOSED), 0);
@@ -626,7 +639,8 @@ int xbf_initialise(struct xbf_dev *d)
 			 * our Closed yet: writing Initialising now could
 			 * overwrite it unseen and leave the backend Closing.
 			 */
-			if ((r = fe_state_write(d, XBDEV_STATE_CLOSED)))
+			r = fe_state_write(d, XBDEV_STATE_CLOSED);
+			if (r)
 				return r;
 			r = wait_be(d, BIT(XBDEV_STATE_CLOSED), 0);
 			if (r < 0)
@@ -642,10 +656,14 @@ int xbf_initialise(struct xbf_dev *d)
 		return r;
 
 	memset(&d->be, 0, sizeof(d->be));
-	if ((r = be_parse(d, "max-ring-page-order")) ||
-	    (r = be_parse(d, "max-ring-pages")) ||
-	    (r = be_parse(d, "multi-queue-max-queues")) ||
-	    (r = be_parse(d, "feature-max-indirect-segments")))
+	r = be_parse(d, "max-ring-page-order");
+	if (!r)
+		r = be_parse(d, "max-ring-pages");
+	if (!r)
+		r = be_parse(d, "multi-queue-max-queues");
+	if (!r)
+		r = be_parse(d, "feature-max-indirect-segments");
+	if (r)
 		return r == -ENOENT ? -EPROTO : r;
 
 	if (o->exact) {
@@ -729,8 +747,10 @@ int xbf_wait_connected(struct xbf_dev *d)
 	/* Watch the backend's state from now on so that I/O waits notice a
 	 * backend that closes under us. */
 	if (!d->watching) {
-		if ((r = node(d, p, d->be_path, "state")) ||
-		    (r = xbdev_watch(d->xs, p, BE_WATCH_TOKEN)))
+		r = node(d, p, d->be_path, "state");
+		if (!r)
+			r = xbdev_watch(d->xs, p, BE_WATCH_TOKEN);
+		if (r)
 			return r;
 		d->watching = true;
 	}

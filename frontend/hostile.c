@@ -602,7 +602,8 @@ static enum result a_double_fetch(struct hctx *h)
 	xbf_pattern_fill(s->data, valid, XBF_SECTS_PER_PAGE, GEN_RANGE, SEED);
 	idx = q->ring.req_prod_pvt;
 	rp0 = q->ring.sring->rsp_prod;
-	if ((r = xbf_queue_raw(q, s, &req, sizeof(req)))) {
+	r = xbf_queue_raw(q, s, &req, sizeof(req));
+	if (r) {
 		obs(h, "frontend could not queue: %s", xbf_strerror(r));
 		return R_FAIL;
 	}

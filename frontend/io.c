@@ -377,8 +377,11 @@ int xbf_run(struct xbf_dev *d, unsigned depth, xbf_gen_fn gen,
 				}
 				queued++;
 			}
-			if (queued && (r = xbf_push(d, q)) < 0)
-				return r;
+			if (queued) {
+				r = xbf_push(d, q);
+				if (r < 0)
+					return r;
+			}
 		}
 		for (unsigned i = 0; i < d->nqueues; i++)
 			busy += d->q[i].nbusy;

@@ -370,19 +370,26 @@ int xbf_verify(struct xbf_dev *d, const struct xbf_verify_opts *vo,
 	}
 	for (unsigned p = 0; p < passes && !r; p++) {
 		c.cur_gen = (uint8_t)(1 + (p * 3) % 250);
-		if ((r = run_phase(d, &c, PH_WRITE, "write")) ||
-		    (r = do_flush(d, &c)) ||
-		    (r = run_phase(d, &c, PH_READ, "read")))
+		r = run_phase(d, &c, PH_WRITE, "write");
+		if (!r)
+			r = do_flush(d, &c);
+		if (!r)
+			r = run_phase(d, &c, PH_READ, "read");
+		if (r)
 			break;
 		c.cur_gen++;
 		c.count = c.len / 512 + 16;
-		if ((r = run_phase(d, &c, PH_RANDOM, "random")) ||
-		    (r = do_flush(d, &c)))
+		r = run_phase(d, &c, PH_RANDOM, "random");
+		if (!r)
+			r = do_flush(d, &c);
+		if (r)
 			break;
 		if (d->be.discard && !vo->no_discard) {
 			c.cur_gen++;
-			if ((r = do_discards(d, &c)) ||
-			    (r = run_phase(d, &c, PH_REWRITE, "rewrite")))
+			r = do_discards(d, &c);
+			if (!r)
+				r = run_phase(d, &c, PH_REWRITE, "rewrite");
+			if (r)
 				break;
 		}
 		r = run_phase(d, &c, PH_READ, "readback");

@@ -114,8 +114,9 @@ static int xs_name_matches(struct xbdev *x, const char *id, const char *name,
 
 	if (xbdev_parse_uint(id, DOMID_LIMIT - 1, &d))
 		return -ENOENT;
-	err = xbdev_path_domain(path, sizeof(path), (unsigned)d, "name") ?:
-	      xbdev_read(x, XBDEV_TXN_NONE, path, &v);
+	err = xbdev_path_domain(path, sizeof(path), (unsigned)d, "name");
+	if (!err)
+		err = xbdev_read(x, XBDEV_TXN_NONE, path, &v);
 	if (!err && strcmp(v, name))
 		err = -ENOENT;
 	if (!err)
@@ -134,9 +135,9 @@ static int xs_resolve(struct xbdev *x, const char *s, unsigned long id,
 	if (numeric) {
 		/* dom0 may lack a name node on minimal setups, but its
 		 * directory always exists. */
-		err = xbdev_path_domain(path, sizeof(path), (unsigned)id,
-					NULL) ?:
-		      xbdev_ls(x, XBDEV_TXN_NONE, path, &ids, &n);
+		err = xbdev_path_domain(path, sizeof(path), (unsigned)id, NULL);
+		if (!err)
+			err = xbdev_ls(x, XBDEV_TXN_NONE, path, &ids, &n);
 		xbdev_strv_free(ids, n);
 		if (err)
 			return err == -EACCES ? err : -ENOENT;
@@ -191,8 +192,9 @@ int xbdev_domain_name(struct xbdev *x, unsigned domid, char **name)
 	*name = NULL;
 	if (domid >= DOMID_LIMIT)
 		return -EINVAL;
-	err = xbdev_path_domain(path, sizeof(path), domid, "name") ?:
-	      xbdev_read(x, XBDEV_TXN_NONE, path, name);
+	err = xbdev_path_domain(path, sizeof(path), domid, "name");
+	if (!err)
+		err = xbdev_read(x, XBDEV_TXN_NONE, path, name);
 	if (err == -ENOENT && domid == 0) {
 		*name = strdup("Domain-0");
 		err = *name ? 0 : -ENOMEM;

@@ -181,9 +181,11 @@ static int check_backend_type(struct xbdev *x, xbdev_txn_t t,
 	unsigned n_fe = 0, n_id = 0, i, j;
 	int err;
 
-	err = xbdev_path_domain(dir, sizeof(dir), 0, "backend") ?:
-	      xbdev_path_join(top, sizeof(top), dir, type) ?:
-	      xbdev_ls(x, t, top, &fes, &n_fe);
+	err = xbdev_path_domain(dir, sizeof(dir), 0, "backend");
+	if (!err)
+		err = xbdev_path_join(top, sizeof(top), dir, type);
+	if (!err)
+		err = xbdev_ls(x, t, top, &fes, &n_fe);
 	if (err == -ENOENT)
 		return 0;
 	for (i = 0; !err && i < n_fe; i++) {

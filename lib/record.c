@@ -186,7 +186,8 @@ int xbdev_parent_dirs(unsigned fe, unsigned be, char dirs[2][64],
 {
 	int err = xbdev_path_domain(dirs[0], 64, fe, "device");
 
-	err = err ?: xbdev_path_domain(dirs[1], 64, be, "backend");
+	if (!err)
+		err = xbdev_path_domain(dirs[1], 64, be, "backend");
 	snprintf(markers[0], 64, XBDEV_PARENTS_DIR "/%u-device", fe);
 	snprintf(markers[1], 64, XBDEV_PARENTS_DIR "/%u-backend", be);
 	return err;

@@ -54,10 +54,12 @@ int xbdev_libxl_device_ours(struct xbdev *x, xbdev_txn_t t, const char *type,
 	if (err)
 		return err;     /* -ENOENT: gone */
 	err = xbdev_path_join(p, sizeof(p), be_dir, "script");
-	err = err ?: xbdev_read(x, t, p, &script);
+	if (!err)
+		err = xbdev_read(x, t, p, &script);
 	if (err == -ENOENT)
 		return 0;       /* kernel blkback's own disk (or not yet) */
-	err = err ?: xbdev_node_trusted(x, t, p, self);
+	if (!err)
+		err = xbdev_node_trusted(x, t, p, self);
 	if (!err)
 		err = script_is_ours(script);
 	free(script);
@@ -100,23 +102,33 @@ static int serve_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	if (!err && !xbdev_state_read(x, t, c->be_dir, &st) &&
 	    st >= XBDEV_STATE_CLOSING)
 		err = -ENOENT;
-	err = err ?: read_node(x, t, c->be_dir, "frontend", &fe);
+	if (!err)
+		err = read_node(x, t, c->be_dir, "frontend", &fe);
 	if (!err && strcmp(fe, c->fe_dir))
 		err = -EINVAL;
 	if (!err && xbdev_exists(x, t, c->rec_dir) == 1)
 		err = xbdev_rm(x, t, c->rec_dir);       /* a dead one's */
-	err = err ?: xbdev_write(x, t, c->rec_dir, "");
-	err = err ?: xbdev_set_perms(x, t, c->rec_dir, &dom0_only, 1);
-	err = err ?: rec_put(x, t, c, "frontend", c->fe_dir);
-	err = err ?: rec_put(x, t, c, "backend", c->be_dir);
+	if (!err)
+		err = xbdev_write(x, t, c->rec_dir, "");
+	if (!err)
+		err = xbdev_set_perms(x, t, c->rec_dir, &dom0_only, 1);
+	if (!err)
+		err = rec_put(x, t, c, "frontend", c->fe_dir);
+	if (!err)
+		err = rec_put(x, t, c, "backend", c->be_dir);
 	snprintf(num, sizeof(num), "%u", c->be);
-	err = err ?: rec_put(x, t, c, "backend-id", num);
-	err = err ?: rec_put(x, t, c, "type", c->type);
+	if (!err)
+		err = rec_put(x, t, c, "backend-id", num);
+	if (!err)
+		err = rec_put(x, t, c, "type", c->type);
 	snprintf(num, sizeof(num), "%lld", (long long)c->created);
-	err = err ?: rec_put(x, t, c, "created", num);
-	err = err ?: rec_put(x, t, c, "log", c->log);
-	err = err ?: rec_put(x, t, c, XBDEV_RECORD_MANAGED_BY,
-			     XBDEV_MANAGED_BY_LIBXL);
+	if (!err)
+		err = rec_put(x, t, c, "created", num);
+	if (!err)
+		err = rec_put(x, t, c, "log", c->log);
+	if (!err)
+		err = rec_put(x, t, c, XBDEV_RECORD_MANAGED_BY,
+			      XBDEV_MANAGED_BY_LIBXL);
 	free(fe);
 	free(online);
 	return err;
@@ -153,10 +165,12 @@ static int serve_ctx_init(struct serve_ctx *c, unsigned be, const char *type,
 	c->created = (int64_t)time(NULL);
 	err = xbdev_path_backend(c->be_dir, sizeof(c->be_dir), be, type, fe,
 				 devid);
-	err = err ?: xbdev_path_frontend(c->fe_dir, sizeof(c->fe_dir), fe,
-					 XBDEV_LIBXL_CLASS, devid);
-	err = err ?: xbdev_path_record(c->rec_dir, sizeof(c->rec_dir), fe,
-				       XBDEV_LIBXL_CLASS, devid);
+	if (!err)
+		err = xbdev_path_frontend(c->fe_dir, sizeof(c->fe_dir), fe,
+					  XBDEV_LIBXL_CLASS, devid);
+	if (!err)
+		err = xbdev_path_record(c->rec_dir, sizeof(c->rec_dir), fe,
+					XBDEV_LIBXL_CLASS, devid);
 	if (!err && snprintf(c->log, sizeof(c->log), "%s/%s-%u-%u.log",
 			     log_dir ? log_dir : XBDEV_LOG_DIR,
 			     XBDEV_LIBXL_CLASS, fe, devid) >= (int)sizeof(c->log))
@@ -174,17 +188,21 @@ int xbdev_libxl_serve(struct xbdev *x, unsigned be, const char *type,
 
 	*pid = 0;
 	err = serve_ctx_init(&c, be, type, fe, devid, log_dir);
-	err = err ?: xbdev_log_dir_check(log_dir);
+	if (!err)
+		err = xbdev_log_dir_check(log_dir);
 	if (!err && access(daemon, X_OK))
 		err = -errno;
 	/* The record first: the backend reads it (shared, where to publish
 	 * its counters). */
-	err = err ?: xbdev_txn(x, serve_txn, &c);
+	if (!err)
+		err = xbdev_txn(x, serve_txn, &c);
 	if (err)
 		return err;     /* nothing written (a record left as it was) */
 	err = xbdev_spawn_daemon(daemon, c.be_dir, c.log, pid);
-	err = err ?: xbdev_path_join(p, sizeof(p), c.rec_dir, "pid");
-	err = err ?: xbdev_writef(x, XBDEV_TXN_NONE, p, "%ld", *pid);
+	if (!err)
+		err = xbdev_path_join(p, sizeof(p), c.rec_dir, "pid");
+	if (!err)
+		err = xbdev_writef(x, XBDEV_TXN_NONE, p, "%ld", *pid);
 	if (err && !*pid)
 		xbdev_remove_tree(x, XBDEV_TXN_NONE, c.rec_dir, 0);
 	return err;

@@ -408,14 +408,14 @@ static int scan_domains(struct scan *s)
 	int err = xbdev_domain_list(s->x, &doms, &n);
 
 	for (i = 0; !err && i < n; i++) {
-		err = xbdev_path_domain(path, sizeof(path), doms[i],
-					"backend") ?:
-		      each_child(s, path, be_type, &doms[i]);
+		err = xbdev_path_domain(path, sizeof(path), doms[i], "backend");
+		if (!err)
+			err = each_child(s, path, be_type, &doms[i]);
 	}
 	for (i = 0; !err && i < n; i++) {
-		err = xbdev_path_domain(path, sizeof(path), doms[i],
-					"device") ?:
-		      each_child(s, path, fe_cls, &doms[i]);
+		err = xbdev_path_domain(path, sizeof(path), doms[i], "device");
+		if (!err)
+			err = each_child(s, path, fe_cls, &doms[i]);
 	}
 	free(doms);
 	return err;
