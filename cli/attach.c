@@ -429,7 +429,8 @@ static int dry_run(struct xbdev *x, struct attach *t, const char *what)
 	int err, rc;
 
 	err = xbdev_attach_preview(x, &t->spec, &p, &conflict);
-	if (err && (rc = plan_refusal(err, t, what)))
+	rc = err ? plan_refusal(err, t, what) : 0;
+	if (rc)
 		return rc;
 	if (err == -EEXIST)
 		return exists(what, conflict);
@@ -449,9 +450,10 @@ static int attach(struct xbdev *x, struct attach *t, char *what, size_t len)
 	int err, rc;
 
 	err = xbdev_attach(x, &t->spec, &p, &conflict);
-	if (err && (rc = plan_refusal(err, t, what)))
-		return rc;
-	if (err && (rc = attach_refusal(x, err, t, what)))
+	rc = err ? plan_refusal(err, t, what) : 0;
+	if (!rc && err)
+		rc = attach_refusal(x, err, t, what);
+	if (rc)
 		return rc;
 	switch (err) {
 	case 0:

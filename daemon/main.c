@@ -481,7 +481,6 @@ int main(int argc, char **argv)
 	};
 	static struct service s;
 	struct sigaction sa = { .sa_handler = on_signal };
-	const char *dir = getenv("XBDEV_LIBEXECDIR");
 	sigset_t block, orig;
 	int c, err, rc;
 
@@ -506,8 +505,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	snprintf(s.daemon, sizeof(s.daemon), "%s/xbdev-blkback",
-		 dir && *dir ? dir : XBDEV_LIBEXECDIR);
+	if (xbdev_blkback_program(s.daemon, sizeof(s.daemon))) {
+		fprintf(stderr, "xbdevd: XBDEV_LIBEXECDIR is too long\n");
+		return 1;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

@@ -14,7 +14,7 @@
 #   busy (during each guest job, dom0 does what guest_run's wait does:
 #         console grep + `xl domid` every 0.2 s; the first full run's load)
 #   busy=N (that, and N loops of `xenstore-ls /`: a busy xenstored)
-# Stages: io, local, features, control, scale, memory, xl.
+# Stages: io, local, features, pvh, control, scale, memory, xl.
 [ -z "$BASH_VERSION" ] && exec bash "$0" "$@"
 . /lab/config
 . /lab/scenario-lib.sh
@@ -47,7 +47,7 @@ if [ $MODE = quick ]; then
 	[ "$LAB_ONLY" = "${LAB_ONLY/runtime=/}" ] && RUNTIME=3
 	[ "$LAB_ONLY" = "${LAB_ONLY/repeats=/}" ] && REPEATS=1
 	[ "$LAB_ONLY" = "${LAB_ONLY/size=/}" ] && SIZE=64
-	SKIP=features,control,scale,xl,$SKIP
+	SKIP=features,pvh,control,scale,xl,$SKIP
 fi
 stage() { case ",$SKIP," in *",$1,"*) return 1 ;; esac; return 0; }
 
@@ -544,11 +544,9 @@ ab_rows() {
 # again afterwards as it was (one vCPU) for the stages that follow.
 MQ_JOB="randread-4k-qd32x2:randread:4k:32:--numjobs=2 --group_reporting"
 mq_rows() {
-	local q b rep
+	local q
 	say "multi-queue: 2-vCPU guest, blkfront max_queues=1 then 2"
-	[ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2>/dev/null; QEMU_PID=; }
-	guest_destroy "$G"
-	if ! GUEST_VCPUS=2 GUEST_MEMORY=${GUEST_MEMORY:-1024} guest_start "$G" > "$L/logs/bench-guest-start.log" 2>&1; then
+	if ! guest_with GUEST_VCPUS=2; then
 		emit "{\"kind\":\"skip\",\"what\":\"multi-queue\",\"why\":$(jstr "2-vCPU guest did not boot: $(tail -n 2 "$L/logs/bench-guest-start.log")")}"
 	else
 		echo 2 > /sys/module/xen_blkback/parameters/max_queues 2>/dev/null ||
@@ -558,11 +556,35 @@ mq_rows() {
 			ab_rows "$q-queue$([ $q = 1 ] || echo s)" "$MQ_JOB"
 		done
 	fi
+	guest_as_first
+}
+# A PVH guest (the type Xen recommends; the same kernel, initramfs and
+# blkfront): the jobs of the I/O table where the guest's side of the ring
+# is busiest, xbdev and blkback, tagged "pvh" (the I/O table is the PV
+# guest's).  Needs nested paging in the lab's QEMU (run.sh: +npt).
+PVH_JOBS="randread-4k-qd1|randread-4k-qd32|randwrite-4k-qd32|read-1m-qd8|write-1m-qd8"
+pvh_rows() {
+	say "PVH guest: the same disk and jobs, guest type pvh"
+	if ! guest_with GUEST_TYPE=pvh; then
+		emit "{\"kind\":\"skip\",\"what\":\"pvh\",\"why\":$(jstr "PVH guest did not boot: $(tail -n 2 "$L/logs/bench-guest-start.log")")}"
+	else
+		ab_rows pvh "$(printf '%s\n' "$JOBS_FULL" | grep -E "^($PVH_JOBS):")"
+	fi
+	guest_as_first
+}
+# guest_with [VAR=VALUE...]: guest $G started again with those settings
+# (GUEST_VCPUS, GUEST_TYPE: guest_start's), for xbdev and blkback rows.
+guest_with() {
+	[ -n "$QEMU_PID" ] && { kill "$QEMU_PID" 2>/dev/null; QEMU_PID=; }
 	guest_destroy "$G"
-	GUEST_MEMORY=${GUEST_MEMORY:-1024} guest_start "$G" > "$L/logs/bench-guest-start.log" 2>&1 ||
+	eval "$* GUEST_MEMORY=\${GUEST_MEMORY:-1024} guest_start \"\$G\"" > "$L/logs/bench-guest-start.log" 2>&1
+}
+# The guest as the first start made it (one vCPU, PV), with what that
+# start set up for the later stages: qdisk's device model and the
+# mydevice fixture's frontend module.
+guest_as_first() {
+	guest_with ||
 		fatal "guest $G did not boot again: $(tail -n 3 "$L/logs/bench-guest-start.log" | tr '\n' ' ')"
-	# What the first start set up for the later stages: qdisk's device
-	# model and the mydevice fixture's frontend module.
 	case " $BACKENDS " in
 	*" qdisk "*) qdisk_start || fatal "qdisk: $QDISK_WHY" ;;
 	esac
@@ -606,6 +628,7 @@ if stage features; then
 	blkfront_reload
 	if [ -z "$PICKFEAT" ] || [[ ",$PICKFEAT," == *,multi-queue,* ]]; then mq_rows; fi
 fi
+stage pvh && pvh_rows
 
 
 if stage control && stage scale; then

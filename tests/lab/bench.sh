@@ -199,7 +199,7 @@ END {
 	}
 	nc = 0; for (c in cfgs) nc++
 	if (nc) {
-		printf "\nPerformance features: one setting changed (before = the I/O table above): the guest'"'"'s blkfront\nreloaded with a module parameter, or (grant-copy, bounce-buffers) xbdev-blkback without persistent\ngrants, and also without its page-cache path;\nrandread-4k-qd32x2: a 2-vCPU guest, two fio jobs, blkfront max_queues=1 (before) or 2\n"
+		printf "\nPerformance features: one setting changed (before = the I/O table above): the guest'"'"'s blkfront\nreloaded with a module parameter, or (grant-copy, bounce-buffers) xbdev-blkback without persistent\ngrants, and also without its page-cache path;\nrandread-4k-qd32x2: a 2-vCPU guest, two fio jobs, blkfront max_queues=1 (before) or 2;\npvh: the same guest started as a PVH guest (before: as PV)\n"
 		printf "%-20s %-18s %18s %18s %16s\n", "job", "setting", "xbdev", "blkback", "xbdev this/before"
 		for (i = 1; i <= nj; i++) {
 			j = jobs[i]

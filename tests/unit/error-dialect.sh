@@ -19,7 +19,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 dirs="lib backend frontend daemon cli"
 E='(err|r|rc|ret)'
 ELVIS="\\<$E = $E \\?:|\\<$E = .*\\?:[[:space:]]*\$|\\) \\?:[[:space:]]*\$"
-ASSIGN="\\<if \\(!?\\([A-Za-z_][A-Za-z0-9_]*(->|\\.)?[A-Za-z0-9_]* = |\\<while \\(!?\\((err|r) = |(&&|\\|\\|) *!?\\((err|r) = |^[[:space:]]*!?\\((err|r) = "
+ASSIGN="\\<if \\(!?\\([A-Za-z_][A-Za-z0-9_]*(->|\\.)?[A-Za-z0-9_]* = |\\<while \\(!?\\((err|r|rc) = |(&&|\\|\\|) *!?\\((err|r|rc) = |^[[:space:]]*!?\\((err|r|rc) = "
 
 n=0 bad=0
 tmp=$(mktemp) || exit 1
