@@ -628,7 +628,13 @@ if stage features; then
 	blkfront_reload
 	if [ -z "$PICKFEAT" ] || [[ ",$PICKFEAT," == *,multi-queue,* ]]; then mq_rows; fi
 fi
-stage pvh && pvh_rows
+# On 4.17 only with LAB_PVH=1, as the lab's PVH scenarios (run.sh: a 4.17
+# PVH guest under TCG's nested paging was seen to triple-fault at boot).
+if stage pvh && { [ "$LAB_XEN" != 4.17 ] || [ "$LAB_PVH" = 1 ]; }; then
+	pvh_rows
+elif stage pvh; then
+	emit "{\"kind\":\"skip\",\"what\":\"pvh\",\"why\":\"PVH guests on Xen 4.17 only with LAB_PVH=1 (make bench LAB_XEN=4.20 has the row)\"}"
+fi
 
 
 if stage control && stage scale; then
