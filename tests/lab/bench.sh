@@ -58,15 +58,8 @@ stage_qemu() {
 # root lacks (apt resolves them against the root's own dpkg status, on the
 # private lists), unpacked once into the root, where its ldd finds them.
 stage_qemu_from_root() {
-	local qd=$LAB_CACHE/qdisk dst=$LAB_OUT/modules/qemu lib r=$LAB_ROOT
-	if [ ! -f "$qd/complete" ]; then
-		rm -rf "$qd"; mkdir -p "$qd/debs/partial"
-		lab_apt apt-get install -d -y -qq --no-install-recommends \
-			-o Dir::State::Status="$r/var/lib/dpkg/status" \
-			-o Dir::Cache::Archives="$qd/debs/" qemu-system-xen >/dev/null 2>&1 || return 1
-		for lib in "$qd"/debs/*.deb; do dpkg-deb -x "$lib" "$r" || return 1; done
-		chroot "$r" ldconfig && touch "$qd/complete"
-	fi
+	local dst=$LAB_OUT/modules/qemu lib r=$LAB_ROOT
+	root_packages qdisk qemu-system-xen || return 1
 	rm -rf "$dst"; mkdir -p "$dst/lib"
 	cp "$r/usr/libexec/xen-qemu-system-i386" "$dst/" || return 1
 	chroot "$r" ldd /usr/libexec/xen-qemu-system-i386 | awk '/=> \// { print $3 }' |

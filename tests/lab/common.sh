@@ -42,6 +42,22 @@ lab_apt() {
 		-o Dir::Cache="$a/cache" -o Dir::State::Status=/dev/null "$@"
 }
 
+# root_packages NAME PKG...: for the 4.20 flavour, trixie's PKG and the
+# libraries the build root lacks (apt resolves them against the root's own
+# dpkg status, on the private lists), downloaded once into
+# $LAB_CACHE/NAME and unpacked into the build root, where its ldd then
+# finds them.  A stamp marks it complete: an interrupted fill is redone.
+root_packages() {
+	local name=$1 dir=$LAB_CACHE/$1 deb; shift
+	[ -f "$dir/complete" ] && return 0
+	rm -rf "$dir"; mkdir -p "$dir/debs/partial"
+	lab_apt apt-get install -d -y -qq --no-install-recommends \
+		-o Dir::State::Status="$LAB_ROOT/var/lib/dpkg/status" \
+		-o Dir::Cache::Archives="$dir/debs/" "$@" >/dev/null 2>&1 || return 1
+	for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$LAB_ROOT" || return 1; done
+	chroot "$LAB_ROOT" ldconfig && touch "$dir/complete"
+}
+
 # The kernel version linux-image-amd64 depends on today, remembered in the
 # cache so that later runs (and offline runs) agree with the download.
 lab_kver() {

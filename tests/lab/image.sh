@@ -175,7 +175,14 @@ for f in /sbin/mkfs.ext4 /sbin/e2fsck /sbin/mke2fs /usr/bin/cmp /usr/bin/sha256s
 	[ -e "$src" ] && copy_elf "$g" "$src" "$f"
 done
 ln -sf mke2fs "$g/sbin/mkfs.ext4"
-[ "${LAB_WITH_FIO:-0}" = 1 ] && copy_elf "$g" /usr/bin/fio
+# fio: the host's, or for 4.20 trixie's (a bookworm binary's libraries do
+# not resolve against the build root's glibc).
+if [ "${LAB_WITH_FIO:-0}" = 1 ]; then
+	if in_root; then
+		root_packages fio fio || { echo "lab: error: could not fetch trixie's fio into the build root" >&2; exit 1; }
+	fi
+	copy_elf "$g" "$(tool /usr/bin/fio)" /usr/bin/fio
+fi
 for f in "$stage"/usr/libexec/xbdev/xbdev-blkfront; do
 	[ -e "$f" ] && copy_elf "$g" "$f" /usr/libexec/xbdev/xbdev-blkfront
 done
