@@ -264,21 +264,12 @@ static void print_result(struct xbdev *x, const struct xbdev_plan *p,
 
 /* ---- waiting ---- */
 
-struct progress {
-	bool show;
-	int64_t t0;
-};
-
 /* Each state seen, on a terminal. */
 static void on_state(enum xbdev_side side, int old, int now, void *arg)
 {
-	const struct progress *pr = arg;
-
-	if (pr->show)
-		fprintf(stderr, "[%6.2fs] %s: %s -> %s\n",
-			(double)(xbdev_now_ms() - pr->t0) / 1000.0,
-			xbdev_side_name(side), xbdev_state_name(old),
-			xbdev_state_name(now));
+	cli_progress(*(const int64_t *)arg, "%s: %s -> %s",
+		     xbdev_side_name(side), xbdev_state_name(old),
+		     xbdev_state_name(now));
 }
 
 /* What a stuck end usually means. */
@@ -319,11 +310,10 @@ static void explain(const struct xbdev_plan *p, const int st[2],
 static int wait_result(struct xbdev *x, const struct attach *t,
 		       const struct xbdev_plan *p, const char *what)
 {
-	struct progress pr = { isatty(2) && !t->a.json, xbdev_now_ms() };
+	int64_t now = xbdev_now_ms(), t0 = isatty(2) && !t->a.json ? now : -1;
 	struct xbdev_attach_wait_opts o = {
-		.until = t->wait, .deadline_ms = pr.t0 +
-						 (int64_t)t->timeout * 1000,
-		.on_state = on_state, .arg = &pr,
+		.until = t->wait, .deadline_ms = now + (int64_t)t->timeout * 1000,
+		.on_state = on_state, .arg = &t0,
 	};
 	int st[2], err;
 

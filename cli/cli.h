@@ -126,6 +126,11 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 int cli_disk_busy(struct xbdev *x, const struct cli_disk *d,
 		  const char *what);
 
+/* A line of progress on standard error, "[  1.23s] " and the message,
+ * seconds since t0 (xbdev_now_ms); nothing when t0 < 0 (no terminal). */
+void cli_progress(int64_t t0, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* o[key] = v; a state's name, or null for -1 (missing). */
 void cli_json_str(json_object *o, const char *key, const char *v);
 void cli_json_int(json_object *o, const char *key, int64_t v);

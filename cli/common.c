@@ -380,6 +380,19 @@ json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n)
 	return a;
 }
 
+void cli_progress(int64_t t0, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t0 < 0)
+		return;
+	fprintf(stderr, "[%6.2fs] ", (double)(xbdev_now_ms() - t0) / 1000.0);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 void cli_json_str(json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, json_object_new_string(v));

@@ -65,10 +65,8 @@ static void on_state(enum xbdev_side side, enum xbdev_state st, void *arg)
 {
 	const struct progress *p = arg;
 
-	if (p->t0 >= 0)
-		fprintf(stderr, "[%6.2fs] %s: %s\n",
-			(double)(xbdev_now_ms() - p->t0) / 1000.0,
-			xbdev_side_name(side), xbdev_state_name(st));
+	cli_progress(p->t0, "%s: %s", xbdev_side_name(side),
+		     xbdev_state_name(st));
 }
 
 /* Said whether or not standard error is a terminal: the device is not
