@@ -80,17 +80,17 @@ static int check_image(struct cli_disk *d)
 	uint64_t size = 0;
 	int err = xbdev_image_check(&d->vbd, d->disk, d->path, &size);
 	const char *why = image_refusal(err);
-	bool hint = d->path[0] && !d->vbd.readonly;
+	bool hint = d->path[0] && !d->vbd.readonly &&
+		    (err == -EACCES || err == -EROFS || err == -EPERM);
 
 	if (err == -EDOM)
 		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", d->disk,
 			       why, (unsigned long long)size);
 	if (err)
-		return cli_err(
-			XBDEV_EXIT_USAGE, "disk %s: %s%s", d->disk,
-			why ? why : strerror(-err),
-			hint && !why ? " (use --readonly for a read-only image)"
-				     : "");
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", d->disk,
+			       why ? why : strerror(-err),
+			       hint ? " (use --readonly for a read-only image)"
+				    : "");
 	return 0;
 }
 
