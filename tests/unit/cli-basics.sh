@@ -102,6 +102,31 @@ printf 'twelve bytes' > "$small"
 err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)
 [ $? = 2 ] && printf '%s\n' "$err" | grep -q 'not a multiple of 512 bytes (a sector): 12' &&
 	t ok "vbd: a 12-byte disk is refused (exit 2)" || t fail "12-byte disk" "$err"
+# A disk the caller may read but not write: the hint names --readonly;
+# one that cannot be served at all gets no hint.  (As a user who is not
+# root: root's access() is never refused.)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	ro=$(mktemp /tmp/xbdev-ro-XXXXXX.img); truncate -s 4096 "$ro"; chmod 0444 "$ro"
+	err=$(nobody "$X" attach 1 vbd --disk "$ro" -n -d 5 2>&1)
+	[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'Permission denied (use --readonly for a read-only image)$' &&
+		t ok "vbd: an unwritable disk is refused with the --readonly hint (exit 2)" ||
+		t fail "unwritable disk" "$err"
+	nobody "$X" attach 1 vbd --disk "$ro" -r -n -d 5 >/dev/null 2>&1 &&
+		t ok "vbd: the same disk --readonly is taken" || t fail "unwritable disk --readonly"
+	chmod 0000 "$ro"
+	err=$(nobody "$X" attach 1 vbd --disk "$ro" -r -n -d 5 2>&1)
+	[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'Permission denied$' &&
+		t ok "vbd: an unreadable disk --readonly: no hint (exit 2)" ||
+		t fail "unreadable disk" "$err"
+	: > "$small"; chmod 0666 "$small"
+	err=$(nobody "$X" attach 1 vbd --disk "$small" -n -d 5 2>&1)
+	[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'empty: nothing to serve$' &&
+		t ok "vbd: an empty disk: no hint (exit 2)" || t fail "empty disk hint" "$err"
+	rm -f "$ro"
+else
+	t ok "vbd: --readonly hint # SKIP needs root and setpriv to test as another user"
+fi
 out=$(XBDEV_LIBEXECDIR=/opt/x "$X" attach 4 vbd --disk "$img" --vdev xvdc \
 	--readonly --dry-run 2>&1)
 printf '%s\n' "$out" | grep -qx "/local/domain/0/backend/xbdev-vbd/4/51744/params = \"$img\" (n0,r4)" &&
