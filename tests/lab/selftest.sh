@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make check-lab-selftest`: proves the lab turns a hanging scenario and a
 # panicking guest into "not ok" lines with a reason, within their timeouts,
+# retries a guest that died before its first console line once,
 # and still ends the run.  Prints TAP about the lab itself.
 . "$(dirname "$0")/common.sh"
 out=$(LAB_ONLY=selftest LAB_SELFTEST=1 "$LAB_DIR/run.sh" 2>/dev/null)
@@ -11,4 +12,7 @@ expect() {
 }
 expect "a hanging scenario is reported as timed out" '^not ok - 90-selftest-hang: timed out after 15s'
 expect "a panicking guest is reported with the panic" '^not ok - 91-selftest-panic: .*kernel panicked'
+expect "an early death without disks is retried once" '^ok - 92-selftest-early-death: a guest that died before its first console line was booted again'
+expect "the retry is said, with Xen's log kept" '^# 92-selftest-early-death: guest early1 died before its first console line'
+expect "a second early death is not ok" '^not ok - 92-selftest-early-death: guest early2 boots .guest died during boot'
 expect "the run still ends with its timing line" '^# timing: download'

@@ -1,0 +1,24 @@
+# Lab self-test: a guest without disks that dies before its first console
+# line is booted once more (guest_start's retry for the nested-paging boot
+# flake); dying twice is "not ok" with the reason.
+# timeout: 240
+# destroy_early NAME TIMES: destroys NAME once it runs (libxl has unpaused
+# it: xl create is done) while its console is still empty.
+_unpaused() { xl list "$1" 2>/dev/null | awk 'NR == 2 && $5 !~ /p/ { f = 1 } END { exit !f }'; }
+destroy_early() {
+	local n=0 t=0
+	while [ $n -lt "$2" ] && [ $t -lt 600 ]; do
+		if _unpaused "$1" && ! _console_has "$1" .; then
+			xl destroy "$1" >/dev/null 2>&1 && n=$((n + 1))
+		fi
+		t=$((t + 1)); sleep 0.1
+	done
+}
+destroy_early early1 1 &
+guest_start early1 && ok "a guest that died before its first console line was booted again"
+wait
+guest_destroy early1
+destroy_early early2 2 &
+guest_start early2 && ok "early2 booted (unexpected)"
+wait
+guest_destroy early2
