@@ -272,39 +272,46 @@ static void on_state(enum xbdev_side side, int old, int now, void *arg)
 		     xbdev_state_name(now));
 }
 
-/* What a stuck end usually means. */
+/* What a stuck end usually means, and the command that removes what the
+ * attach left in place (by domain id, which outlives a reboot's new
+ * domain): a retry without it would make a second device. */
 static void explain(const struct xbdev_plan *p, const int st[2],
 		    const char *what)
 {
 	const char *fe = xbdev_state_name(st[0]), *be = xbdev_state_name(st[1]);
+	char why[XBDEV_PATH_MAX + 256];
 
 	switch (xbdev_attach_stuck(p, st)) {
 	case XBDEV_STUCK_DAEMON:
-		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: the "
-			"backend daemon did not take the device; see %s", what,
-			be, p->log);
+		snprintf(why, sizeof(why), "the backend is still %s: the "
+			 "backend daemon did not take the device; see %s", be,
+			 p->log);
 		break;
 	case XBDEV_STUCK_NO_BACKEND:
-		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s: no "
-			"backend driver for type '%s' in domain %u", what, be,
-			p->type, p->be);
+		snprintf(why, sizeof(why), "the backend is still %s: no "
+			 "backend driver for type '%s' in domain %u", be,
+			 p->type, p->be);
 		break;
 	case XBDEV_STUCK_NO_FRONTEND:
-		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the frontend is still %s "
-			"(backend %s): no frontend driver for class '%s' in "
-			"domain %u, or it is not loaded", what, fe, be, p->cls,
-			p->fe);
+		snprintf(why, sizeof(why), "the frontend is still %s "
+			 "(backend %s): no frontend driver for class '%s' in "
+			 "domain %u, or it is not loaded", fe, be, p->cls,
+			 p->fe);
 		break;
 	case XBDEV_STUCK_RINGS:
-		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend is still %s "
-			"(frontend %s): it did not accept the frontend's rings; "
-			"see the backend's log", what, be, fe);
+		snprintf(why, sizeof(why), "the backend is still %s "
+			 "(frontend %s): it did not accept the frontend's "
+			 "rings; see the backend's log", be, fe);
 		break;
 	case XBDEV_STUCK_FRONTEND:
-		cli_err(XBDEV_EXIT_TIMEOUT, "%s: the frontend is still %s "
-			"(backend Connected): it did not finish connecting",
-			what, fe);
+	default:
+		snprintf(why, sizeof(why), "the frontend is still %s "
+			 "(backend Connected): it did not finish connecting",
+			 fe);
 	}
+	cli_err(XBDEV_EXIT_TIMEOUT, "%s: %s; the device is left in place, "
+		"remove it with: xbdev detach %u %s/%u", what, why, p->fe,
+		p->cls, p->devid);
 }
 
 static int wait_result(struct xbdev *x, const struct attach *t,

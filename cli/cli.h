@@ -36,8 +36,8 @@ struct cli_cmd {
 };
 
 extern const struct cli_cmd *const cli_cmds[];
-extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_status,
-	cli_cmd_watch, cli_cmd_list_domains, cli_cmd_list_devices,
+extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
+	cli_cmd_status, cli_cmd_watch, cli_cmd_list_domains, cli_cmd_list_devices,
 	cli_cmd_help_commands;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
@@ -72,9 +72,24 @@ void cli_try_open(const struct cli_global *g, struct xbdev **x);
 
 /* Resolve DOMAIN; prints "unknown domain" etc.  Returns an exit code. */
 int cli_domain(struct xbdev *x, const char *arg, unsigned *domid);
+/* DOMAIN for detach, status and list-devices (cli/gone.c): a live domain,
+ * or the id of one that is gone while a device of it still exists.  A
+ * name that no live domain has, but that the record of a gone domain's
+ * device keeps, is the error "... use domid N".  Returns an exit code. */
+int cli_domain_or_gone(struct xbdev *x, const char *arg, unsigned *domid);
+/* The gone domains whose records keep name (and hold cls/devid when cls
+ * is not NULL), as "5" or "5 or 7" in buf; how many. */
+unsigned cli_gone_domids(struct xbdev *x, const char *name, const char *cls,
+			 unsigned devid, char *buf, size_t len);
+/* The not-found error "WHAT: WHY" for a device asked for by the guest's
+ * name dom, with "use domid N" when a gone domain's record of that name
+ * holds cls/devid.  Returns XBDEV_EXIT_NOTFOUND. */
+int cli_gone_device(struct xbdev *x, const char *dom, const char *cls,
+		    unsigned devid, const char *what, const char *why);
 /* Domain id from a bare number without xenstore (for --dry-run). */
 bool cli_domain_numeric(const char *arg, unsigned *domid);
-/* "CLASS/DEVID" -> validated class and id; returns an exit code. */
+/* "CLASS/DEVID" (or a vdev name, "xvdb": vbd/51728) -> validated class
+ * and id; returns an exit code. */
 int cli_device(const char *arg, char *cls, size_t len, unsigned *devid);
 /* Strict seconds (1..86400) for --timeout. */
 int cli_seconds(const char *arg, const char *opt, unsigned *out);

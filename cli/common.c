@@ -249,10 +249,16 @@ int cli_device(const char *arg, char *cls, size_t len, unsigned *devid)
 	unsigned long id;
 	size_t n;
 
+	/* A vdev name alone ("xvdb", not a bare number) is a vbd. */
+	if (!slash && len > 3 && strspn(arg, "0123456789") != strlen(arg) &&
+	    !xbdev_vdev_parse(arg, devid)) {
+		strcpy(cls, "vbd");
+		return XBDEV_EXIT_OK;
+	}
 	if (!slash)
 		return cli_err(XBDEV_EXIT_USAGE,
-			       "device must be CLASS/DEVID, not '%s'",
-			       cli_esc(buf, arg));
+			       "device must be CLASS/DEVID or a vdev name "
+			       "(xvdb), not '%s'", cli_esc(buf, arg));
 	n = (size_t)(slash - arg);
 	if (n >= len || n > XBDEV_NAME_MAX)
 		return cli_err(XBDEV_EXIT_USAGE, "device class too long");

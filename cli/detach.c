@@ -49,10 +49,12 @@ static const struct argp argp = {
 	.args_doc = "DOMAIN CLASS/DEVID",
 	.doc = "Detach a device created by xbdev attach: ask the backend to "
 	       "close, wait for the frontend and then the backend to reach "
-	       "Closed, remove both directories and xbdev's record.  A "
-	       "destroyed guest's devices are cleaned up too, and so is a "
-	       "device whose backend process is gone (without waiting for "
-	       "its backend to close)."
+	       "Closed, remove both directories and xbdev's record.  A vbd "
+	       "may be named by its vdev alone (xvdb = vbd/51728).  A "
+	       "destroyed or rebooted guest's devices are cleaned up too "
+	       "(by the domain id they were attached to; see also xbdev "
+	       "prune), and so is a device whose backend process is gone "
+	       "(without waiting for its backend to close)."
 	       "\v" CLI_EXIT_DOC,
 };
 
@@ -79,17 +81,6 @@ static void on_daemon_gone(long pid, void *arg)
 		"frontend and removing the device without it", p->what, pid);
 }
 
-/* The domain may be gone already (destroyed guest): then the record's
- * domid is the only identity left, so accept a bare number. */
-static int resolve(struct xbdev *x, const char *dom, unsigned *domid)
-{
-	int err = xbdev_domain_resolve(x, dom, domid);
-
-	if (err && cli_domain_numeric(dom, domid))
-		return XBDEV_EXIT_OK;
-	return err ? cli_domain(x, dom, domid) : XBDEV_EXIT_OK;
-}
-
 static int run(int argc, char **argv, const struct cli_global *g)
 {
 	struct detach_args a = { 0 };
@@ -109,15 +100,15 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	if (!rc)
 		rc = cli_open(g, &x);
 	if (!rc)
-		rc = resolve(x, a.dom, &fe);
+		rc = cli_domain_or_gone(x, a.dom, &fe);
 	if (rc)
 		goto out;
 	snprintf(what, sizeof(what), "%s %s/%u", cli_esc(ed, a.dom), cls,
 		 devid);
 	err = xbdev_record_read(x, XBDEV_TXN_NONE, fe, cls, devid, &rec);
 	if (err == -ENOENT) {
-		rc = cli_err(XBDEV_EXIT_NOTFOUND, "%s: no such device created "
-			     "by xbdev", what);
+		rc = cli_gone_device(x, a.dom, cls, devid, what,
+				     "no such device created by xbdev");
 		goto out;
 	}
 	if (err) {

@@ -22,25 +22,75 @@ static error_t no_opts(int key, char *arg, struct argp_state *state)
 
 /* ---- list-domains ---- */
 
+struct domains_args {
+	const char *unused;
+	bool gone;
+};
+
+static const struct argp_option domains_options[] = {
+	{ "gone", 'g', NULL, 0,
+	  "Print instead the id of every domain that is gone while "
+	  "devices xbdev attached to it are not",
+	  0 },
+	{ 0 }
+};
+
+static error_t domains_parse(int key, char *arg, struct argp_state *state)
+{
+	struct domains_args *a = state->input;
+
+	switch (key) {
+	case 'g':
+		a->gone = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		cli_arg(state, arg, (const char **[]){ &a->unused }, 1);
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
 static const struct argp domains_argp = {
-	.parser = no_opts,
+	.options = domains_options,
+	.parser = domains_parse,
 	.doc = "Print the name of every domain, one a line "
 	       "(used by the bash completion).\v" CLI_EXIT_DOC,
 };
 
+/* The domain ids of xbdev_gone_list, each once. */
+static int print_gone(struct xbdev *x)
+{
+	struct xbdev_record *v = NULL;
+	unsigned n = 0, i;
+	int err = xbdev_gone_list(x, -1, NULL, &v, &n);
+
+	if (err)
+		return cli_fail(err, "/xbdev", "cannot list");
+	for (i = 0; i < n; i++)
+		if (!i || v[i].fe != v[i - 1].fe)
+			printf("%u\n", v[i].fe);
+	free(v);
+	return XBDEV_EXIT_OK;
+}
+
 static int run_domains(int argc, char **argv, const struct cli_global *g)
 {
+	struct domains_args a = { 0 };
 	struct xbdev *x = NULL;
 	unsigned *ids = NULL, n = 0, i;
-	const char *unused = NULL;
 	int rc, err;
 
-	cli_parse(&domains_argp, argc, argv, &unused);
-	if (unused)
+	cli_parse(&domains_argp, argc, argv, &a);
+	if (a.unused)
 		return cli_err(XBDEV_EXIT_USAGE, "no arguments expected");
 	rc = cli_open(g, &x);
 	if (rc)
 		return rc;
+	if (a.gone) {
+		rc = print_gone(x);
+		xbdev_close(x);
+		return rc;
+	}
 	err = xbdev_domain_list(x, &ids, &n);
 	if (err)
 		rc = cli_fail(err, "/local/domain", "cannot list");
@@ -83,7 +133,7 @@ static int run_devices(int argc, char **argv, const struct cli_global *g)
 	cli_parse(&devices_argp, argc, argv, &dom);
 	rc = cli_open(g, &x);
 	if (!rc && dom)
-		rc = cli_domain(x, dom, &domid);
+		rc = cli_domain_or_gone(x, dom, &domid);
 	if (rc)
 		goto out;
 	err = xbdev_status_list(x, dom ? (int)domid : -1, 0, &v, &n);

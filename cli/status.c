@@ -43,8 +43,11 @@ static const struct argp argp = {
 	       "orphaned (a side is missing), inconsistent (the sides do "
 	       "not point at each other), backend-dead (the device's "
 	       "backend process is gone) or console (libxl's primary "
-	       "console, which has no XenBus handshake).  With a DEVICE: all its nodes and "
-	       "their permissions, and what its backend daemon publishes."
+	       "console, which has no XenBus handshake), and for vbd devices "
+	       "the vdev name and the disk (params).  DOMAIN may also be the "
+	       "id of a domain that is gone while its devices are not.  With "
+	       "a DEVICE (CLASS/DEVID, or a vbd's vdev name): all its nodes "
+	       "and their permissions, and what its backend daemon publishes."
 	       "\v" CLI_EXIT_DOC,
 };
 
@@ -70,7 +73,39 @@ static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
 		json_object_object_add(o, "pid-alive",
 				       json_object_new_boolean(d->pid_alive));
 	}
+	json_object_object_add(o, "gone", json_object_new_boolean(d->fe_gone));
+	if (d->has_record)
+		json_object_object_add(o, XBDEV_RECORD_FE_NAME, d->fe_name[0] ?
+				       json_object_new_string(d->fe_name) :
+				       NULL);
+	if (!strcmp(d->cls, "vbd")) {
+		char vdev[32];
+
+		xbdev_vdev_name(d->devid, vdev, sizeof(vdev));
+		cli_json_str(o, "vdev", vdev);
+		json_object_object_add(o, "params", d->params[0] ?
+				       json_object_new_string(d->params) :
+				       NULL);
+	}
 	return o;
+}
+
+/* In the table, a guest that is gone is shown by the name its record
+ * kept, in parentheses (its domain name is "?" now). */
+static void table_names(json_object *rows, const struct xbdev_dev_status *v)
+{
+	size_t i, n = json_object_array_length(rows);
+	char *name;
+
+	for (i = 0; i < n; i++) {
+		if (!v[i].fe_gone || !v[i].fe_name[0])
+			continue;
+		if (asprintf(&name, "(%s)", v[i].fe_name) < 0)
+			continue;
+		cli_json_str(json_object_array_get_idx(rows, i), "domain",
+			     name);
+		free(name);
+	}
 }
 
 static const struct cli_column list_cols[] = {
@@ -83,6 +118,10 @@ static const struct cli_column list_cols[] = {
 	{ "backend-state", "BACKEND" },
 	{ "health", "HEALTH" },
 	{ "since", "SINCE" },
+	/* Added last, so that scripts matching the columns before keep
+	 * working. */
+	{ "vdev", "VDEV" },
+	{ "params", "DISK" },
 };
 
 /* ---- one device ---- */
@@ -186,6 +225,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	struct xbdev_dev_status *v = NULL;
 	struct xbdev *x = NULL;
 	char cls[XBDEV_NAME_MAX + 1], ed[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
+	char what[2 * CLI_ESCAPED_LEN + 2];
 	unsigned n = 0, i, domid = 0, devid = 0;
 	json_object *rows;
 	int rc, err;
@@ -195,7 +235,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	if (!rc)
 		rc = cli_open(g, &x);
 	if (!rc && a.dom)
-		rc = cli_domain(x, a.dom, &domid);
+		rc = cli_domain_or_gone(x, a.dom, &domid);
 	if (rc)
 		goto out;
 	err = xbdev_status_list(x, a.dom ? (int)domid : -1, time(NULL), &v,
@@ -209,19 +249,26 @@ static int run(int argc, char **argv, const struct cli_global *g)
 			if (v[i].fe == domid && !strcmp(v[i].cls, cls) &&
 			    v[i].devid == devid)
 				break;
-		rc = i < n ? show_device(x, &v[i], a.json) :
-			     cli_err(XBDEV_EXIT_NOTFOUND, "%s %s: no such device",
-				     cli_esc(ed, a.dom), cli_esc(ev, a.dev));
+		if (i < n) {
+			rc = show_device(x, &v[i], a.json);
+			goto out;
+		}
+		snprintf(what, sizeof(what), "%s %s", cli_esc(ed, a.dom),
+			 cli_esc(ev, a.dev));
+		rc = cli_gone_device(x, a.dom, cls, devid, what,
+				     "no such device");
 		goto out;
 	}
 	rows = json_object_new_array();
 	for (i = 0; i < n; i++)
 		json_object_array_add(rows, dev_json(x, &v[i]));
-	if (a.json)
+	if (a.json) {
 		cli_print_json(rows);
-	else
+	} else {
+		table_names(rows, v);
 		cli_print_table(rows, list_cols,
 				sizeof(list_cols) / sizeof(list_cols[0]));
+	}
 	json_object_put(rows);
 out:
 	free(v);

@@ -10,6 +10,7 @@
 #   xbdev help-commands CMD        CMD's long options ("--name=" takes a value)
 #   xbdev help-commands global     the global options
 #   xbdev list-domains             live domain names
+#   xbdev list-domains --gone      ids of gone domains whose devices are left
 #   xbdev list-devices [DOMAIN]    CLASS/DEVID of existing devices
 #   xbdev CMD --help               its first line names the arguments
 # Only protocol constants (XenBus state names) and the values of --wait are
@@ -170,7 +171,21 @@ _xbdev()
 	read -r -a names <<<"$(_xbdev_args "$bin" "$cmd")"
 	case ${names[${#pos[@]}]} in
 	DOMAIN | GUEST | FRONTEND | BACKEND)
-		_xbdev_compgen "$(_xbdev_ask "$bin" list-domains)"
+		# A guest that is gone (destroyed, rebooted under a new id)
+		# is named by its old id where its devices can be acted on;
+		# prune acts on nothing else.
+		case $cmd in
+		prune)
+			_xbdev_compgen "$(_xbdev_ask "$bin" list-domains --gone)"
+			;;
+		detach | status)
+			_xbdev_compgen "$(_xbdev_ask "$bin" list-domains
+				_xbdev_ask "$bin" list-domains --gone)"
+			;;
+		*)
+			_xbdev_compgen "$(_xbdev_ask "$bin" list-domains)"
+			;;
+		esac
 		;;
 	DEVICE | CLASS/DEVID)
 		_xbdev_compgen "$(_xbdev_ask "$bin" list-devices ${dom:+"$dom"})"

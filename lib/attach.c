@@ -129,6 +129,32 @@ int xbdev_plan_parents(struct xbdev *x, xbdev_txn_t t, struct xbdev_plan *p)
 	return 0;
 }
 
+/* The guest's name as the toolstack wrote it, kept in the record
+ * (frontend-name): after a reboot under a new domid, or a destroy, the
+ * old domid is all that names the device, and this says whose it was.
+ * A name missing, unprintable or too long for the record is left out. */
+static int plan_frontend_name(struct xbdev *x, xbdev_txn_t t,
+			      struct xbdev_plan *p)
+{
+	char path[XBDEV_PATH_MAX], *name = NULL;
+	int err;
+
+	err = xbdev_path_domain(path, sizeof(path), p->fe, "name");
+	if (!err)
+		err = xbdev_read(x, t, path, &name);
+	if (err == -ENOENT) {
+		err = 0;
+	} else if (!err && !xbdev_validate_value(name) &&
+		   strlen(name) < XBDEV_DOMAIN_NAME_MAX) {
+		err = xbdev_path_join(path, sizeof(path), p->rec_dir,
+				      XBDEV_RECORD_FE_NAME);
+		if (!err)
+			err = xbdev_plan_add_path(p, path, name);
+	}
+	free(name);
+	return err;
+}
+
 static int write_plan(struct xbdev *x, xbdev_txn_t t,
 		      const struct xbdev_plan *p)
 {
@@ -169,6 +195,8 @@ int xbdev_attach_preview(struct xbdev *x, struct xbdev_attach_spec *spec,
 		err = xbdev_attach_plan(spec, &p);
 	if (!err && x)
 		err = xbdev_plan_parents(x, XBDEV_TXN_NONE, p);
+	if (!err && x)
+		err = plan_frontend_name(x, XBDEV_TXN_NONE, p);
 	if (!err && x &&
 	    xbdev_plan_conflict(x, XBDEV_TXN_NONE, p, conflict) == -EEXIST)
 		err = -EEXIST;
@@ -218,6 +246,8 @@ static int attach_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 					 NULL, 0);
 	if (!err)
 		err = xbdev_plan_parents(x, t, c->plan);
+	if (!err)
+		err = plan_frontend_name(x, t, c->plan);
 	if (!err)
 		err = write_plan(x, t, c->plan);
 	return err;

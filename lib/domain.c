@@ -184,6 +184,21 @@ int xbdev_domain_resolve(struct xbdev *x, const char *name_or_id,
 	return xs_resolve(x, name_or_id, id, numeric, domid);
 }
 
+int xbdev_domain_gone(struct xbdev *x, unsigned domid)
+{
+	char id[16];
+	unsigned d;
+	int err;
+
+	if (domid >= DOMID_LIMIT)
+		return -EINVAL;
+	snprintf(id, sizeof(id), "%u", domid);
+	err = xbdev_domain_resolve(x, id, &d);
+	if (err == -ENOENT || err == -ESRCH)
+		return 1;
+	return err;
+}
+
 int xbdev_domain_name(struct xbdev *x, unsigned domid, char **name)
 {
 	char path[XBDEV_PATH_MAX];

@@ -99,6 +99,9 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		err = read_str(x, t, r->rec_dir, XBDEV_RECORD_MANAGED_BY,
 			       r->managed_by, sizeof(r->managed_by), true);
 	if (!err)
+		err = read_str(x, t, r->rec_dir, XBDEV_RECORD_FE_NAME,
+			       r->fe_name, sizeof(r->fe_name), true);
+	if (!err)
 		err = record_check(r);
 	return err;
 }

@@ -131,6 +131,7 @@ static int rec_devid(struct scan *s, const char *dir, const char *name,
 	d->has_record = true;
 	snprintf(d->managed_by, sizeof(d->managed_by), "%s",
 		 r.managed_by[0] ? r.managed_by : "xbdev");
+	snprintf(d->fe_name, sizeof(d->fe_name), "%s", r.fe_name);
 	d->pid = r.pid;
 	d->pid_alive = xbdev_record_daemon_alive(&r);
 	s->created[s->n - 1] = r.created;
@@ -332,6 +333,18 @@ static void read_state(struct xbdev *x, const char *dir, bool present,
 		       (int)st : -1;
 }
 
+/* The disk a vbd's backend serves, for display (a backend domain's
+ * node: never used to open anything). */
+static void read_params(struct xbdev *x, struct xbdev_dev_status *d)
+{
+	char path[XBDEV_PATH_MAX], *v = NULL;
+
+	if (!xbdev_path_join(path, sizeof(path), d->be_dir, "params") &&
+	    !xbdev_read(x, XBDEV_TXN_NONE, path, &v))
+		snprintf(d->params, sizeof(d->params), "%s", v);
+	free(v);
+}
+
 /* libxl's console 0 of a domain: backend type console, device 0, its
  * frontend the domain's own console directory, not device/console/0. */
 static bool primary_console(const struct xbdev_dev_status *d)
@@ -355,6 +368,10 @@ static void judge(struct scan *s, unsigned i, int64_t now)
 		d->has_back = xbdev_exists(s->x, XBDEV_TXN_NONE, d->be_dir) > 0;
 	read_state(s->x, d->fe_dir, d->has_front, &d->fe_state);
 	read_state(s->x, d->be_dir, d->has_back, &d->be_state);
+	d->fe_gone = xbdev_domain_present(s->x, XBDEV_TXN_NONE, d->fe) ==
+		     -ESRCH;
+	if (d->has_back && !strcmp(d->cls, "vbd"))
+		read_params(s->x, d);
 	closing = detaching || d->fe_state == XBDEV_STATE_CLOSING ||
 		  d->fe_state == XBDEV_STATE_CLOSED ||
 		  d->be_state == XBDEV_STATE_CLOSING ||

@@ -256,6 +256,10 @@ int xbdev_domain_name(struct xbdev *x, unsigned domid, char **name);
 /* Ids of every domain that has a /local/domain/<id> directory, ascending;
  * *domids is malloc'd. */
 int xbdev_domain_list(struct xbdev *x, unsigned **domids, unsigned *n);
+/* 1 when domain domid is gone: unknown (libxenlight, else no
+ * /local/domain/<id>) or dying; 0 while it lives; -errno when it cannot
+ * be told. */
+int xbdev_domain_gone(struct xbdev *x, unsigned domid);
 
 /* ---- virtual block device names (xen-vbd-interface(7)) ---------------- */
 
@@ -464,6 +468,12 @@ int xbdev_image_unlock(int fd);
  * backend then takes no lock on the image). */
 #define XBDEV_RECORD_SHARED "shared"
 
+/* In a record: the frontend domain's name when attach wrote it (from
+ * /local/domain/<fe>/name; missing when it had none, or one longer than
+ * XBDEV_DOMAIN_NAME_MAX - 1 bytes). */
+#define XBDEV_RECORD_FE_NAME "frontend-name"
+#define XBDEV_DOMAIN_NAME_MAX 256
+
 /* The dom0-only record of a device, as read back. */
 struct xbdev_record {
 	unsigned fe, be, devid;
@@ -477,6 +487,7 @@ struct xbdev_record {
 	/* "libxl" for a disk of an xl config that xbdevd serves (its
 	 * directories are libxl's), "" for one xbdev attach made. */
 	char managed_by[16];
+	char fe_name[XBDEV_DOMAIN_NAME_MAX];    /* "" when not recorded */
 };
 
 /* -ENOENT when xbdev has no record of the device.  The record is trusted
@@ -565,6 +576,29 @@ struct xbdev_detach_opts {
 int xbdev_detach(struct xbdev *x, const struct xbdev_record *rec,
 		 const struct xbdev_detach_opts *opts,
 		 enum xbdev_side *stuck);
+
+/* ---- devices of guests that are gone (lib/prune.c) ----------------------
+ *
+ * A guest destroyed, or rebooted by xl (a new domain with a new domid),
+ * leaves the devices xbdev attached to it behind: their backend
+ * directories, backend processes and records, under the old domid.  Only
+ * records are looked at (what xbdev created, never a guest's nodes), and
+ * libxl's disks (managed-by libxl) are left to libxl and xbdevd.
+ */
+
+/* The records of devices xbdev attach made whose frontend domain is gone
+ * (xbdev_domain_gone), sorted by (fe, class, devid).  domid >= 0 keeps
+ * those of that domain id; name (non-NULL) those whose record keeps that
+ * frontend-name.  *out is malloc'd (NULL when *n is 0). */
+int xbdev_gone_list(struct xbdev *x, int domid, const char *name,
+		    struct xbdev_record **out, unsigned *n);
+/* Remove one device that xbdev_gone_list gave: its record is read again
+ * (-ENOENT when it went meanwhile, -ESTALE when it is another device now:
+ * another creation time), its domain must still be gone (-EBUSY if not:
+ * nothing is done), then xbdev_detach with force (so 0 once removed,
+ * whether or not the ends closed within opts' deadline). */
+int xbdev_prune(struct xbdev *x, const struct xbdev_record *rec,
+		const struct xbdev_detach_opts *opts);
 
 /*
  * A served device whose frontend was let go of by the guest's driver
@@ -673,6 +707,14 @@ struct xbdev_dev_status {
 	/* With a record: "libxl" for a disk of an xl config (xbdevd serves
 	 * it, libxl owns its directories), else "xbdev" (xbdev attach). */
 	char managed_by[16];
+	/* The frontend domain has no /local/domain/<fe> any more (destroyed,
+	 * or rebooted by xl under a new domid). */
+	bool fe_gone;
+	/* With a record: its frontend-name ("" when none). */
+	char fe_name[XBDEV_DOMAIN_NAME_MAX];
+	/* Class vbd: the backend directory's params node (the disk: a path,
+	 * or "aio:PATH" for libxl's vbd3), "" when it has none. */
+	char params[XBDEV_VALUE_MAX];
 };
 
 /* Every device on the host found from the backend dirs, the frontend dirs

@@ -9,7 +9,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
 files="cli/disk.c cli/list.c frontend/req.c frontend/stats.c lib/core.c
 lib/names.c lib/path.c tests/fuzz/fuzz-xs-size.c tests/fuzz/fuzz-xs-vdev.c
-tests/unit/served-vbd.h tests/unit/test-lib-detach.c tests/unit/test-lib-status.c"
+tests/unit/served-vbd.h tests/unit/test-lib-detach.c tests/unit/test-lib-status.c
+lib/prune.c cli/gone.c cli/prune.c"
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"

@@ -25,7 +25,7 @@ for c in "" $("$X" help-commands) list-domains list-devices help-commands; do
 	else t fail "xbdev $c --help"; fi
 done
 "$X" --version | grep -q "^xbdev [0-9]" && t ok "--version" || t fail "--version"
-[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach status watch " ] &&
+[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch " ] &&
 	t ok "help-commands lists the public commands" || t fail "help-commands"
 "$X" help-commands attach | grep -qx -- "--disk=" && t ok "help-commands attach lists --disk=" ||
 	t fail "help-commands attach"
@@ -62,6 +62,12 @@ rc 2 "detach: no devid" "$X" detach 1 c
 rc 2 "detach: bad devid" "$X" detach 1 c/-1
 rc 2 "detach: bad timeout" "$X" detach 1 c/0 --timeout x
 rc 2 "status: bad device" "$X" status 1 c/x
+rc 2 "detach: neither CLASS/DEVID nor a vdev" "$X" detach 1 frob
+rc 2 "detach: a bare number is no vdev" "$X" detach 1 51728
+rc 1 "detach by vdev name: parsed, then no xenstore" "$X" detach 1 xvdb
+rc 2 "prune: too many arguments" "$X" prune 1 2
+rc 2 "prune: bad --timeout" "$X" prune --timeout 0
+rc 1 "prune without xenstore" "$X" prune
 rc 2 "watch: bad --until" "$X" watch --until Nowhere
 rc 1 "status without xenstore" "$X" status
 rc 1 "dry-run without xenstore needs --devid" "$X" attach -n 1 c

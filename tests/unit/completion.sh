@@ -32,11 +32,16 @@ bin=$tmp/bin/xbdev
 cat > "$bin" <<EOF
 #!/bin/sh
 case \$1 in
-list-domains) printf '%s\n' Domain-0 guest1 guest2 web ;;
+list-domains)
+	case \$2 in
+	--gone) printf '%s\n' 5 7 ;;
+	*) printf '%s\n' Domain-0 guest1 guest2 web ;;
+	esac ;;
 list-devices)
 	case \$2 in
 	'') printf '%s\n' mydevice/0 mydevice/1 vbd/51728 vif/0 ;;
 	guest1) printf '%s\n' mydevice/0 mydevice/1 vbd/51728 ;;
+	5) printf '%s\n' mydevice/0 ;;
 	*) ;;
 	esac ;;
 *) exec "$real" "\$@" ;;
@@ -107,7 +112,14 @@ expect "~--verbose --version" "-"
 expect "Domain-0 guest1 guest2 web" "attach "
 expect "guest1 guest2" "attach gu"
 expect "~vbd mydevice vif" "attach guest1 "
-expect "Domain-0 guest1 guest2 web" "detach "
+# A guest that is gone is named by its old domain id: detach and status
+# offer those ids too, prune only them; attach never.
+expect "5 7 Domain-0 guest1 guest2 web" "detach "
+expect "mydevice/0" "detach 5 "
+expect "5 7" "prune "
+expect "" "prune 5 "
+expect "--yes" "prune --y"
+expect "Domain-0 guest1 guest2 web" "attach "
 expect "mydevice/0 mydevice/1 vbd/51728" "detach guest1 "
 expect "mydevice/0 mydevice/1" "detach guest1 my"
 expect "" "detach guest1 mydevice/0 "
@@ -132,6 +144,11 @@ for c in status watch; do
 		expect "mydevice/0 mydevice/1 vbd/51728" "$c guest1 "
 	fi
 done
+expect "~5 7 guest1" "status "
+case " $(complete_line "watch ") " in
+*" 5 "*) not_ok "watch does not offer gone domain ids" ;;
+*) ok "watch does not offer gone domain ids" ;;
+esac
 if "$real" help-commands watch 2>/dev/null | grep -qx -- "--until="; then
 	expect "Connected" "watch guest1 mydevice/0 --until Con"
 	expect "Closed Closing" "watch guest1 mydevice/0 --until=Clo"

@@ -12,7 +12,10 @@
 #include <cmocka.h>
 
 #include "../../cli/common.c"
+#include "../../cli/gone.c"
 #include "../../cli/status.c"
+
+#include "capture.h"
 
 static void expect_keys(json_object *o, const char *const *keys, size_t n)
 {
@@ -36,6 +39,7 @@ static void test_device_shape(void **s)
 		"domain", "domid", "class", "devid", "backend-id", "type",
 		"frontend", "backend", "frontend-state", "backend-state",
 		"health", "since", "record", "managed-by", "pid", "pid-alive",
+		"gone", "frontend-name", "vdev", "params",
 	};
 	struct xbdev_dev_status d = {
 		.fe = 3, .be = 0, .devid = 51728, .cls = "vbd",
@@ -44,7 +48,8 @@ static void test_device_shape(void **s)
 		.has_front = true, .has_back = true, .has_record = true,
 		.fe_state = 4, .be_state = 2, .health = XBDEV_HEALTH_STUCK,
 		.since = 1700000000, .pid = 42, .pid_alive = true,
-		.managed_by = "libxl",
+		.managed_by = "libxl", .fe_gone = true, .fe_name = "guest1",
+		.params = "/srv/disk.img",
 	};
 	json_object *o = dev_json(NULL, &d), *v;
 
@@ -63,6 +68,23 @@ static void test_device_shape(void **s)
 	assert_true(json_object_get_boolean(v));
 	assert_true(json_object_object_get_ex(o, "managed-by", &v));
 	assert_string_equal(json_object_get_string(v), "libxl");
+	/* What a guest that is gone is known by, and a vbd's disk. */
+	assert_true(json_object_object_get_ex(o, "gone", &v));
+	assert_true(json_object_get_boolean(v));
+	assert_true(json_object_object_get_ex(o, "frontend-name", &v));
+	assert_string_equal(json_object_get_string(v), "guest1");
+	assert_true(json_object_object_get_ex(o, "vdev", &v));
+	assert_string_equal(json_object_get_string(v), "xvdb");
+	assert_true(json_object_object_get_ex(o, "params", &v));
+	assert_string_equal(json_object_get_string(v), "/srv/disk.img");
+	json_object_put(o);
+	/* A record without the name, a vbd without params: null. */
+	d.fe_name[0] = d.params[0] = '\0';
+	o = dev_json(NULL, &d);
+	assert_true(json_object_object_get_ex(o, "frontend-name", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(o, "params", &v));
+	assert_null(v);
 	json_object_put(o);
 }
 
@@ -82,7 +104,90 @@ static void test_missing_side(void **s)
 	assert_false(json_object_object_get_ex(o, "pid", NULL));
 	assert_true(json_object_object_get_ex(o, "health", &v));
 	assert_string_equal(json_object_get_string(v), "orphaned");
+	/* Not a vbd, no record: no vdev, no params, no frontend-name. */
+	assert_false(json_object_object_get_ex(o, "vdev", NULL));
+	assert_false(json_object_object_get_ex(o, "params", NULL));
+	assert_false(json_object_object_get_ex(o, "frontend-name", NULL));
+	assert_true(json_object_object_get_ex(o, "gone", &v));
+	assert_false(json_object_get_boolean(v));
 	json_object_put(o);
+}
+
+/* t without the blanks at the end of its lines (the table pads its
+ * header's last title; that is not what these tests are about). */
+static void trim_lines(char *t)
+{
+	char *r = t, *w = t, *blank = NULL;
+
+	for (; *r; r++) {
+		if (*r == '\n' && blank)
+			w = blank;
+		if (*r == ' ') {
+			if (!blank)
+				blank = w;
+		} else {
+			blank = NULL;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+}
+
+/* The status table: a guest that is gone by the name its record kept,
+ * in parentheses; the vbd's vdev and disk in the last two columns. */
+static void test_table_gone_and_disk(void **s)
+{
+	struct xbdev_dev_status v[2] = {
+		{ .fe = 5, .devid = 51728, .cls = "vbd", .type = "xbdev-vbd",
+		  .fe_state = -1, .be_state = 4, .has_record = true,
+		  .fe_gone = true, .fe_name = "guest1",
+		  .params = "/srv/a.img" },
+		{ .fe = 6, .devid = 0, .cls = "mydevice", .type = "mydevice",
+		  .fe_state = 4, .be_state = 4, .has_record = true,
+		  .fe_name = "alive" },
+	};
+	json_object *rows = json_object_new_array();
+	char *t;
+
+	json_object_array_add(rows, dev_json(NULL, &v[0]));
+	json_object_array_add(rows, dev_json(NULL, &v[1]));
+	table_names(rows, v);
+	capture();
+	cli_print_table(rows, list_cols, sizeof(list_cols) /
+					 sizeof(list_cols[0]));
+	t = captured();
+	trim_lines(t);
+	assert_string_equal(t,
+		"DOMAIN    ID  CLASS     DEVID  BE  FRONTEND   BACKEND    "
+		"HEALTH  SINCE  VDEV  DISK\n"
+		"(guest1)  5   vbd       51728  0   -          Connected  "
+		"ok      -      xvdb  /srv/a.img\n"
+		"?         6   mydevice  0      0   Connected  Connected  "
+		"ok      -      -     -\n");
+	free(t);
+	json_object_put(rows);
+}
+
+/* A vbd named by its vdev alone, as attach's --vdev takes it. */
+static void test_device_arg(void **s)
+{
+	char cls[XBDEV_NAME_MAX + 1];
+	unsigned devid = 0;
+
+	assert_int_equal(cli_device("xvdb", cls, sizeof(cls), &devid), 0);
+	assert_string_equal(cls, "vbd");
+	assert_int_equal(devid, 51728);
+	assert_int_equal(cli_device("vbd/xvdc", cls, sizeof(cls), &devid), 0);
+	assert_int_equal(devid, 51744);
+	assert_int_equal(cli_device("mydevice/3", cls, sizeof(cls), &devid),
+			 0);
+	assert_string_equal(cls, "mydevice");
+	assert_int_equal(devid, 3);
+	/* A bare number is no vdev here: it names no class. */
+	assert_int_equal(cli_device("51728", cls, sizeof(cls), &devid),
+			 XBDEV_EXIT_USAGE);
+	assert_int_equal(cli_device("frob", cls, sizeof(cls), &devid),
+			 XBDEV_EXIT_USAGE);
 }
 
 static void test_acl(void **s)
@@ -112,8 +217,6 @@ static void test_exit_codes(void **s)
 	assert_int_equal(cli_exit_code(-EEXIST), XBDEV_EXIT_USAGE);
 	assert_int_equal(cli_exit_code(-EIO), XBDEV_EXIT_FAIL);
 }
-
-#include "capture.h"
 
 /* What a guest wrote into its frontend directory: an escape sequence
  * that clears the screen, a forged line. */
@@ -202,6 +305,8 @@ int main(void)
 		cmocka_unit_test(test_device_text_escaped),
 		cmocka_unit_test(test_table_escaped),
 		cmocka_unit_test(test_health_names),
+		cmocka_unit_test(test_table_gone_and_disk),
+		cmocka_unit_test(test_device_arg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -382,6 +382,10 @@ static void test_attach_writes_plan(void **s)
 		for (j = 0; j < n->n_acl; j++)
 			assert_int_equal(f->perms[j].id, n->acl[j].domid);
 	}
+	/* The record keeps the guest's name as it was at attach time. */
+	assert_non_null(fake_find("/xbdev/7/mydevice/0/frontend-name"));
+	assert_string_equal(fake_find("/xbdev/7/mydevice/0/frontend-name")->value,
+			    "guest");
 	xbdev_plan_free(p);
 	/* The next one takes the next id. */
 	assert_int_equal(xbdev_attach(x, &mydevice, &p, &side), 0);
@@ -442,7 +446,9 @@ static void test_attach_write_failure(void **s)
 
 	(void)s;
 	assert_int_equal(xbdev_attach_plan(&mydevice, &p), 0);
-	n_nodes = p->n_nodes;
+	/* and the record's frontend-name, which attach adds from the
+	 * store */
+	n_nodes = p->n_nodes + 1;
 	xbdev_plan_free(p);
 	/* Each of the writes in turn; the one after the last is not made. */
 	for (k = 1; k <= (int)n_nodes; k++) {
