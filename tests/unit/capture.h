@@ -7,7 +7,7 @@ static char *out;
 static size_t out_len;
 static FILE *saved_stdout;
 
-static void capture(void)
+static __attribute__((unused)) void capture(void)
 {
 	fflush(stdout);
 	saved_stdout = stdout;
@@ -15,9 +15,28 @@ static void capture(void)
 }
 
 /* What was printed since capture(); the caller frees it. */
-static char *captured(void)
+static __attribute__((unused)) char *captured(void)
 {
 	fclose(stdout);
 	stdout = saved_stdout;
 	return out;
+}
+
+/* The same for stderr (the one-line errors). */
+static char *err_out;
+static size_t err_len;
+static FILE *saved_stderr;
+
+static __attribute__((unused)) void capture_stderr(void)
+{
+	fflush(stderr);
+	saved_stderr = stderr;
+	stderr = open_memstream(&err_out, &err_len);
+}
+
+static __attribute__((unused)) char *captured_stderr(void)
+{
+	fclose(stderr);
+	stderr = saved_stderr;
+	return err_out;
 }

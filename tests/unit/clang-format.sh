@@ -10,7 +10,8 @@ CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
 files="cli/disk.c cli/list.c frontend/req.c frontend/stats.c lib/core.c
 lib/names.c lib/path.c tests/fuzz/fuzz-xs-size.c tests/fuzz/fuzz-xs-vdev.c
 tests/unit/served-vbd.h tests/unit/test-lib-detach.c tests/unit/test-lib-status.c
-lib/prune.c cli/gone.c cli/prune.c"
+lib/prune.c cli/gone.c cli/prune.c tests/unit/test-lib-prune.c
+tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c"
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"
