@@ -64,6 +64,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'j': a->json = true; break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &a->disk;
+		state->child_inputs[1] = &a->disk;
 		break;
 	case OPT_FRONT:
 	case OPT_BACK: {
@@ -76,7 +77,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom, &a->cls }, 2);
+		cli_arg(state, arg,
+			(const char **[]){ &a->dom, &a->cls, &a->disk.spec },
+			3);
 		break;
 	case ARGP_KEY_END:
 		if (state->arg_num < 2)
@@ -90,6 +93,7 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 static const struct argp_child children[] = {
 	{ &cli_disk_argp, 0, NULL, 2 },
+	{ &cli_xldisk_argp, 0, NULL, 2 },
 	{ 0 }
 };
 
@@ -97,9 +101,11 @@ static const struct argp argp = {
 	.options = options,
 	.children = children,
 	.parser = parse,
-	.args_doc = "DOMAIN CLASS",
+	.args_doc = "DOMAIN CLASS [SPEC]",
 	.doc = "Create device CLASS for DOMAIN: both XenBus directories and "
-	       "xbdev's record in one transaction, then wait for both ends."
+	       "xbdev's record in one transaction, then wait for both ends.  "
+	       "SPEC, for CLASS vbd: a disk as xl takes it, e.g. "
+	       "'format=raw, vdev=xvdb, access=ro, target=/srv/x.img'."
 	       "\v" CLI_EXIT_DOC,
 };
 
@@ -190,6 +196,9 @@ static int check_args(struct attach *t)
 				       "invalid device id '%s'", t->a.devid);
 		t->spec.devid = (unsigned)id;
 		t->have_devid = true;
+		if (!strcmp(t->a.cls, "vbd") &&
+		    cli_vbd_devid("--devid", t->a.devid, t->spec.devid))
+			return XBDEV_EXIT_USAGE;
 	}
 	if (t->a.dry_run && t->a.wait)
 		return cli_err(XBDEV_EXIT_USAGE,
@@ -199,6 +208,8 @@ static int check_args(struct attach *t)
 	rc = check_kvs(t);
 	if (!rc)
 		rc = cli_disk_check(&t->a.disk, &t->spec, &t->have_devid);
+	if (!rc)
+		rc = cli_disk_required(&t->spec, t->a.n_back);
 	if (!rc)
 		rc = check_wait(t);
 	t->spec.front = t->front;
@@ -368,13 +379,53 @@ static int resolve(struct xbdev *x, struct attach *t)
 	return rc;
 }
 
+/* A --front/--back key that repeats or names a node xbdev writes, by
+ * name; for a disk's nodes, the option that sets it. */
+static int collision(const struct attach *t, const char *what)
+{
+	static const char *const hints[][2] = {
+		{ "discard-enable", "--no-discard" },
+		{ "mode", "--readonly" },
+		{ "device-type", "--cdrom" },
+		{ "params", "--disk" },
+		{ "virtual-device", "--vdev" },
+	};
+	enum xbdev_side side = XBDEV_SIDE_FRONTEND;
+	const struct xbdev_kv *kv;
+	const char *hint = NULL;
+	unsigned i = 0, j;
+
+	if (xbdev_attach_collision(&t->spec, &side, &i))
+		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
+			       "repeats or collides with a node xbdev writes",
+			       what);
+	kv = side == XBDEV_SIDE_BACKEND ? t->back : t->front;
+	for (j = 0; j < i; j++)
+		if (!strcmp(kv[j].key, kv[i].key))
+			return cli_err(XBDEV_EXIT_USAGE, "%s: %s %s: given "
+				       "twice", what, side == XBDEV_SIDE_BACKEND
+				       ? "--back" : "--front", kv[i].key);
+	for (j = 0; t->spec.vbd && j < sizeof(hints) / sizeof(hints[0]); j++)
+		if (!strcmp(kv[i].key, hints[j][0]))
+			hint = hints[j][1];
+	return cli_err(XBDEV_EXIT_USAGE, "%s: %s %s: a node xbdev writes "
+		       "itself%s%s%s", what,
+		       side == XBDEV_SIDE_BACKEND ? "--back" : "--front",
+		       kv[i].key, hint ? " (use " : "", hint ? hint : "",
+		       hint ? ")" : "");
+}
+
 /* The plan's refusals that are the caller's mistake (else 0). */
 static int plan_refusal(int err, const struct attach *t, const char *what)
 {
 	if (err == -ENOTUNIQ)
-		return cli_err(XBDEV_EXIT_USAGE, "%s: a --front/--back key "
-			       "repeats or collides with a node xbdev writes",
-			       what);
+		return collision(t, what);
+	if (err == -EPERM && t->spec.vbd && !t->spec.daemon && t->spec.be != 0)
+		return cli_err(XBDEV_EXIT_USAGE, "%s: --disk with "
+			       "--backend-domain %u: the disk is checked in "
+			       "domain 0, not where its backend would open it; "
+			       "--back nodes for a driver domain's disk", what,
+			       t->spec.be);
 	if (err == -EPERM && t->spec.daemon && t->spec.be != 0)
 		return cli_err(XBDEV_EXIT_USAGE, "%s: --disk with "
 			       "--backend-domain %u: xbdev-blkback runs in "

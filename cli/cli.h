@@ -37,8 +37,8 @@ struct cli_cmd {
 
 extern const struct cli_cmd *const cli_cmds[];
 extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
-	cli_cmd_status, cli_cmd_watch, cli_cmd_list_domains, cli_cmd_list_devices,
-	cli_cmd_help_commands;
+	cli_cmd_status, cli_cmd_watch, cli_cmd_block_list, cli_cmd_list_domains,
+	cli_cmd_list_devices, cli_cmd_help_commands;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
@@ -130,8 +130,30 @@ struct cli_disk {
 	bool readonly, cdrom, shared;
 	struct xbdev_vbd vbd;
 	char path[PATH_MAX], daemon[PATH_MAX];
+	/* cli/xldisk.c: attach's xl disk spec argument, --backend, --format
+	 * and --no-discard as given, and what they say. */
+	const char *spec, *backend, *format;
+	bool no_discard, format_raw;
+	struct xbdev_xldisk xl;
 };
 extern const struct argp cli_disk_argp;
+/* The options of cli/xldisk.c, a second argp child on the same input. */
+extern const struct argp cli_xldisk_argp;
+/* The xl disk spec (d->spec, when given) into d's --disk, --vdev, ...
+ * fields, each given once; --backend and --format checked.  cls: the
+ * command's class.  0, or the exit code of the one-line error printed. */
+int cli_xldisk_apply(struct cli_disk *d, const char *cls);
+/* Whether an option of cli/xldisk.c was given (they need a disk). */
+bool cli_xldisk_given(const struct cli_disk *d);
+/* For the checked image: refuse a format other than raw (unless raw was
+ * said), phy without a block device; fill in d->vbd's backend, discard,
+ * direct-io-safe and trusted.  0, or an exit code (error printed). */
+int cli_xldisk_finish(struct cli_disk *d);
+/* A vbd without a disk and without --back nodes: the kernel's blkback
+ * (type vbd) would get a directory it can never serve.  0, or exit 2. */
+int cli_disk_required(const struct xbdev_attach_spec *spec, unsigned n_back);
+/* --devid ID (or a numeric --vdev) of a vbd that Linux blkfront takes. */
+int cli_vbd_devid(const char *opt, const char *arg, unsigned devid);
 /* Check them for spec (cls and be_type as given; *have_devid when --devid
  * was) and fill in spec's vbd, backend type, daemon and, from --vdev, its
  * devid.  0, or the exit code of the one-line error printed. */

@@ -97,22 +97,32 @@ static int check_image(struct cli_disk *d)
 int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 		   bool *have_devid)
 {
-	int rc;
+	bool served;
+	const char *type;
+	int rc = cli_xldisk_apply(d, spec->cls);
 
+	if (rc)
+		return rc;
+	served = d->vbd.backend == XBDEV_VBD_XBDEV;
+	type = xbdev_vbd_backend_type(d->vbd.backend);
 	if (!d->disk) {
-		if (d->vdev || d->readonly || d->cdrom || d->shared)
+		if (d->vdev || d->readonly || d->cdrom || d->shared ||
+		    cli_xldisk_given(d))
 			return cli_err(XBDEV_EXIT_USAGE,
-				       "--vdev, --readonly, "
-				       "--cdrom and --shared need --disk");
+				       "--vdev, --readonly, --cdrom, --shared, "
+				       "--backend, --format and --no-discard "
+				       "need --disk");
 		return 0;
 	}
 	if (strcmp(spec->cls, "vbd"))
 		return cli_err(XBDEV_EXIT_USAGE, "--disk needs CLASS vbd");
-	if (spec->be_type && strcmp(spec->be_type, "xbdev-vbd"))
+	if (spec->be_type && strcmp(spec->be_type, type))
 		return cli_err(XBDEV_EXIT_USAGE,
 			       "--disk is served by backend "
-			       "type xbdev-vbd, not '%s'",
-			       spec->be_type);
+			       "type %s, not '%s'%s",
+			       type, spec->be_type,
+			       served ? " (--backend phy or qdisk for "
+					"the kernel's blkback or QEMU)" : "");
 	if (d->vdev && *have_devid)
 		return cli_err(
 			XBDEV_EXIT_USAGE,
@@ -120,18 +130,22 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 	if (d->vdev && xbdev_vdev_parse(d->vdev, &spec->devid))
 		return cli_err(XBDEV_EXIT_USAGE, "invalid --vdev '%s'",
 			       d->vdev);
+	if (d->vdev && cli_vbd_devid("--vdev", d->vdev, spec->devid))
+		return XBDEV_EXIT_USAGE;
 	*have_devid |= d->vdev != NULL;
 	d->vbd.cdrom = d->cdrom;
 	d->vbd.readonly = d->readonly || d->cdrom;
 	d->vbd.shared = d->shared;
 	rc = check_image(d);
+	if (!rc)
+		rc = cli_xldisk_finish(d);
 	if (rc)
 		return rc;
-	if (xbdev_blkback_program(d->daemon, sizeof(d->daemon)))
+	if (served && xbdev_blkback_program(d->daemon, sizeof(d->daemon)))
 		return cli_err(XBDEV_EXIT_FAIL, "XBDEV_LIBEXECDIR too long");
 	spec->vbd = &d->vbd;
-	spec->be_type = "xbdev-vbd";
-	spec->daemon = d->daemon;
+	spec->be_type = type;
+	spec->daemon = served ? d->daemon : NULL;
 	return 0;
 }
 

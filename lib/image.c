@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "xbdev-internal.h"
@@ -88,6 +89,7 @@ int xbdev_image_size(const char *path, uint64_t *size)
 int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 		      uint64_t *size)
 {
+	struct stat st;
 	int err;
 
 	if (!realpath(path, resolved)) {
@@ -100,7 +102,59 @@ int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 		return err;
 	if (access(resolved, v->readonly ? R_OK : R_OK | W_OK))
 		return -errno;
+	if (stat(resolved, &st))
+		return -errno;
+	v->blockdev = S_ISBLK(st.st_mode);
+	v->major = v->blockdev ? major(st.st_rdev) : 0;
+	v->minor = v->blockdev ? minor(st.st_rdev) : 0;
 	v->params = resolved;
+	return 0;
+}
+
+/* The first bytes of the formats a hypervisor's image is most often in;
+ * a fixed VHD is raw data with a footer at the end (served as it is). */
+struct magic {
+	size_t off;
+	const char *bytes;
+	size_t len;
+	const char *name;
+};
+static const struct magic magics[] = {
+	{ 0, "QFI\xfb", 4, NULL },      /* qcow or qcow2: by version */
+	{ 0, "QED\0", 4, "qed" },
+	{ 0, "KDMV", 4, "vmdk" },        /* a sparse extent */
+	{ 0, "# Disk DescriptorFile", 21, "vmdk" },
+	{ 0, "vhdxfile", 8, "vhdx" },
+	{ 0, "conectix", 8, "vhd" },     /* a dynamic VHD's footer copy */
+	{ 0x40, "\x7f\x10\xda\xbe", 4, "vdi" },
+};
+
+int xbdev_image_format(const char *path, const char **name)
+{
+	unsigned char b[512];
+	unsigned i;
+	ssize_t n;
+	int fd;
+
+	*name = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, b, sizeof(b), 0);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < ARRAY_SIZE(magics); i++) {
+		const struct magic *m = &magics[i];
+
+		if ((size_t)n < m->off + m->len ||
+		    memcmp(b + m->off, m->bytes, m->len))
+			continue;
+		/* qcow's version, big-endian after the magic: 1, else 2/3. */
+		*name = m->name ? m->name : b[7] == 1 && !b[4] && !b[5] &&
+					    !b[6] ? "qcow" : "qcow2";
+		return -EMEDIUMTYPE;
+	}
 	return 0;
 }
 
@@ -327,7 +381,8 @@ static int check_locks(const char *path, const struct image_id *img,
 }
 
 /* Backend types of dom0 whose params name an image. */
-static const char *const image_backends[] = { "xbdev-vbd", "vbd", "vbd3" };
+static const char *const image_backends[] = { "xbdev-vbd", "vbd", "vbd3",
+					      "qdisk" };
 
 int xbdev_image_in_use(struct xbdev *x, xbdev_txn_t t, const char *path,
 		       bool readonly, char *by, size_t len)

@@ -137,9 +137,17 @@ static void set_acl(struct builder *b, enum xbdev_side side, unsigned owner,
 
 static int vbd_check(const struct xbdev_attach_spec *s)
 {
-	if (strcmp(s->cls, "vbd") || !s->vbd->params ||
-	    s->vbd->params[0] != '/')
+	const struct xbdev_vbd *v = s->vbd;
+
+	if (strcmp(s->cls, "vbd") || !v->params || v->params[0] != '/' ||
+	    (unsigned)v->backend > XBDEV_VBD_QDISK)
 		return -EINVAL;
+	/* The kernel's blkback opens a block device by its number. */
+	if (v->backend == XBDEV_VBD_PHY && !v->blockdev)
+		return -ENOTBLK;
+	/* The disk was checked in domain 0, as its backend sees it there. */
+	if (s->be != 0)
+		return -EPERM;
 	return 0;
 }
 
@@ -159,6 +167,9 @@ static int add_frontend(struct builder *b, const struct xbdev_attach_spec *s)
 	if (!err && s->vbd)
 		err = add(b, XBDEV_SIDE_FRONTEND, "device-type",
 			  s->vbd->cdrom ? "cdrom" : "disk");
+	if (!err && s->vbd && s->vbd->trusted_set)
+		err = add(b, XBDEV_SIDE_FRONTEND, "trusted",
+			  s->vbd->trusted ? "1" : "0");
 	if (!err)
 		err = add_extras(b, XBDEV_SIDE_FRONTEND, s->front, s->n_front);
 	/* The frontend's state goes first: the backend's probe reads it. */
@@ -167,8 +178,17 @@ static int add_frontend(struct builder *b, const struct xbdev_attach_spec *s)
 	return err;
 }
 
+/* What the backend of each kind is told, as libxl and Xen's block
+ * script leave it: type is how the disk is reached ("phy" a block device,
+ * "file" an image file; "qdisk" for QEMU, whose params say the format,
+ * "aio:" raw); the kernel's blkback opens the block device by its number
+ * (physical-device, hex major:minor, which the block script writes with
+ * physical-device-path and hotplug-status once the device is ready). */
 static int add_vbd_backend(struct builder *b, const struct xbdev_vbd *v)
 {
+	bool qdisk = v->backend == XBDEV_VBD_QDISK;
+	bool phy = v->backend == XBDEV_VBD_PHY;
+	const char *type = qdisk ? "qdisk" : v->blockdev ? "phy" : "file";
 	char dev[16];
 	int err = xbdev_vdev_name(b->p->devid, dev, sizeof(dev));
 
@@ -180,7 +200,7 @@ static int add_vbd_backend(struct builder *b, const struct xbdev_vbd *v)
 	if (!err)
 		err = add(b, XBDEV_SIDE_BACKEND, "dev", dev);
 	if (!err)
-		err = add(b, XBDEV_SIDE_BACKEND, "type", "file");
+		err = add(b, XBDEV_SIDE_BACKEND, "type", type);
 	if (!err)
 		err = add(b, XBDEV_SIDE_BACKEND, "mode",
 			  v->readonly ? "r" : "w");
@@ -188,10 +208,21 @@ static int add_vbd_backend(struct builder *b, const struct xbdev_vbd *v)
 		err = add(b, XBDEV_SIDE_BACKEND, "device-type",
 			  v->cdrom ? "cdrom" : "disk");
 	if (!err)
-		err = add(b, XBDEV_SIDE_BACKEND, "params", v->params);
+		err = addf(b, XBDEV_SIDE_BACKEND, "params", "%s%s",
+			   qdisk ? "aio:" : "", v->params);
 	if (!err)
 		err = add(b, XBDEV_SIDE_BACKEND, "discard-enable",
-			  v->readonly ? "0" : "1");
+			  v->readonly || v->no_discard ? "0" : "1");
+	if (!err && v->direct_io_safe)
+		err = add(b, XBDEV_SIDE_BACKEND, "direct-io-safe", "1");
+	if (!err && phy)
+		err = addf(b, XBDEV_SIDE_BACKEND, "physical-device", "%x:%x",
+			   v->major, v->minor);
+	if (!err && phy)
+		err = add(b, XBDEV_SIDE_BACKEND, "physical-device-path",
+			  v->params);
+	if (!err && phy)
+		err = add(b, XBDEV_SIDE_BACKEND, "hotplug-status", "connected");
 	return err;
 }
 
@@ -348,6 +379,55 @@ int xbdev_attach_plan(const struct xbdev_attach_spec *s,
 	}
 	*out = b.p;
 	return 0;
+}
+
+/* Whether path is among the plan's nodes or the extras before it. */
+static bool taken(const struct xbdev_plan *p, const char *dir,
+		  const struct xbdev_kv *kv, unsigned i, const char *path)
+{
+	char other[XBDEV_PATH_MAX];
+	unsigned j;
+
+	for (j = 0; j < p->n_nodes; j++)
+		if (!strcmp(p->nodes[j].path, path))
+			return true;
+	for (j = 0; j < i; j++)
+		if (!xbdev_path_join(other, sizeof(other), dir, kv[j].key) &&
+		    !strcmp(other, path))
+			return true;
+	return false;
+}
+
+int xbdev_attach_collision(const struct xbdev_attach_spec *spec,
+			   enum xbdev_side *side, unsigned *index)
+{
+	struct xbdev_attach_spec bare = *spec;
+	char path[XBDEV_PATH_MAX];
+	struct xbdev_plan *p;
+	unsigned i, s;
+	int err;
+
+	bare.n_front = bare.n_back = 0;
+	err = xbdev_attach_plan(&bare, &p);
+	if (err)
+		return err;
+	err = -ENOENT;
+	for (s = 0; s < 2 && err == -ENOENT; s++) {
+		const struct xbdev_kv *kv = s ? spec->back : spec->front;
+		const char *dir = s ? p->be_dir : p->fe_dir;
+		unsigned n = s ? spec->n_back : spec->n_front;
+
+		for (i = 0; i < n && err == -ENOENT; i++) {
+			if (xbdev_path_join(path, sizeof(path), dir, kv[i].key) ||
+			    !taken(p, dir, kv, i, path))
+				continue;
+			*side = s ? XBDEV_SIDE_BACKEND : XBDEV_SIDE_FRONTEND;
+			*index = i;
+			err = 0;
+		}
+	}
+	xbdev_plan_free(p);
+	return err;
 }
 
 int xbdev_plan_add_path(struct xbdev_plan *p, const char *path,

@@ -215,3 +215,20 @@ int xbdev_vdev_name(unsigned devid, char *buf, size_t len)
 	n = snprintf(buf, len, "%u", devid);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+/* The majors Linux xen-blkfront translates (xen_translate_vdev): every
+ * other one it refuses ("please use an xvd device instead"). */
+int xbdev_vdev_check(unsigned devid)
+{
+	unsigned major = devid >> 8;
+
+	if (devid >= VDEV_ID_LIMIT)
+		return -EINVAL;
+	if (devid & EXT_FLAG)
+		return 0;
+	if (major == XVD_MAJOR || major == HD0_MAJOR || major == HD2_MAJOR ||
+	    major == SD_MAJOR || (major >= 65 && major <= 71) ||
+	    (major >= 128 && major <= 135))
+		return 0;
+	return -EINVAL;
+}

@@ -270,6 +270,50 @@ int xbdev_vdev_parse(const char *s, unsigned *devid);
 /* Canonical name of devid ("xvdb", "sda1", "hdc"); the decimal number for
  * ids that no name encodes. */
 int xbdev_vdev_name(unsigned devid, char *buf, size_t len);
+/* 0 when Linux blkfront takes devid as a disk: the extended xvd form, or
+ * a major it translates (xvd 202, IDE 3 and 22, SCSI 8, 65-71, 128-135);
+ * -EINVAL for any other id (such as 3: blkfront refuses the device). */
+int xbdev_vdev_check(unsigned devid);
+
+/* ---- xl disk specs (lib/xldisk.c) --------------------------------------
+ *
+ * The DISKSPEC of xl-disk-configuration(5), as `xl block-attach` takes it:
+ * comma-separated parameters, whitespace before each ignored (and, here,
+ * after each but target), key=value pairs, flags and the positional
+ * target, format, vdev, access; `target=` takes the rest of the string
+ * (commas too) and so comes last; the deprecated prefixes (raw:, phy:,
+ * file:, aio:, tap:, ...) and vdev:devtype.  Each parameter at most once.
+ * What xbdev cannot honour is refused, never ignored.
+ */
+enum xbdev_xldisk_why {
+	XBDEV_XLDISK_OK,
+	XBDEV_XLDISK_SYNTAX,            /* token: not a parameter */
+	XBDEV_XLDISK_UNKNOWN_KEY,       /* key: not an xl disk parameter */
+	XBDEV_XLDISK_BAD_VALUE,         /* key's value token is not one xl knows */
+	XBDEV_XLDISK_UNSUPPORTED,       /* key (=token): valid for xl, not here */
+	XBDEV_XLDISK_NOT_RAW,           /* format token: xbdev serves raw only */
+	XBDEV_XLDISK_TWICE,             /* key given twice (different values) */
+	XBDEV_XLDISK_TOO_MANY,          /* token: a fifth positional parameter */
+	XBDEV_XLDISK_NO_TARGET,         /* no target (xl: an empty CD-ROM) */
+	XBDEV_XLDISK_TOO_LONG,          /* the spec is longer than a value */
+};
+
+struct xbdev_xldisk {
+	/* Into buf; NULL when not given (vdev, backend empty: not given). */
+	const char *target;     /* "/dev/" prepended to a relative path */
+	const char *vdev;       /* valid for xbdev_vdev_parse */
+	/* -1: not given, else 0/1 (backendtype: enum xbdev_vbd_backend). */
+	int readonly, cdrom, discard, trusted, backendtype;
+	bool format_raw;        /* "raw" given: format=, positional, raw: */
+	bool direct_io_safe;
+	/* Why -EINVAL: the parameter's name, and the text refused (both
+	 * from the caller's string: escape them before a terminal). */
+	enum xbdev_xldisk_why why;
+	char key[32], token[64];
+	char buf[XBDEV_VALUE_MAX + 8];
+};
+/* 0, or -EINVAL with out->why, key and token saying what was refused. */
+int xbdev_xldisk_parse(const char *spec, struct xbdev_xldisk *out);
 
 /* ---- device lifecycle -------------------------------------------------
  *
@@ -284,7 +328,23 @@ struct xbdev_kv {
 	const char *value;
 };
 
-/* Block device served by xbdev's own backend (class vbd, type xbdev-vbd). */
+/* Who serves a disk (what xl calls backendtype). */
+enum xbdev_vbd_backend {
+	XBDEV_VBD_XBDEV,        /* xbdev-blkback, backend type xbdev-vbd */
+	XBDEV_VBD_PHY,          /* the dom0 kernel's blkback, type vbd: a
+				 * block device, by its physical-device */
+	XBDEV_VBD_QDISK,        /* QEMU's xen-block, type qdisk, params
+				 * "aio:PATH" (a raw image) */
+};
+/* "xbdev", "phy", "qdisk" (-EINVAL for anything else); the name, and the
+ * backend type its directories are written under ("xbdev-vbd", "vbd",
+ * "qdisk"); "?" for a value out of range. */
+int xbdev_vbd_backend_parse(const char *name, enum xbdev_vbd_backend *out);
+const char *xbdev_vbd_backend_name(enum xbdev_vbd_backend b);
+const char *xbdev_vbd_backend_type(enum xbdev_vbd_backend b);
+
+/* A block device (class vbd) with a disk: served by xbdev's own backend
+ * (type xbdev-vbd), or written for the kernel's blkback or QEMU. */
 struct xbdev_vbd {
 	const char *params;     /* absolute path of the disk image */
 	bool readonly;          /* mode "r" instead of "w" */
@@ -294,6 +354,17 @@ struct xbdev_vbd {
 	 * whose guests coordinate their writes themselves.  Kept in the
 	 * record as "shared" = "1". */
 	bool shared;
+	enum xbdev_vbd_backend backend;
+	bool no_discard;        /* discard-enable = 0 (also when readonly) */
+	bool direct_io_safe;    /* backend node direct-io-safe = 1 */
+	/* Frontend node "trusted" (Linux blkfront bounces every request of
+	 * an untrusted backend): written when trusted_set. */
+	bool trusted_set, trusted;
+	/* params is a block device (set by xbdev_image_check): backend node
+	 * type "phy" (else "file"), and its device number for blkback's
+	 * physical-device. */
+	bool blockdev;
+	unsigned major, minor;
 };
 
 struct xbdev_attach_spec {
@@ -349,6 +420,13 @@ struct xbdev_plan {
 	char *daemon, *log;     /* served devices only */
 	long pid;               /* daemon pid after xbdev_attach(), else 0 */
 };
+
+/* Which extra node of spec (spec->front[*index] or spec->back[*index],
+ * *side saying which) repeats an earlier one or names a node xbdev
+ * writes itself: 0, or -ENOENT when none does (what -ENOTUNIQ of
+ * xbdev_attach_plan was about). */
+int xbdev_attach_collision(const struct xbdev_attach_spec *spec,
+			   enum xbdev_side *side, unsigned *index);
 
 /* Build the plan of spec without touching xenstore (spec->devid_auto is
  * ignored: spec->devid is used).  -EINVAL for a bad name, key or value,
@@ -436,9 +514,17 @@ int xbdev_log_dir_check(const char *log_dir);
  * into resolved (PATH_MAX bytes; "" when PATH cannot be resolved, the
  * error then realpath's), then what xbdev_image_size refuses (-ENOTBLK,
  * -ENODATA, -EDOM; *size set), then the access v needs (read, and write
- * unless v->readonly).  On success v->params = resolved. */
+ * unless v->readonly).  On success v->params = resolved, and
+ * v->blockdev, major and minor say whether it is a block device, which. */
 int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 		      uint64_t *size);
+
+/* A disk image format other than raw, by its header: 0 when none is seen
+ * (*name NULL), -EMEDIUMTYPE with *name "qcow", "qcow2", "qed", "vmdk",
+ * "vhdx", "vhd" or "vdi" when the first sector is one's, -errno when it
+ * cannot be read.  A raw disk whose guest wrote such a header looks the
+ * same: only the caller can say it is raw. */
+int xbdev_image_format(const char *path, const char **name);
 
 /* Size in bytes of a file or block device: -ENODATA when empty, -EDOM when
  * not a multiple of 512 (a sector: the rest could never be read),
@@ -723,6 +809,29 @@ struct xbdev_dev_status {
  * time used for the stuck verdict. */
 int xbdev_status_list(struct xbdev *x, int domid, int64_t now,
 		      struct xbdev_dev_status **out, unsigned *n);
+
+/* ---- block devices of a domain (lib/blocklist.c) -------------------------- */
+
+/* A vbd of a guest, as `xbdev block-list` shows it (and `xl block-list`). */
+struct xbdev_block {
+	unsigned fe, be, devid;
+	char vdev[32];                  /* xbdev_vdev_name of devid */
+	char type[XBDEV_NAME_MAX + 1];  /* backend directory type */
+	/* Who serves it: "xbdev" (xbdev-vbd, or a disk of an xl config that
+	 * xbdevd serves), "phy" (vbd: the kernel's blkback), "tap" (vbd3:
+	 * tapback), "qdisk", else the backend type itself. */
+	char kind[XBDEV_NAME_MAX + 1];
+	/* The backend's params and mode nodes ("" when missing): written by
+	 * the toolstack, not the guest, but shown escaped all the same. */
+	char params[XBDEV_VALUE_MAX], mode[8];
+	char fe_dir[XBDEV_PATH_MAX], be_dir[XBDEV_PATH_MAX];
+	int fe_state, be_state;         /* -1 when missing */
+};
+
+/* The vbd devices whose frontend is in domain fe, sorted by devid, from
+ * xbdev_status_list (so a device with only one side is listed too). */
+int xbdev_block_list(struct xbdev *x, unsigned fe, struct xbdev_block **out,
+		     unsigned *n);
 
 /* Recursively list dir: calls fn for dir and every node below it (depth
  * first, children sorted) with its value and ACL. */
