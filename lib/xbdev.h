@@ -310,7 +310,7 @@ struct xbdev_xldisk {
 	 * from the caller's string: escape them before a terminal). */
 	enum xbdev_xldisk_why why;
 	char key[32], token[64];
-	char buf[XBDEV_VALUE_MAX + 8];
+	char buf[2 * XBDEV_VALUE_MAX + 8];
 };
 /* 0, or -EINVAL with out->why, key and token saying what was refused. */
 int xbdev_xldisk_parse(const char *spec, struct xbdev_xldisk *out);

@@ -90,7 +90,8 @@ static int refuse_str(struct ctx *c, enum xbdev_xldisk_why why,
 }
 
 /* A copy of prefix + s into d->buf, which holds every string of the spec
- * (each no longer than its part of the input, plus "/dev/" once). */
+ * (each no longer than its part of the input) and the target once more,
+ * with "/dev/" before it. */
 static const char *save(struct ctx *c, const char *prefix, const char *s)
 {
 	size_t p = strlen(prefix), n = strlen(s);

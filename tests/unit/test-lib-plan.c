@@ -153,6 +153,105 @@ static void test_vbd(void **s)
 	xbdev_plan_free(p);
 }
 
+/* A block device served by xbdev-blkback: type phy; discard off on
+ * request; direct-io-safe and trusted when asked. */
+static void test_vbd_options(void **s)
+{
+	const struct xbdev_vbd vbd = {
+		.params = "/dev/loop3", .blockdev = true, .major = 7,
+		.minor = 3, .no_discard = true, .direct_io_safe = true,
+		.trusted_set = true, .trusted = false,
+	};
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .cls = "vbd", .be_type = "xbdev-vbd", .devid = 51728,
+		.vbd = &vbd, .daemon = "/usr/libexec/xbdev/xbdev-blkback",
+	};
+	const char *be = "/local/domain/0/backend/xbdev-vbd/7/51728";
+	const char *fe = "/local/domain/7/device/vbd/51728";
+	struct xbdev_plan *p = NULL;
+	char path[256];
+
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	BE("type", "phy");
+	BE("mode", "w");
+	BE("discard-enable", "0");
+	BE("direct-io-safe", "1");
+	FE("trusted", "0");
+	assert_string_equal(value_of(p, "/xbdev/7/vbd/51728/front/trusted"),
+			    "0");
+	/* blkback's nodes are for the kernel's blkback only. */
+	snprintf(path, sizeof(path), "%s/physical-device", be);
+	assert_null(value_of(p, path));
+	xbdev_plan_free(p);
+}
+
+/* The kernel's blkback: type vbd, the device by number, nothing spawned,
+ * no copy of the frontend kept (no backend of ours renews it). */
+static void test_vbd_phy(void **s)
+{
+	const struct xbdev_vbd vbd = {
+		.params = "/dev/loop3", .blockdev = true, .major = 7,
+		.minor = 0x1c, .backend = XBDEV_VBD_PHY,
+	};
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .cls = "vbd", .be_type = "vbd", .devid = 51744,
+		.vbd = &vbd,
+	};
+	const char *be = "/local/domain/0/backend/vbd/7/51744";
+	const char *fe = "/local/domain/7/device/vbd/51744";
+	struct xbdev_plan *p = NULL;
+	char path[256];
+
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	FE("virtual-device", "51744");
+	FE("device-type", "disk");
+	snprintf(path, sizeof(path), "%s/trusted", fe);
+	assert_null(value_of(p, path));
+	BE("type", "phy");
+	BE("dev", "xvdc");
+	BE("params", "/dev/loop3");
+	BE("physical-device", "7:1c");
+	BE("physical-device-path", "/dev/loop3");
+	BE("hotplug-status", "connected");
+	BE("discard-enable", "1");
+	snprintf(path, sizeof(path), "%s/direct-io-safe", be);
+	assert_null(value_of(p, path));
+	assert_string_equal(value_of(p, "/xbdev/7/vbd/51744/type"), "vbd");
+	assert_null(value_of(p, "/xbdev/7/vbd/51744/log"));
+	assert_null(value_of(p, "/xbdev/7/vbd/51744/front/backend"));
+	assert_null(p->daemon);
+	xbdev_plan_free(p);
+}
+
+/* QEMU's qdisk: params says the format (aio: raw), type qdisk. */
+static void test_vbd_qdisk(void **s)
+{
+	const struct xbdev_vbd vbd = {
+		.params = "/images/d.img", .backend = XBDEV_VBD_QDISK,
+		.cdrom = true, .readonly = true,
+	};
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .cls = "vbd", .be_type = "qdisk", .devid = 5632,
+		.vbd = &vbd,
+	};
+	const char *be = "/local/domain/0/backend/qdisk/7/5632";
+	const char *fe = "/local/domain/7/device/vbd/5632";
+	struct xbdev_plan *p = NULL;
+	char path[256];
+
+	assert_int_equal(xbdev_attach_plan(&spec, &p), 0);
+	FE("device-type", "cdrom");
+	BE("type", "qdisk");
+	BE("dev", "hdc");
+	BE("params", "aio:/images/d.img");
+	BE("mode", "r");
+	BE("removable", "1");
+	BE("discard-enable", "0");
+	snprintf(path, sizeof(path), "%s/physical-device", be);
+	assert_null(value_of(p, path));
+	xbdev_plan_free(p);
+}
+
 static int plan_err(const struct xbdev_attach_spec *spec)
 {
 	struct xbdev_plan *p = NULL;
@@ -203,6 +302,68 @@ static void test_rejects(void **s)
 	spec.daemon = NULL;
 	spec.fe = 0x7ff0;
 	assert_int_equal(plan_err(&spec), -EINVAL);
+}
+
+/* What no backend kind takes: blkback a file, a disk whose backend is
+ * not in domain 0 (the disk was checked here), a kind that is none. */
+static void test_vbd_rejects(void **s)
+{
+	struct xbdev_vbd vbd = { .params = "/images/d.img",
+				 .backend = XBDEV_VBD_PHY };
+	struct xbdev_attach_spec spec = {
+		.fe = 7, .cls = "vbd", .be_type = "vbd", .devid = 51728,
+		.vbd = &vbd,
+	};
+
+	assert_int_equal(plan_err(&spec), -ENOTBLK);
+	vbd.blockdev = true;
+	assert_int_equal(plan_err(&spec), 0);
+	spec.be = 3;
+	assert_int_equal(plan_err(&spec), -EPERM);
+	vbd.backend = XBDEV_VBD_QDISK;
+	assert_int_equal(plan_err(&spec), -EPERM);
+	spec.be = 0;
+	assert_int_equal(plan_err(&spec), 0);
+	vbd.backend = (enum xbdev_vbd_backend)3;
+	assert_int_equal(plan_err(&spec), -EINVAL);
+}
+
+/* Which --front/--back key -ENOTUNIQ was about. */
+static void test_collision(void **s)
+{
+	struct xbdev_kv front[2] = { { "a", "1" }, { "b", "2" } };
+	struct xbdev_kv back[3] = { { "x", "1" }, { "y", "2" }, { "x", "3" } };
+	const struct xbdev_vbd vbd = { .params = "/images/d.img" };
+	struct xbdev_attach_spec spec = {
+		.fe = 1, .cls = "c", .front = front, .n_front = 2,
+		.back = back, .n_back = 2,
+	};
+	enum xbdev_side side = XBDEV_SIDE_RECORD;
+	unsigned i = 99;
+
+	assert_int_equal(xbdev_attach_collision(&spec, &side, &i), -ENOENT);
+	spec.n_back = 3;        /* x given twice */
+	assert_int_equal(xbdev_attach_collision(&spec, &side, &i), 0);
+	assert_int_equal(side, XBDEV_SIDE_BACKEND);
+	assert_int_equal(i, 2);
+	front[1].key = "backend-id";    /* a node xbdev writes */
+	assert_int_equal(xbdev_attach_collision(&spec, &side, &i), 0);
+	assert_int_equal(side, XBDEV_SIDE_FRONTEND);
+	assert_int_equal(i, 1);
+	/* A disk's own node. */
+	spec.n_front = 0;
+	spec.n_back = 1;
+	back[0].key = "discard-enable";
+	spec.cls = "vbd";
+	spec.devid = 51728;
+	spec.vbd = &vbd;
+	assert_int_equal(xbdev_attach_collision(&spec, &side, &i), 0);
+	assert_int_equal(side, XBDEV_SIDE_BACKEND);
+	assert_int_equal(i, 0);
+	back[0].key = "feature-x";
+	assert_int_equal(xbdev_attach_collision(&spec, &side, &i), -ENOENT);
+	spec.cls = "a/b";       /* no plan at all */
+	assert_int_equal(xbdev_attach_collision(&spec, &side, &i), -EINVAL);
 }
 
 static void test_same_domain(void **s)
@@ -272,7 +433,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden),
 		cmocka_unit_test(test_vbd),
+		cmocka_unit_test(test_vbd_options),
+		cmocka_unit_test(test_vbd_phy),
+		cmocka_unit_test(test_vbd_qdisk),
 		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_vbd_rejects),
+		cmocka_unit_test(test_collision),
 		cmocka_unit_test(test_same_domain),
 		cmocka_unit_test(test_attach_wait_words),
 		cmocka_unit_test(test_names),

@@ -106,6 +106,36 @@ static void test_roundtrip(void **s)
 	}
 }
 
+/* The ids Linux blkfront takes: xvd, IDE (two majors), SCSI, the
+ * extended form; any other it refuses. */
+static void test_check(void **s)
+{
+	static const unsigned good_ids[] = {
+		51712, 51728, 202 << 8 | 255, 768, 22 << 8 | 127, 2048,
+		65 << 8, 71 << 8 | 255, 128 << 8, 135 << 8 | 17,
+		1u << 28, (1u << 28) | 701 << 8, (1u << 29) - 1,
+	};
+	static const unsigned bad_ids[] = {
+		0, 3, 5, 255, 1 << 8, 33 << 8, 64 << 8 | 255, 72 << 8,
+		127 << 8, 136 << 8, 201 << 8, 203 << 8, 1u << 29, 0xffffffffu,
+	};
+	unsigned i, id;
+
+	for (i = 0; i < sizeof(good_ids) / sizeof(*good_ids); i++)
+		if (xbdev_vdev_check(good_ids[i]))
+			fail_msg("%u refused", good_ids[i]);
+	for (i = 0; i < sizeof(bad_ids) / sizeof(*bad_ids); i++)
+		if (xbdev_vdev_check(bad_ids[i]) != -EINVAL)
+			fail_msg("%u taken", bad_ids[i]);
+	/* Every name but a bare number gives an id blkfront takes. */
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		if (good[i].name[0] >= '0' && good[i].name[0] <= '9')
+			continue;
+		assert_int_equal(xbdev_vdev_parse(good[i].name, &id), 0);
+		assert_int_equal(xbdev_vdev_check(id), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_reject),
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
