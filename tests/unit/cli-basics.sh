@@ -25,7 +25,7 @@ for c in "" $("$X" help-commands) list-domains list-devices help-commands; do
 	else t fail "xbdev $c --help"; fi
 done
 "$X" --version | grep -q "^xbdev [0-9]" && t ok "--version" || t fail "--version"
-[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch " ] &&
+[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch block-list " ] &&
 	t ok "help-commands lists the public commands" || t fail "help-commands"
 "$X" help-commands attach | grep -qx -- "--disk=" && t ok "help-commands attach lists --disk=" ||
 	t fail "help-commands attach"
@@ -55,7 +55,7 @@ rc 2 "--timeout with --wait none" "$X" attach 1 c --wait none --timeout 3
 rc 2 "--disk on a class other than vbd" "$X" attach 1 c --disk /etc/hostname
 rc 2 "--readonly without --disk" "$X" attach 1 vbd --readonly
 rc 2 "--shared without --disk" "$X" attach 1 vbd --shared
-rc 2 "--vdev and --devid" "$X" attach 1 vbd --disk /etc/hostname -r --vdev xvdb --devid 5
+rc 2 "--vdev and --devid" "$X" attach 1 vbd --disk /etc/hostname -r --vdev xvdb --devid 51744
 rc 2 "missing disk" "$X" attach 1 vbd --disk /nonexistent/disk.img
 rc 2 "key collides with state" "$X" attach -n 1 c -d 0 --front state=4
 rc 2 "detach: no devid" "$X" detach 1 c
@@ -69,6 +69,24 @@ rc 2 "prune: too many arguments" "$X" prune 1 2
 rc 2 "prune: bad --timeout" "$X" prune --timeout 0
 rc 1 "prune without xenstore" "$X" prune
 rc 2 "watch: bad --until" "$X" watch --until Nowhere
+rc 2 "a vbd without a disk (kernel blkback, nothing to serve)" "$X" attach -n 1 vbd -d 51728
+rc 2 "--backend-type vbd without a disk or --back" "$X" attach -n 1 vbd -t vbd -d 51728
+rc 2 "--devid 3 on a vbd (blkfront refuses it)" "$X" attach -n 1 vbd -d 3 --back x=1
+rc 2 "--vdev 3 (blkfront refuses it)" "$X" attach -n 1 vbd --disk /etc/hostname -r --vdev 3
+rc 2 "--no-discard without --disk" "$X" attach -n 1 vbd --no-discard -d 51728
+rc 2 "--backend without --disk" "$X" attach -n 1 vbd --backend phy -d 51728
+rc 2 "--backend bogus" "$X" attach -n 1 vbd --backend blktap --disk /etc/hostname -r
+rc 2 "--format qcow2" "$X" attach -n 1 vbd --format qcow2 --disk /etc/hostname -r
+rc 2 "xl spec on a class other than vbd" "$X" attach -n 1 c "target=/etc/hostname"
+rc 2 "xl spec: unknown key" "$X" attach -n 1 vbd "foo=1, target=/etc/hostname"
+rc 2 "xl spec: format qcow2" "$X" attach -n 1 vbd "format=qcow2, target=/etc/hostname"
+rc 2 "xl spec: backendtype tap" "$X" attach -n 1 vbd "backendtype=tap, target=/etc/hostname"
+rc 2 "xl spec: no target" "$X" attach -n 1 vbd "vdev=xvdb"
+rc 2 "xl spec and --disk" "$X" attach -n 1 vbd "target=/etc/hostname" --disk /etc/hostname
+rc 2 "xl spec access and --readonly" "$X" attach -n 1 vbd "access=ro,target=/etc/hostname" -r
+rc 2 "xl spec: too many arguments after it" "$X" attach -n 1 vbd "target=/etc/hostname" x
+rc 2 "block-list: no DOMAIN" "$X" block-list
+rc 1 "block-list without xenstore" "$X" block-list 1
 rc 1 "status without xenstore" "$X" status
 rc 1 "dry-run without xenstore needs --devid" "$X" attach -n 1 c
 
@@ -101,11 +119,11 @@ printf '%s\n' "$golden" > "$want"
 
 truncate -s 1M "$img"
 # Nothing to serve, or a tail no sector reaches: refused before xenstore.
-err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)
+err=$("$X" attach 1 vbd --disk "$small" -r -n -d 51728 2>&1)
 [ $? = 2 ] && printf '%s\n' "$err" | grep -q 'empty: nothing to serve' &&
 	t ok "vbd: an empty disk is refused (exit 2)" || t fail "empty disk" "$err"
 printf 'twelve bytes' > "$small"
-err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)
+err=$("$X" attach 1 vbd --disk "$small" -r -n -d 51728 2>&1)
 [ $? = 2 ] && printf '%s\n' "$err" | grep -q 'not a multiple of 512 bytes (a sector): 12' &&
 	t ok "vbd: a 12-byte disk is refused (exit 2)" || t fail "12-byte disk" "$err"
 # A disk the caller may read but not write: the hint names --readonly;
@@ -114,19 +132,19 @@ err=$("$X" attach 1 vbd --disk "$small" -r -n -d 5 2>&1)
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 	ro=$(mktemp /tmp/xbdev-ro-XXXXXX.img); truncate -s 4096 "$ro"; chmod 0444 "$ro"
-	err=$(nobody "$X" attach 1 vbd --disk "$ro" -n -d 5 2>&1)
+	err=$(nobody "$X" attach 1 vbd --disk "$ro" -n -d 51728 2>&1)
 	[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'Permission denied (use --readonly for a read-only image)$' &&
 		t ok "vbd: an unwritable disk is refused with the --readonly hint (exit 2)" ||
 		t fail "unwritable disk" "$err"
-	nobody "$X" attach 1 vbd --disk "$ro" -r -n -d 5 >/dev/null 2>&1 &&
+	nobody "$X" attach 1 vbd --disk "$ro" -r -n -d 51728 >/dev/null 2>&1 &&
 		t ok "vbd: the same disk --readonly is taken" || t fail "unwritable disk --readonly"
 	chmod 0000 "$ro"
-	err=$(nobody "$X" attach 1 vbd --disk "$ro" -r -n -d 5 2>&1)
+	err=$(nobody "$X" attach 1 vbd --disk "$ro" -r -n -d 51728 2>&1)
 	[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'Permission denied$' &&
 		t ok "vbd: an unreadable disk --readonly: no hint (exit 2)" ||
 		t fail "unreadable disk" "$err"
 	: > "$small"; chmod 0666 "$small"
-	err=$(nobody "$X" attach 1 vbd --disk "$small" -n -d 5 2>&1)
+	err=$(nobody "$X" attach 1 vbd --disk "$small" -n -d 51728 2>&1)
 	[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'empty: nothing to serve$' &&
 		t ok "vbd: an empty disk: no hint (exit 2)" || t fail "empty disk hint" "$err"
 	rm -f "$ro"
@@ -143,6 +161,64 @@ printf '%s\n' "$out" | grep -qx '/local/domain/4/device/vbd/51744/virtual-device
 	t ok "vbd dry-run: virtual-device" || t fail "vbd virtual-device"
 printf '%s\n' "$out" | grep -qx "spawn /opt/x/xbdev-blkback /local/domain/0/backend/xbdev-vbd/4/51744 >> /var/log/xbdev/vbd-4-51744.log" &&
 	t ok "vbd dry-run: spawns \$XBDEV_LIBEXECDIR/xbdev-blkback" || t fail "vbd spawn" "$out"
+
+# ---- disks as xl says them ---------------------------------------------------
+# want DESC LINE OUTPUT: OUTPUT has LINE.
+want() { printf '%s\n' "$3" | grep -qxF -- "$2" && t ok "$1" || t fail "$1" "$(printf '%s\n' "$3" | head -3 | tr '\n' ' ')"; }
+out=$("$X" attach 4 vbd "format=raw, vdev=xvdc, access=ro, target=$img" -n 2>&1)
+want "xl spec: params is the target" "/local/domain/0/backend/xbdev-vbd/4/51744/params = \"$img\" (n0,r4)" "$out"
+want "xl spec: access=ro is mode r" '/local/domain/0/backend/xbdev-vbd/4/51744/mode = "r" (n0,r4)' "$out"
+want "xl spec: vdev=xvdc is the device" '/local/domain/4/device/vbd/51744/virtual-device = "51744" (n4,r0)' "$out"
+want "xl spec: a file is type file" '/local/domain/0/backend/xbdev-vbd/4/51744/type = "file" (n0,r4)' "$out"
+# The same disk, positional and with a deprecated prefix: the same plan.
+old=$(printf '%s\n' "$out" | grep -v created)
+new=$("$X" attach 4 vbd "raw:$img,xvdc,r" -n 2>&1 | grep -v created)
+[ "$old" = "$new" ] && t ok "xl spec: 'raw:PATH,xvdc,r' says the same" || t fail "xl spec: positional" "$new"
+new=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -r -n 2>&1 | grep -v created)
+[ "$old" = "$new" ] && t ok "xl spec: --disk --vdev -r say the same" || t fail "xl spec: options" "$new"
+out=$("$X" attach 4 vbd "$img,,xvdc,backendtype=qdisk,no-discard,direct-io-safe,untrusted" -n 2>&1)
+want "backendtype=qdisk: params aio:PATH" "/local/domain/0/backend/qdisk/4/51744/params = \"aio:$img\" (n0,r4)" "$out"
+want "no-discard: discard-enable 0" '/local/domain/0/backend/qdisk/4/51744/discard-enable = "0" (n0,r4)' "$out"
+want "direct-io-safe" '/local/domain/0/backend/qdisk/4/51744/direct-io-safe = "1" (n0,r4)' "$out"
+want "untrusted: the frontend's trusted 0" '/local/domain/4/device/vbd/51744/trusted = "0" (n4,r0)' "$out"
+printf '%s\n' "$out" | grep -q '^spawn' && t fail "qdisk: no xbdev-blkback spawned" || t ok "qdisk: no xbdev-blkback spawned"
+out=$("$X" attach 4 vbd --disk "$img" --vdev xvdc --no-discard -n 2>&1)
+want "--no-discard: discard-enable 0" '/local/domain/0/backend/xbdev-vbd/4/51744/discard-enable = "0" (n0,r4)' "$out"
+err=$("$X" attach 4 vbd --disk "$img" --vdev xvdc --back discard-enable=0 -n 2>&1)
+[ $? = 2 ] && [ "$err" = "xbdev: attach: 4 vbd/51744: --back discard-enable: a node xbdev writes itself (use --no-discard)" ] &&
+	t ok "--back discard-enable names the key and the option (exit 2)" || t fail "--back discard-enable" "$err"
+err=$("$X" attach -n 1 c -d 0 --back a=1 --back a=2 2>&1)
+[ "$err" = "xbdev: attach: 1 c/0: --back a: given twice" ] && t ok "a repeated --back key is named" || t fail "repeated key" "$err"
+err=$("$X" attach 4 vbd "$img,,xvdc,backendtype=phy" -n 2>&1)
+[ $? = 2 ] && printf '%s\n' "$err" | grep -q 'backend phy needs a block device' &&
+	t ok "backendtype=phy with a file: refused, needs a block device (exit 2)" || t fail "phy file" "$err"
+err=$("$X" attach 4 vbd "foo=1,target=$img" -n 2>&1)
+[ "$err" = "xbdev: attach: xl disk spec: unknown key 'foo'" ] && t ok "xl spec: the unknown key named" || t fail "unknown key" "$err"
+err=$("$X" attach 4 vbd "$img,,xvdc,colo" -n 2>&1)
+[ "$err" = "xbdev: attach: xl disk spec: colo: not supported by xbdev attach" ] && t ok "xl spec: colo not supported, named" || t fail "colo" "$err"
+# A phy disk needs a block device this user may open; dry-run only.
+blk=
+for b in /dev/loop0 /dev/vda /dev/sda /dev/nvme0n1; do
+	[ -b "$b" ] && [ -r "$b" ] && [ "$(cat /sys/block/${b#/dev/}/size 2>/dev/null)" != 0 ] && { blk=$b; break; }
+done
+if [ -n "$blk" ] && out=$("$X" attach 4 vbd "$blk,,xvdc,r,backendtype=phy" -n 2>&1); then
+	mm=$(stat -L -c '%t:%T' "$blk")
+	want "phy: physical-device major:minor" "/local/domain/0/backend/vbd/4/51744/physical-device = \"$mm\" (n0,r4)" "$out"
+	want "phy: a block device is type phy" '/local/domain/0/backend/vbd/4/51744/type = "phy" (n0,r4)' "$out"
+else
+	t ok "phy: physical-device # SKIP no readable block device"
+fi
+# A qcow2 image is not served as raw, unless the caller says it is raw.
+printf 'QFI\373\0\0\0\3' | dd of="$img" conv=notrunc 2>/dev/null
+err=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -n 2>&1)
+[ $? = 2 ] && printf '%s\n' "$err" | grep -q ": a qcow2 image: xbdev serves raw disks only" &&
+	t ok "a qcow2 image is refused (exit 2)" || t fail "qcow2 image" "$err"
+rc 2 "a qcow2 image through an xl spec" "$X" attach 4 vbd "target=$img" -n
+"$X" attach 4 vbd --disk "$img" --vdev xvdc --format raw -n >/dev/null 2>&1 &&
+	t ok "a qcow2 header with --format raw is served" || t fail "--format raw"
+"$X" attach 4 vbd "format=raw,vdev=xvdc,target=$img" -n >/dev/null 2>&1 &&
+	t ok "a qcow2 header with format=raw is served" || t fail "format=raw"
+dd if=/dev/zero of="$img" bs=512 count=1 conv=notrunc 2>/dev/null
 
 # ---- --dry-run --json: shape ------------------------------------------------
 js=$("$X" attach 3 mydevice -n -d 2 --json 2>/dev/null)
