@@ -23,7 +23,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct blocklist_args *a = state->input;
 
 	switch (key) {
-	case 'j': a->json = true; break;
+	case 'j':
+		a->json = true;
+		break;
 	case ARGP_KEY_ARG:
 		cli_arg(state, arg, (const char **[]){ &a->dom }, 1);
 		break;
@@ -122,7 +124,8 @@ out:
 
 const struct cli_cmd cli_cmd_block_list = {
 	.name = "block-list",
-	.summary = "list a guest's block devices: vdev, target, backend, states",
+	.summary =
+		"list a guest's block devices: vdev, target, backend, states",
 	.argp = &argp,
 	.run = run,
 };

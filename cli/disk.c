@@ -122,7 +122,8 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 			       "type %s, not '%s'%s",
 			       type, spec->be_type,
 			       served ? " (--backend phy or qdisk for "
-					"the kernel's blkback or QEMU)" : "");
+					"the kernel's blkback or QEMU)"
+				      : "");
 	if (d->vdev && *have_devid)
 		return cli_err(
 			XBDEV_EXIT_USAGE,

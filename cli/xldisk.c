@@ -73,27 +73,36 @@ static int spec_refusal(const struct xbdev_xldisk *x)
 	cli_esc(v, x->token);
 	switch (x->why) {
 	case XBDEV_XLDISK_SYNTAX:
-		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: '%s': not a "
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "xl disk spec: '%s': not a "
 			       "parameter (KEY=VALUE, a flag, or target, "
-			       "format, vdev, access in that order)", v);
+			       "format, vdev, access in that order)",
+			       v);
 	case XBDEV_XLDISK_UNKNOWN_KEY:
 		return cli_err(XBDEV_EXIT_USAGE,
 			       "xl disk spec: unknown key '%s'", k);
 	case XBDEV_XLDISK_BAD_VALUE:
-		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: %s=%s: not a "
-			       "value of %s", k, v, k);
-	case XBDEV_XLDISK_NOT_RAW:
-		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: %s=%s: xbdev "
-			       "serves raw images only", k, v);
-	case XBDEV_XLDISK_TWICE:
 		return cli_err(XBDEV_EXIT_USAGE,
-			       "xl disk spec: %s given twice", k);
+			       "xl disk spec: %s=%s: not a "
+			       "value of %s",
+			       k, v, k);
+	case XBDEV_XLDISK_NOT_RAW:
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "xl disk spec: %s=%s: xbdev "
+			       "serves raw images only",
+			       k, v);
+	case XBDEV_XLDISK_TWICE:
+		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: %s given twice",
+			       k);
 	case XBDEV_XLDISK_TOO_MANY:
-		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: '%s': more "
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "xl disk spec: '%s': more "
 			       "than four positional parameters (target, "
-			       "format, vdev, access)", v);
+			       "format, vdev, access)",
+			       v);
 	case XBDEV_XLDISK_NO_TARGET:
-		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: no target "
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "xl disk spec: no target "
 			       "(an empty CD-ROM drive is not supported)");
 	case XBDEV_XLDISK_TOO_LONG:
 		return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: too long");
@@ -108,15 +117,19 @@ static int spec_refusal(const struct xbdev_xldisk *x)
 		       "backendtype xbdev)";
 	else if (!strcmp(x->key, "backendtype"))
 		hint = " (xbdev, phy or qdisk)";
-	return cli_err(XBDEV_EXIT_USAGE, "xl disk spec: %s%s%s: not supported "
-		       "by xbdev attach%s", k, v[0] ? "=" : "", v, hint);
+	return cli_err(XBDEV_EXIT_USAGE,
+		       "xl disk spec: %s%s%s: not supported "
+		       "by xbdev attach%s",
+		       k, v[0] ? "=" : "", v, hint);
 }
 
 /* A field the spec and an option both give. */
 static int twice(const char *key, const char *opt)
 {
-	return cli_err(XBDEV_EXIT_USAGE, "%s in the xl disk spec and %s: "
-		       "give one", key, opt);
+	return cli_err(XBDEV_EXIT_USAGE,
+		       "%s in the xl disk spec and %s: "
+		       "give one",
+		       key, opt);
 }
 
 static int take_spec(struct cli_disk *d)
@@ -155,12 +168,16 @@ int cli_xldisk_apply(struct cli_disk *d, const char *cls)
 	char e[CLI_ESCAPED_LEN];
 
 	if (d->format && strcmp(d->format, "raw"))
-		return cli_err(XBDEV_EXIT_USAGE, "--format %s: xbdev serves "
-			       "raw images only", cli_esc(e, d->format));
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--format %s: xbdev serves "
+			       "raw images only",
+			       cli_esc(e, d->format));
 	d->format_raw = d->format != NULL;
 	if (d->backend && xbdev_vbd_backend_parse(d->backend, &d->vbd.backend))
-		return cli_err(XBDEV_EXIT_USAGE, "--backend '%s': not xbdev, "
-			       "phy or qdisk", cli_esc(e, d->backend));
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--backend '%s': not xbdev, "
+			       "phy or qdisk",
+			       cli_esc(e, d->backend));
 	if (!d->spec)
 		return 0;
 	if (strcmp(cls, "vbd"))
@@ -180,17 +197,21 @@ int cli_xldisk_finish(struct cli_disk *d)
 	if (!d->format_raw)
 		err = xbdev_image_format(d->vbd.params, &name);
 	if (err == -EMEDIUMTYPE)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: a %s image: xbdev "
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "disk %s: a %s image: xbdev "
 			       "serves raw disks only (format=raw or --format "
-			       "raw if it is raw all the same)", d->disk, name);
+			       "raw if it is raw all the same)",
+			       d->disk, name);
 	if (err)
 		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s", d->disk,
 			       strerror(-err));
 	if (d->vbd.backend == XBDEV_VBD_PHY && !d->vbd.blockdev)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: --backend phy needs "
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "disk %s: --backend phy needs "
 			       "a block device (the kernel's blkback opens it "
 			       "by its number), e.g. a loop device: losetup "
-			       "--find --show %s", d->disk, d->disk);
+			       "--find --show %s",
+			       d->disk, d->disk);
 	return 0;
 }
 
@@ -201,7 +222,8 @@ int cli_disk_required(const struct xbdev_attach_spec *spec, unsigned n_back)
 	if (spec->vbd || strcmp(spec->cls, "vbd") || n_back ||
 	    strcmp(type, "vbd"))
 		return 0;
-	return cli_err(XBDEV_EXIT_USAGE, "a vbd needs a disk: --disk PATH or "
+	return cli_err(XBDEV_EXIT_USAGE,
+		       "a vbd needs a disk: --disk PATH or "
 		       "an xl disk spec ('vdev=xvdb, target=PATH'); without "
 		       "one the kernel's blkback gets a device it cannot "
 		       "serve (--back nodes for one made by hand)");
@@ -213,7 +235,9 @@ int cli_vbd_devid(const char *opt, const char *arg, unsigned devid)
 
 	if (!xbdev_vdev_check(devid))
 		return 0;
-	return cli_err(XBDEV_EXIT_USAGE, "%s %s: not a device id Linux "
+	return cli_err(XBDEV_EXIT_USAGE,
+		       "%s %s: not a device id Linux "
 		       "blkfront takes (an xvd, hd or sd disk: --vdev xvdb, "
-		       "--vdev 51728, ...)", opt, cli_esc(e, arg));
+		       "--vdev 51728, ...)",
+		       opt, cli_esc(e, arg));
 }

@@ -13,8 +13,8 @@
 #   xbdev list-domains --gone      ids of gone domains whose devices are left
 #   xbdev list-devices [DOMAIN]    CLASS/DEVID of existing devices
 #   xbdev CMD --help               its first line names the arguments
-# Only protocol constants (XenBus state names) and the values of --wait are
-# listed here.  Works without the bash-completion package.
+# Only protocol constants (XenBus state names) and the values of --wait,
+# --backend and --format are listed here.  Works without the bash-completion package.
 
 # _xbdev_ask XBDEV ARGS...: the helper's output, nothing on any error
 # (no xenstored, not root, an older xbdev without the helpers).
@@ -57,8 +57,15 @@ _xbdev_value()
 {
 	local bin=$1 cmd=$2 opt=$3 dom=$4
 	case $opt in
-	--backend-domain | --backend | --domain)
+	--backend-domain | --domain)
 		_xbdev_compgen "$(_xbdev_ask "$bin" list-domains)"
+		;;
+	--backend)
+		# Who serves a disk (xl's backendtype=).
+		_xbdev_compgen "$(printf '%s\n' xbdev phy qdisk)"
+		;;
+	--format)
+		_xbdev_compgen raw
 		;;
 	--until | --state)
 		# The XenBus states of xen/io/xenbus.h.

@@ -59,11 +59,11 @@ const char *xbdev_vbd_backend_type(enum xbdev_vbd_backend b)
 
 struct ctx {
 	struct xbdev_xldisk *d;
-	size_t used;            /* of d->buf */
-	bool target_set;        /* a target was given, "" included */
-	bool format_set;        /* the format slot is taken */
-	bool access_pos;        /* the access slot is taken */
-	bool had_prefix;        /* a deprecated prefix: no format slot */
+	size_t used;	 /* of d->buf */
+	bool target_set; /* a target was given, "" included */
+	bool format_set; /* the format slot is taken */
+	bool access_pos; /* the access slot is taken */
+	bool had_prefix; /* a deprecated prefix: no format slot */
 	bool backend_set;
 };
 
@@ -83,8 +83,8 @@ static int refuse(struct ctx *c, enum xbdev_xldisk_why why, const char *key,
 	return -EINVAL;
 }
 
-static int refuse_str(struct ctx *c, enum xbdev_xldisk_why why,
-		      const char *key, const char *token)
+static int refuse_str(struct ctx *c, enum xbdev_xldisk_why why, const char *key,
+		      const char *token)
 {
 	return refuse(c, why, key, token, strlen(token));
 }
@@ -133,7 +133,7 @@ static int set_format(struct ctx *c, const char *v)
 
 	c->format_set = true;
 	if (!*v)
-		return 0;       /* the default: raw */
+		return 0; /* the default: raw */
 	if (!strcmp(v, "raw")) {
 		c->d->format_raw = true;
 		return 0;
@@ -153,7 +153,7 @@ static int set_access(struct ctx *c, const char *v)
 	if (!strcmp(v, "rw") || !strcmp(v, "w"))
 		return set_flag(c, &c->d->readonly, 0, "access", v);
 	if (!*v)
-		return 0;       /* the default */
+		return 0; /* the default */
 	return refuse_str(c, XBDEV_XLDISK_BAD_VALUE, "access", v);
 }
 
@@ -227,8 +227,7 @@ static int positional(struct ctx *c, char *tok)
 static const char *const dropped_prefixes[] = {
 	"tapdisk", "tap", "tap2", "aio", "ioemu", "file", "phy",
 };
-static const char *const script_prefixes[] = { "iscsi", "nbd", "enbd",
-					       "drbd" };
+static const char *const script_prefixes[] = { "iscsi", "nbd", "enbd", "drbd" };
 
 static bool in(const char *s, const char *const *v, size_t n)
 {
@@ -304,7 +303,7 @@ static int flag(struct ctx *c, const char *tok, bool *found)
 		return 0;
 	}
 	if (!strcmp(tok, "no-colo"))
-		return 0;       /* the default */
+		return 0; /* the default */
 	if (!strcmp(tok, "colo"))
 		return refuse_str(c, XBDEV_XLDISK_UNSUPPORTED, tok, "");
 	*found = false;
@@ -321,8 +320,8 @@ static int set_script(struct ctx *c, const char *v)
 	if (!*v)
 		return 0;
 	/* Another script, or xbdev's with another backendtype. */
-	if (strcmp(base, "xbdev") || (c->d->backendtype >= 0 &&
-				      c->d->backendtype != XBDEV_VBD_XBDEV))
+	if (strcmp(base, "xbdev") ||
+	    (c->d->backendtype >= 0 && c->d->backendtype != XBDEV_VBD_XBDEV))
 		return refuse_str(c, XBDEV_XLDISK_UNSUPPORTED, "script", v);
 	c->d->backendtype = XBDEV_VBD_XBDEV;
 	return 0;
@@ -354,8 +353,8 @@ static bool valid_key(const char *k)
 static int key_value(struct ctx *c, char *tok, char *eq)
 {
 	static const char *const unsupported[] = {
-		"colo-host", "colo-port", "colo-export", "active-disk",
-		"hidden-disk", "grant_usage",
+		"colo-host",   "colo-port",   "colo-export",
+		"active-disk", "hidden-disk", "grant_usage",
 	};
 	struct xbdev_xldisk *d = c->d;
 	const char *v = eq + 1;
@@ -382,9 +381,11 @@ static int key_value(struct ctx *c, char *tok, char *eq)
 	if (!strcmp(tok, "specification")) {
 		if (!strcmp(v, "xen"))
 			return 0;
-		return refuse_str(c, strcmp(v, "virtio") ?
-				  XBDEV_XLDISK_BAD_VALUE :
-				  XBDEV_XLDISK_UNSUPPORTED, tok, v);
+		return refuse_str(c,
+				  strcmp(v, "virtio")
+					  ? XBDEV_XLDISK_BAD_VALUE
+					  : XBDEV_XLDISK_UNSUPPORTED,
+				  tok, v);
 	}
 	if (in(tok, unsupported, ARRAY_SIZE(unsupported)))
 		return refuse_str(c, XBDEV_XLDISK_UNSUPPORTED, tok, v);

@@ -7,9 +7,11 @@
 # Skipped without clang-format.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
-files="cli/disk.c cli/list.c frontend/req.c frontend/stats.c lib/core.c
-lib/names.c lib/path.c tests/fuzz/fuzz-xs-size.c tests/fuzz/fuzz-xs-vdev.c
-tests/unit/served-vbd.h tests/unit/test-lib-detach.c tests/unit/test-lib-status.c
+files="cli/blocklist.c cli/disk.c cli/list.c cli/xldisk.c frontend/req.c
+frontend/stats.c lib/blocklist.c lib/core.c lib/names.c lib/path.c lib/xldisk.c
+tests/fuzz/fuzz-xs-size.c tests/fuzz/fuzz-xs-vdev.c tests/fuzz/fuzz-xs-xldisk.c
+tests/unit/served-vbd.h tests/unit/test-cli-blocklist.c tests/unit/test-lib-detach.c
+tests/unit/test-lib-image.c tests/unit/test-lib-status.c tests/unit/test-lib-xldisk.c
 lib/prune.c cli/gone.c cli/prune.c tests/unit/test-lib-prune.c
 tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c"
 n=0

@@ -134,6 +134,13 @@ expect "Domain-0 guest1 guest2 web" "attach guest1 mydevice --backend-domain "
 expect "web" "attach guest1 mydevice --backend-domain=w"
 expect "$tmp/files/disk.img $tmp/files/disk2.img" "attach guest1 vbd --disk $tmp/files/di"
 expect "" "attach guest1 mydevice --timeout "
+expect "phy qdisk xbdev" "attach guest1 vbd --backend "
+expect "qdisk" "attach guest1 vbd --backend=q"
+expect "raw" "attach guest1 vbd --format "
+expect "~--backend= --format= --no-discard --disk=" "attach guest1 vbd --"
+# After DOMAIN CLASS comes an xl disk spec: nothing to offer.
+expect "" "attach guest1 vbd "
+expect "Domain-0 guest1 guest2 web" "block-list "
 # An option's separate value does not count as a positional argument.
 expect "~vbd mydevice" "attach --timeout 5 guest1 "
 expect "~vbd mydevice" "attach --wait=none guest1 "

@@ -32,8 +32,11 @@ static void device(const char *type, unsigned devid, const char *params,
 	snprintf(fe, sizeof(fe), "/local/domain/5/device/vbd/%u", devid);
 	snprintf(be, sizeof(be), "/local/domain/0/backend/%s/5/%u", type,
 		 devid);
-#define PUT(dir, key, val) do { snprintf(p, sizeof(p), "%s/%s", dir, key); \
-		put(p, val); } while (0)
+#define PUT(dir, key, val)                                                     \
+	do {                                                                   \
+		snprintf(p, sizeof(p), "%s/%s", dir, key);                     \
+		put(p, val);                                                   \
+	} while (0)
 	PUT(fe, "backend", be);
 	PUT(fe, "backend-id", "0");
 	snprintf(v, sizeof(v), "%d", fe_state);
@@ -81,14 +84,13 @@ static void test_lib_list(void **s)
 		const char *vdev, *kind, *type, *params, *mode;
 		int fe, be;
 	} want[] = {
-		{ 5632, "hdc", "qdisk", "qdisk", "aio:/images/d.iso", "r",
-		  4, 4 },
-		{ 51728, "xvdb", "xbdev", "xbdev-vbd", "/images/a.img", "w",
-		  4, 4 },
+		{ 5632, "hdc", "qdisk", "qdisk", "aio:/images/d.iso", "r", 4,
+		  4 },
+		{ 51728, "xvdb", "xbdev", "xbdev-vbd", "/images/a.img", "w", 4,
+		  4 },
 		{ 51744, "xvdc", "phy", "vbd", "/dev/loop0\x1b[2J", "r", 4, 4 },
 		{ 51760, "xvdd", "xbdev", "vbd", "/images/c.img", "w", 1, 2 },
-		{ 51776, "xvde", "tap", "vbd3", "aio:/images/e.img", "", 3,
-		  4 },
+		{ 51776, "xvde", "tap", "vbd3", "aio:/images/e.img", "", 3, 4 },
 	};
 	struct xbdev_block *v = NULL;
 	unsigned n = 0, i;
@@ -154,19 +156,19 @@ static void test_table(void **s)
 	(void)s;
 	t = run_cmd((const char *[]){ "guest", NULL }, 0);
 	assert_null(strchr(t, '\x1b'));
-	assert_string_equal(t,
-		"VDEV  DEVID  BE  BACKEND  MODE  FE-STATE      BE-STATE   "
-		"TARGET           \n"
-		"hdc   5632   0   qdisk    r     Connected     Connected  "
-		"aio:/images/d.iso\n"
-		"xvdb  51728  0   xbdev    w     Connected     Connected  "
-		"/images/a.img\n"
-		"xvdc  51744  0   phy      r     Connected     Connected  "
-		"/dev/loop0\\x1b[2J\n"
-		"xvdd  51760  0   xbdev    w     Initialising  InitWait   "
-		"/images/c.img\n"
-		"xvde  51776  0   tap      -     Initialised   Connected  "
-		"aio:/images/e.img\n");
+	assert_string_equal(
+		t, "VDEV  DEVID  BE  BACKEND  MODE  FE-STATE      BE-STATE   "
+		   "TARGET           \n"
+		   "hdc   5632   0   qdisk    r     Connected     Connected  "
+		   "aio:/images/d.iso\n"
+		   "xvdb  51728  0   xbdev    w     Connected     Connected  "
+		   "/images/a.img\n"
+		   "xvdc  51744  0   phy      r     Connected     Connected  "
+		   "/dev/loop0\\x1b[2J\n"
+		   "xvdd  51760  0   xbdev    w     Initialising  InitWait   "
+		   "/images/c.img\n"
+		   "xvde  51776  0   tap      -     Initialised   Connected  "
+		   "aio:/images/e.img\n");
 	free(t);
 	t = run_cmd((const char *[]){ "nobody", NULL }, XBDEV_EXIT_NOTFOUND);
 	assert_string_equal(t, "");
@@ -176,9 +178,9 @@ static void test_table(void **s)
 static void test_json(void **s)
 {
 	static const char *const keys[] = {
-		"vdev", "devid", "backend-id", "backend-kind", "type", "mode",
-		"params", "frontend", "backend", "frontend-state",
-		"backend-state",
+		"vdev",	   "devid",	     "backend-id",    "backend-kind",
+		"type",	   "mode",	     "params",	      "frontend",
+		"backend", "frontend-state", "backend-state",
 	};
 	json_object *rows, *o, *v;
 	size_t i, count = 0;
@@ -193,7 +195,8 @@ static void test_json(void **s)
 	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 		if (!json_object_object_get_ex(o, keys[i], NULL))
 			fail_msg("missing key %s", keys[i]);
-	json_object_object_foreach(o, k, val) {
+	json_object_object_foreach(o, k, val)
+	{
 		(void)k;
 		(void)val;
 		count++;
@@ -209,7 +212,7 @@ static void test_json(void **s)
 	o = json_object_array_get_idx(rows, 2);
 	assert_true(json_object_object_get_ex(o, "params", &v));
 	assert_string_equal(json_object_get_string(v), "/dev/loop0\x1b[2J");
-	assert_null(strchr(t, '\x1b'));         /* json-c escapes it */
+	assert_null(strchr(t, '\x1b')); /* json-c escapes it */
 	json_object_put(rows);
 	free(t);
 }

@@ -67,12 +67,10 @@ static void test_formats(void **s)
 			    "vmdk");
 	assert_string_equal(format_of(0, "vhdxfile", 8, 512), "vhdx");
 	assert_string_equal(format_of(0, "conectix", 8, 512), "vhd");
-	assert_string_equal(format_of(0x40, "\x7f\x10\xda\xbe", 4, 512),
-			    "vdi");
+	assert_string_equal(format_of(0x40, "\x7f\x10\xda\xbe", 4, 512), "vdi");
 	/* A header where none belongs is not one. */
 	assert_string_equal(format_of(1, "QFI\xfb\0\0\0\3", 8, 512), "raw");
-	assert_string_equal(format_of(0x41, "\x7f\x10\xda\xbe", 4, 512),
-			    "raw");
+	assert_string_equal(format_of(0x41, "\x7f\x10\xda\xbe", 4, 512), "raw");
 	/* Shorter than the magic: not it (and nothing read past the end). */
 	assert_string_equal(format_of(0, "QFI", 3, 3), "raw");
 	assert_string_equal(format_of(0, "KDMV", 4, 4), "vmdk");

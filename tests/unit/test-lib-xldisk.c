@@ -34,8 +34,8 @@ static void refused(const char *spec, enum xbdev_xldisk_why why,
 	if (err != -EINVAL || d.why != why || strcmp(d.key, key) ||
 	    strcmp(d.token, token))
 		fail_msg("'%s': %d why %d key '%s' token '%s', wanted why %d "
-			 "key '%s' token '%s'", spec, err, d.why, d.key,
-			 d.token, why, key, token);
+			 "key '%s' token '%s'",
+			 spec, err, d.why, d.key, d.token, why, key, token);
 }
 
 /* The guest volume of the man page, four ways. */
@@ -135,7 +135,7 @@ static void test_flags_and_keys(void **s)
 	ok("backend=0,specification=xen,no-colo,discard,discard,/x,,xvdb");
 	assert_int_equal(d.discard, 1);
 	ok("backend=Domain-0,target=/x");
-	assert_null(d.vdev);           /* not given: attach picks one */
+	assert_null(d.vdev); /* not given: attach picks one */
 	ok("/x,,,rw");
 	assert_null(d.vdev);
 	assert_int_equal(d.readonly, 0);
@@ -158,8 +158,7 @@ static void test_refused(void **s)
 	refused("devtype=floppy,target=/x", XBDEV_XLDISK_BAD_VALUE, "devtype",
 		"floppy");
 	refused("vdev=xvd0,target=/x", XBDEV_XLDISK_BAD_VALUE, "vdev", "xvd0");
-	refused("/x,,hdc:floppy", XBDEV_XLDISK_BAD_VALUE, "devtype",
-		"floppy");
+	refused("/x,,hdc:floppy", XBDEV_XLDISK_BAD_VALUE, "devtype", "floppy");
 	refused("vdev=xvdb,vdev=xvdc,target=/x", XBDEV_XLDISK_TWICE, "vdev",
 		"xvdc");
 	refused("/x,,xvdb,ro,rw", XBDEV_XLDISK_TOO_MANY, "", "rw");
@@ -181,8 +180,8 @@ static void test_refused(void **s)
 		XBDEV_XLDISK_UNSUPPORTED, "script", "xbdev");
 	refused("backend=web,target=/x", XBDEV_XLDISK_UNSUPPORTED, "backend",
 		"web");
-	refused("backend=0,backend=0,target=/x", XBDEV_XLDISK_TWICE,
-		"backend", "0");
+	refused("backend=0,backend=0,target=/x", XBDEV_XLDISK_TWICE, "backend",
+		"0");
 	refused("script=block-iscsi,target=/x", XBDEV_XLDISK_UNSUPPORTED,
 		"script", "block-iscsi");
 	refused("iscsi:iqn.x,xvdb", XBDEV_XLDISK_UNSUPPORTED, "script",
