@@ -131,7 +131,8 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 	if (d->vdev && xbdev_vdev_parse(d->vdev, &spec->devid))
 		return cli_err(XBDEV_EXIT_USAGE, "invalid --vdev '%s'",
 			       d->vdev);
-	if (d->vdev && cli_vbd_devid("--vdev", d->vdev, spec->devid))
+	if (d->vdev && cli_vbd_devid(d->vdev == d->xl.vdev ? "vdev" : "--vdev",
+				     d->vdev, spec->devid))
 		return XBDEV_EXIT_USAGE;
 	*have_devid |= d->vdev != NULL;
 	d->vbd.cdrom = d->cdrom;
