@@ -3,7 +3,7 @@
  * attach's error after a timeout (cli/attach.c): why the device did not
  * connect, and the exact command that removes what was left in place, so
  * that a script retries after removing it rather than making a second
- * device.  The disk options (cli/disk.c) are not needed here: stubs.
+ * device.  The disk options (cli/disk.c, cli/xldisk.c) are not needed here: stubs.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,6 +21,17 @@
 #include "capture.h"
 
 const struct argp cli_disk_argp = { 0 };
+const struct argp cli_xldisk_argp = { 0 };
+
+int cli_disk_required(const struct xbdev_attach_spec *spec, unsigned n_back)
+{
+	return 0;
+}
+
+int cli_vbd_devid(const char *opt, const char *arg, unsigned devid)
+{
+	return 0;
+}
 
 int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 		   bool *have_devid)
