@@ -200,9 +200,6 @@ static int check_args(struct attach *t)
 		    cli_vbd_devid("--devid", t->a.devid, t->spec.devid))
 			return XBDEV_EXIT_USAGE;
 	}
-	if (t->a.dry_run && t->a.wait)
-		return cli_err(XBDEV_EXIT_USAGE,
-			       "--dry-run writes nothing to wait for");
 	t->spec.cls = t->a.cls;
 	t->spec.be_type = t->a.be_type;
 	rc = check_kvs(t);
@@ -232,6 +229,10 @@ static void print_plan(const struct xbdev_plan *p, bool json)
 		json_object_array_add(nodes, cli_node_json(p->nodes[i].path,
 				      p->nodes[i].value, p->nodes[i].acl,
 				      p->nodes[i].n_acl));
+	/* What a script would otherwise parse out of the paths. */
+	cli_json_int(o, "domid", p->fe);
+	cli_json_str(o, "class", p->cls);
+	cli_json_int(o, "devid", p->devid);
 	json_object_object_add(o, "nodes", nodes);
 	if (!json)
 		cli_print_nodes(nodes, "");
@@ -278,9 +279,7 @@ static void print_result(struct xbdev *x, const struct xbdev_plan *p,
 /* Each state seen, on a terminal. */
 static void on_state(enum xbdev_side side, int old, int now, void *arg)
 {
-	cli_progress(*(const int64_t *)arg, "%s: %s -> %s",
-		     xbdev_side_name(side), xbdev_state_name(old),
-		     xbdev_state_name(now));
+	cli_progress_state(arg, side, now);
 }
 
 /* What a stuck end usually means, and the command that removes what the
@@ -328,12 +327,15 @@ static void explain(const struct xbdev_plan *p, const int st[2],
 static int wait_result(struct xbdev *x, const struct attach *t,
 		       const struct xbdev_plan *p, const char *what)
 {
-	int64_t now = xbdev_now_ms(), t0 = isatty(2) && !t->a.json ? now : -1;
+	int64_t now = xbdev_now_ms();
+	struct cli_ends ends;
 	struct xbdev_attach_wait_opts o = {
 		.until = t->wait, .deadline_ms = now + (int64_t)t->timeout * 1000,
-		.on_state = on_state, .arg = &t0,
+		.on_state = on_state, .arg = &ends,
 	};
 	int st[2], err;
+
+	cli_ends_init(&ends, isatty(2) && !t->a.json ? now : -1);
 
 	err = xbdev_attach_wait(x, p, &o, st);
 	print_result(x, p, st, t->a.json);
@@ -342,9 +344,7 @@ static int wait_result(struct xbdev *x, const struct attach *t,
 		return XBDEV_EXIT_TIMEOUT;
 	}
 	if (err == -ECHILD)
-		return cli_err(XBDEV_EXIT_FAIL, "%s: the backend daemon exited "
-			       "(backend %s); see %s (the device is left in place)",
-			       what, xbdev_state_name(st[1]), p->log);
+		return cli_daemon_died(what, xbdev_state_name(st[1]), p->log);
 	if (err == -ECONNREFUSED)
 		return cli_err(XBDEV_EXIT_FAIL, "%s: gave up: frontend %s, "
 			       "backend %s (the device is left in place)",
@@ -363,11 +363,11 @@ static int resolve(struct xbdev *x, struct attach *t)
 
 	if (!x) {
 		/* --dry-run without xenstore: numbers only, nothing checked */
-		if (!cli_domain_numeric(t->a.dom, &t->spec.fe) ||
-		    (t->a.be_dom &&
-		     !cli_domain_numeric(t->a.be_dom, &t->spec.be)))
-			return cli_err(XBDEV_EXIT_FAIL, "xenstore unavailable: "
-				       "--dry-run needs numeric domains");
+		rc = cli_domain_offline(t->a.dom, &t->spec.fe);
+		if (!rc && t->a.be_dom)
+			rc = cli_domain_offline(t->a.be_dom, &t->spec.be);
+		if (rc)
+			return rc;
 		if (!t->have_devid)
 			return cli_err(XBDEV_EXIT_FAIL, "xenstore unavailable: "
 				       "--dry-run needs --devid or --vdev");

@@ -88,6 +88,9 @@ int cli_gone_device(struct xbdev *x, const char *dom, const char *cls,
 		    unsigned devid, const char *what, const char *why);
 /* Domain id from a bare number without xenstore (for --dry-run). */
 bool cli_domain_numeric(const char *arg, unsigned *domid);
+/* The same, printing the error: a number above XBDEV_DOMID_MAX is out of
+ * range (exit 2), a name cannot be looked up offline (exit 1). */
+int cli_domain_offline(const char *arg, unsigned *domid);
 /* "CLASS/DEVID" (or a vdev name, "xvdb": vbd/51728) -> validated class
  * and id; returns an exit code. */
 int cli_device(const char *arg, char *cls, size_t len, unsigned *devid);
@@ -104,6 +107,10 @@ const char *cli_esc(char *buf, const char *s);
 /* A node's value in double quotes, as status and --dry-run show it: a
  * quote as \", the rest as cli_esc() has it, never truncated. */
 void cli_print_quoted(const char *v);
+
+/* attach's error for a backend daemon that exited while it waited: the
+ * log's path and its last line (escaped).  Returns exit code 1. */
+int cli_daemon_died(const char *what, const char *be_state, const char *log);
 
 /* Domain name or "?"; never NULL, caller frees. */
 char *cli_domain_name(struct xbdev *x, unsigned domid);
@@ -167,6 +174,20 @@ int cli_disk_busy(struct xbdev *x, const struct cli_disk *d,
  * seconds since t0 (xbdev_now_ms); nothing when t0 < 0 (no terminal). */
 void cli_progress(int64_t t0, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* One end's state change as attach's and detach's progress and watch's
+ * lines show it: "backend InitWait -> Connected"; the first state seen of
+ * an end alone ("frontend Connected").  Returns buf. */
+const char *cli_state_change(char *buf, size_t len, enum xbdev_side side,
+			     int old, int now, bool first);
+/* The two ends as a progress display follows them: a line for the first
+ * state of each end and for each change (cli_state_change's words). */
+struct cli_ends {
+	int64_t t0;             /* cli_progress's: -1, silent */
+	int last[2];            /* frontend, backend; -1 missing */
+	bool seen[2];
+};
+void cli_ends_init(struct cli_ends *e, int64_t t0);
+void cli_progress_state(struct cli_ends *e, enum xbdev_side side, int now);
 
 /* o[key] = v; a state's name, or null for -1 (missing). */
 void cli_json_str(json_object *o, const char *key, const char *v);

@@ -181,11 +181,15 @@ void cli_arg(const struct argp_state *state, char *arg,
 	*slots[state->arg_num] = arg;
 }
 
+/* -v: the library's log, a line each; its messages name paths and
+ * domain names a guest may have chosen, so they are escaped. */
 static void log_stderr(void *data, int prio, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "xbdev: %s: ", cli_cmd_name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char msg[XBDEV_PATH_MAX * 2], esc[XBDEV_ESCAPED_MAX(sizeof(msg))];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "xbdev: %s: %s\n", cli_cmd_name ? cli_cmd_name : "-",
+		xbdev_escape(esc, sizeof(esc), msg));
 }
 
 int cli_open(const struct cli_global *g, struct xbdev **x)
@@ -202,8 +206,14 @@ int cli_open(const struct cli_global *g, struct xbdev **x)
 
 void cli_try_open(const struct cli_global *g, struct xbdev **x)
 {
-	if (xbdev_open(x)) {
+	int err = xbdev_open(x);
+
+	if (err) {
 		*x = NULL;
+		if (g->verbose)
+			cli_err(XBDEV_EXIT_OK, "no xenstore (%s): nothing is "
+				"read, the plan is made offline",
+				strerror(-err));
 		return;
 	}
 	if (g->verbose)
@@ -220,6 +230,28 @@ bool cli_domain_numeric(const char *arg, unsigned *domid)
 	return true;
 }
 
+static int out_of_range(const char *arg)
+{
+	char buf[CLI_ESCAPED_LEN];
+
+	return cli_err(XBDEV_EXIT_USAGE, "domain id %s out of range (0-%u)",
+		       cli_esc(buf, arg), XBDEV_DOMID_MAX);
+}
+
+int cli_domain_offline(const char *arg, unsigned *domid)
+{
+	unsigned long v;
+	int err = xbdev_parse_uint(arg, XBDEV_DOMID_MAX, &v);
+
+	if (err == -ERANGE)
+		return out_of_range(arg);
+	if (err)
+		return cli_err(XBDEV_EXIT_FAIL, "xenstore unavailable: "
+			       "--dry-run needs numeric domains");
+	*domid = (unsigned)v;
+	return XBDEV_EXIT_OK;
+}
+
 int cli_domain(struct xbdev *x, const char *arg, unsigned *domid)
 {
 	int err = xbdev_domain_resolve(x, arg, domid);
@@ -234,6 +266,8 @@ int cli_domain(struct xbdev *x, const char *arg, unsigned *domid)
 	case -ESRCH:
 		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: domain is dying",
 			       cli_esc(buf, arg));
+	case -ERANGE:
+		return out_of_range(arg);
 	case -EINVAL:
 		return cli_err(XBDEV_EXIT_USAGE, "invalid domain name");
 	default:
@@ -305,6 +339,28 @@ char *cli_domain_name(struct xbdev *x, unsigned domid)
 	return name;
 }
 
+int cli_daemon_died(const char *what, const char *be_state, const char *log)
+{
+	char line[512], el[XBDEV_ESCAPED_MAX(sizeof(line))];
+	char ep[CLI_ESCAPED_LEN];
+	int err = xbdev_file_last_line(log, line, sizeof(line));
+
+	/* The log holds what the guest made the backend say. */
+	cli_esc(ep, log);
+	if (err == -ENODATA)
+		return cli_err(XBDEV_EXIT_FAIL, "%s: the backend daemon exited "
+			       "(backend %s); its log %s is empty (the device "
+			       "is left in place)", what, be_state, ep);
+	if (err)
+		return cli_err(XBDEV_EXIT_FAIL, "%s: the backend daemon exited "
+			       "(backend %s); see %s (the device is left in "
+			       "place)", what, be_state, ep);
+	return cli_err(XBDEV_EXIT_FAIL, "%s: the backend daemon exited "
+		       "(backend %s); its log %s ends: %s (the device is left "
+		       "in place)", what, be_state, ep,
+		       xbdev_escape(el, sizeof(el), line));
+}
+
 /* ---- output ---- */
 
 /* A table cell: the value, escaped (buf: CLI_ESCAPED_LEN), "-" if none. */
@@ -335,8 +391,10 @@ void cli_print_table(json_object *rows, const struct cli_column *cols,
 			if (l > w[i])
 				w[i] = l;
 		}
+	/* The last column unpadded, in the heading too: no line ends in
+	 * blanks. */
 	for (i = 0; i < n; i++)
-		printf("%-*s%s", (int)w[i], cols[i].title,
+		printf("%-*s%s", i + 1 < n ? (int)w[i] : 0, cols[i].title,
 		       i + 1 < n ? "  " : "\n");
 	for (r = 0; r < nrows; r++)
 		for (i = 0; i < n; i++)
@@ -384,6 +442,39 @@ json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n)
 		json_object_array_add(a, json_object_new_string(one));
 	}
 	return a;
+}
+
+const char *cli_state_change(char *buf, size_t len, enum xbdev_side side,
+			     int old, int now, bool first)
+{
+	if (first)
+		snprintf(buf, len, "%s %s", xbdev_side_name(side),
+			 xbdev_state_name(now));
+	else
+		snprintf(buf, len, "%s %s -> %s", xbdev_side_name(side),
+			 xbdev_state_name(old), xbdev_state_name(now));
+	return buf;
+}
+
+void cli_ends_init(struct cli_ends *e, int64_t t0)
+{
+	memset(e, 0, sizeof(*e));
+	e->t0 = t0;
+	e->last[0] = e->last[1] = -1;
+}
+
+void cli_progress_state(struct cli_ends *e, enum xbdev_side side, int now)
+{
+	unsigned i = side == XBDEV_SIDE_BACKEND;
+	char line[64];
+
+	if (e->seen[i] && e->last[i] == now)
+		return;
+	cli_progress(e->t0, "%s", cli_state_change(line, sizeof(line), side,
+						   e->last[i], now,
+						   !e->seen[i]));
+	e->seen[i] = true;
+	e->last[i] = now;
 }
 
 void cli_progress(int64_t t0, const char *fmt, ...)

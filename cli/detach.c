@@ -59,16 +59,15 @@ static const struct argp argp = {
 };
 
 struct progress {
-	int64_t t0;             /* -1: standard error is no terminal */
+	struct cli_ends ends;   /* t0 -1: standard error is no terminal */
 	const char *what;
 };
 
 static void on_state(enum xbdev_side side, enum xbdev_state st, void *arg)
 {
-	const struct progress *p = arg;
+	struct progress *p = arg;
 
-	cli_progress(p->t0, "%s: %s", xbdev_side_name(side),
-		     xbdev_state_name(st));
+	cli_progress_state(&p->ends, side, (int)st);
 }
 
 /* Said whether or not standard error is a terminal: the device is not
@@ -115,7 +114,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 		rc = cli_fail(err, what, "unreadable record");
 		goto out;
 	}
-	p.t0 = isatty(2) ? xbdev_now_ms() : -1;
+	cli_ends_init(&p.ends, isatty(2) ? xbdev_now_ms() : -1);
 	p.what = what;
 	o.force = a.force;
 	o.deadline_ms = xbdev_now_ms() + (int64_t)timeout * 1000;

@@ -188,10 +188,9 @@ static void print_options(const struct argp *argp)
 
 static int run_help(int argc, char **argv, const struct cli_global *g)
 {
+	/* --version (and --help, --usage) come with print_options. */
 	static const struct argp_option global[] = {
-		{ "verbose", 'v', NULL, 0, NULL, 0 },
-		{ "version", 'V', NULL, 0, NULL, 0 },
-		{ 0 }
+		{ "verbose", 'v', NULL, 0, NULL, 0 }, { 0 }
 	};
 	const char *want = NULL;
 	unsigned i;

@@ -62,7 +62,7 @@ static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 {
 	const struct xbdev_dev_status *d = e->dev;
 	double t = (double)(e->at_ms - w->t0) / 1000.0;
-	char *name = cli_domain_name(w->x, d->fe), ts[32];
+	char *name = cli_domain_name(w->x, d->fe), ts[32], change[64];
 	char en[CLI_ESCAPED_LEN], ec[CLI_ESCAPED_LEN];
 	json_object *o;
 
@@ -70,9 +70,9 @@ static void print_event(struct watcher *w, const struct xbdev_event_info *e)
 		printf("+%.3fs %s %s/%u ", t, cli_esc(en, name),
 		       cli_esc(ec, d->cls), d->devid);
 		if (e->type == XBDEV_EVENT_STATE)
-			printf("%s %s -> %s\n", xbdev_side_name(e->side),
-			       xbdev_state_name(e->old_state),
-			       xbdev_state_name(e->new_state));
+			printf("%s\n", cli_state_change(change,
+			       sizeof(change), e->side, e->old_state,
+			       e->new_state, false));
 		else if (e->type == XBDEV_EVENT_BACKEND_DIED)
 			printf("backend process %ld died (frontend %s, "
 			       "backend %s)\n", d->pid,

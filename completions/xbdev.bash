@@ -12,7 +12,8 @@
 #   xbdev list-domains             live domain names
 #   xbdev list-domains --gone      ids of gone domains whose devices are left
 #   xbdev list-devices [DOMAIN]    CLASS/DEVID of existing devices
-#   xbdev CMD --help               its first line names the arguments
+#   xbdev CMD --help               its first line names the arguments, its
+#                                  option lines pair short and long names
 # Only protocol constants (XenBus state names) and the values of --wait,
 # --backend and --format are listed here.  Works without the bash-completion package.
 
@@ -40,6 +41,14 @@ _xbdev_args()
 		esac
 	done
 	printf '%s' "$out"
+}
+
+# _xbdev_shorts XBDEV CMD: "-b --backend-domain" a line for each short option
+# of CMD that takes a value, from its --help ("  -b, --backend-domain=DOMAIN").
+_xbdev_shorts()
+{
+	_xbdev_ask "$1" "$2" --help |
+		sed -n 's/^ *\(-[A-Za-z0-9]\), \(--[A-Za-z0-9][A-Za-z0-9-]*\)=.*/\1 \2/p'
 }
 
 # _xbdev_compgen WORDS: COMPREPLY = the WORDS that start with $cur.
@@ -95,7 +104,7 @@ _xbdev_value()
 _xbdev()
 {
 	local bin=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]}
-	local prev='' cmd='' opts='' want='' dom='' i w
+	local prev='' cmd='' opts='' shorts='' want='' dom='' i w
 	local -a pos=()
 
 	# A bare "xbdev" must name a program that exists.
@@ -137,6 +146,11 @@ _xbdev()
 			[[ ${COMP_WORDS[i + 1]} == = ]] && continue
 			[[ -z $opts ]] && opts=$(_xbdev_ask "$bin" help-commands "$cmd")
 			[[ $'\n'$opts$'\n' == *$'\n'$w=$'\n'* ]] && want=$w
+			;;
+		-[A-Za-z0-9])
+			# "-b VALUE": the long option's value.
+			[[ -z $shorts ]] && shorts=$(_xbdev_shorts "$bin" "$cmd")
+			want=$(printf '%s\n' "$shorts" | sed -n "s/^$w //p")
 			;;
 		-*) ;;
 		*) pos+=("$w") ;;
@@ -200,9 +214,9 @@ _xbdev()
 	CLASS)
 		# Classes in use on this host, and xbdev's own block class.
 		local classes
-		classes=$(_xbdev_ask "$bin" list-devices | sed -n 's|/.*||p' | sort -u)
+		classes=$(_xbdev_ask "$bin" list-devices | sed -n 's|/.*||p')
 		# shellcheck disable=SC2086 # one class a line, no blanks
-		_xbdev_compgen "$(printf '%s\n' vbd $classes)"
+		_xbdev_compgen "$(printf '%s\n' vbd $classes | sort -u)"
 		;;
 	COMMAND)
 		_xbdev_compgen "$(_xbdev_ask "$bin" help-commands)"

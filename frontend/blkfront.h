@@ -273,8 +273,23 @@ struct xbf_dev {
 	bool watching;
 };
 
-/* Open the handles, find the device, check no kernel driver owns it. */
-int xbf_open(struct xbf_dev **out, const struct xbf_opts *o);
+/* What xbf_open was doing when it failed, for the caller's message. */
+enum xbf_open_step {
+	XBF_OPEN_XENSTORE,       /* connecting to xenstore */
+	XBF_OPEN_DOMID,          /* finding this domain's id */
+	XBF_OPEN_DEVICE,         /* reading the device's frontend nodes */
+	XBF_OPEN_KERNEL,         /* a kernel driver owns it (or --unbind) */
+	XBF_OPEN_XEN,            /* opening the event channel and grant
+				  * devices */
+};
+/* Open the handles, find the device, check no kernel driver owns it.  On
+ * failure *step (may be NULL) says where. */
+int xbf_open(struct xbf_dev **out, const struct xbf_opts *o,
+	     enum xbf_open_step *step);
+/* For xbf_open's error r at step: its one-line reason into buf, and the
+ * exit status (4 only for a device that is not there: without xenstore,
+ * or without this domain's id, nothing was looked for; 1 otherwise). */
+int xbf_open_error(int r, enum xbf_open_step step, char *buf, size_t len);
 void xbf_free(struct xbf_dev *d);
 /* Wait for InitWait, read limits, allocate rings and pools, publish, go to
  * Initialised.  Does not wait for Connected. */
@@ -394,5 +409,9 @@ int xbf_hostile(struct xbf_dev *d, const struct xbf_hostile_opts *ho,
 		FILE *out);
 /* Names of all attacks, NULL-terminated. */
 const char *const *xbf_hostile_names(void);
+/* 0 when only (--attack) names known attacks only ("all", empty or NULL:
+ * every attack); -ENOENT with the first unknown name at only[*bad],
+ * *bad_len bytes long (an empty one between two commas too). */
+int xbf_hostile_check(const char *only, size_t *bad, size_t *bad_len);
 
 #endif

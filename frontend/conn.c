@@ -153,8 +153,44 @@ static int kernel_owner(struct xbf_dev *d, bool unbind)
 	return r;
 }
 
-int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
+int xbf_open_error(int r, enum xbf_open_step step, char *buf, size_t len)
 {
+	switch (step) {
+	case XBF_OPEN_XENSTORE:
+		snprintf(buf, len, "cannot reach xenstore: %s",
+			 strerror(-r));
+		return 1;
+	case XBF_OPEN_DOMID:
+		snprintf(buf, len, "cannot tell this domain's id: %s (give "
+			 "--domid)", strerror(-r));
+		return 1;
+	case XBF_OPEN_DEVICE:
+		if (r == -ENOENT) {
+			snprintf(buf, len, "no such vbd device of this domain");
+			return 4;
+		}
+		snprintf(buf, len, "cannot read the device's frontend "
+			 "directory: %s", xbf_strerror(r));
+		return 1;
+	case XBF_OPEN_KERNEL:
+		snprintf(buf, len, "%s", r == -EBUSY ?
+			 "a kernel driver owns the device (use --unbind, or "
+			 "attach with /sys/bus/xen/drivers_autoprobe = 0)" :
+			 xbf_strerror(r));
+		return 1;
+	case XBF_OPEN_XEN:
+		snprintf(buf, len, "cannot open /dev/xen/evtchn or "
+			 "/dev/xen/gntalloc: %s", xbf_strerror(r));
+		return 1;
+	}
+	snprintf(buf, len, "%s", xbf_strerror(r));
+	return 1;
+}
+
+int xbf_open(struct xbf_dev **out, const struct xbf_opts *o,
+	     enum xbf_open_step *step)
+{
+	enum xbf_open_step dummy;
 	struct xbf_dev *d;
 	char p[XBDEV_PATH_MAX];
 	char *be = NULL;
@@ -167,9 +203,13 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 		return -ENOMEM;
 	d->opts = *o;
 	d->be_state = d->fe_state = d->found_state = -1;
+	if (!step)
+		step = &dummy;
+	*step = XBF_OPEN_XENSTORE;
 	r = xbdev_open(&d->xs);
 	if (r)
 		goto out;
+	*step = XBF_OPEN_DEVICE;
 	if (o->fe_path) {
 		r = parse_fe_path(o->fe_path, &d->self, &d->devid);
 		if (r)
@@ -179,9 +219,11 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 		if (o->domid >= 0) {
 			d->self = (unsigned)o->domid;
 		} else {
+			*step = XBF_OPEN_DOMID;
 			r = xbdev_self_domid(d->xs, &d->self);
 			if (r)
 				goto out;
+			*step = XBF_OPEN_DEVICE;
 		}
 	}
 	r = xbdev_path_frontend(d->fe_path, sizeof(d->fe_path), d->self,
@@ -215,9 +257,11 @@ int xbf_open(struct xbf_dev **out, const struct xbf_opts *o)
 		goto out;
 	}
 	strcpy(d->be_path, be);
+	*step = XBF_OPEN_KERNEL;
 	r = kernel_owner(d, o->unbind);
 	if (r)
 		goto out;
+	*step = XBF_OPEN_XEN;
 	{
 		enum xbdev_state st;
 

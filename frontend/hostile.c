@@ -1089,6 +1089,31 @@ const char *const *xbf_hostile_names(void)
 	return names;
 }
 
+int xbf_hostile_check(const char *only, size_t *bad, size_t *bad_len)
+{
+	const char *p = only, *end;
+	size_t n, i;
+
+	if (!only || !*only || !strcmp(only, "all"))
+		return 0;
+	for (;;) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < NATTACKS; i++)
+			if (strlen(attacks[i].name) == n &&
+			    !strncmp(attacks[i].name, p, n))
+				break;
+		if (i == NATTACKS) {
+			*bad = (size_t)(p - only);
+			*bad_len = n;
+			return -ENOENT;
+		}
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
 static bool selected(const char *only, const char *name)
 {
 	size_t n = strlen(name);

@@ -51,39 +51,42 @@ static const struct argp_option options[] = {
 	  "Wait at most this long for each state change (default 20)", 1 },
 	{ "verbose", 'v', NULL, 0, "Log the handshake (twice: more)", 1 },
 
-	{ NULL, 0, NULL, 0, "verify:", 2 },
+	/* What verify and bench share: the region, the seed, the depth. */
+	{ NULL, 0, NULL, 0, "verify and bench:", 2 },
 	{ "start", OPT_START, "SIZE", 0,
 	  "Start of the region (bytes; k/M/G suffixes; s = sectors)", 2 },
 	{ "length", OPT_LENGTH, "SIZE", 0,
 	  "Length of the region (default: to the end)", 2 },
 	{ "seed", OPT_SEED, "N", 0, "Pattern and random seed", 2 },
-	{ "passes", OPT_PASSES, "N", 0, "Repeat the whole cycle N times", 2 },
-	{ "no-discard", OPT_NO_DISCARD, NULL, 0, "Skip the discard phase", 2 },
-	{ "no-flush", OPT_NO_FLUSH, NULL, 0, "Skip flushes", 2 },
-	{ "read-only", OPT_READ_ONLY, NULL, 0,
-	  "Only read (implied by a read-only device)", 2 },
 	{ "iodepth", 'd', "N", 0,
 	  "Requests in flight per queue (verify: 4, bench: 1)", 2 },
 
-	{ NULL, 0, NULL, 0, "bench:", 3 },
+	{ NULL, 0, NULL, 0, "verify:", 3 },
+	{ "passes", OPT_PASSES, "N", 0, "Repeat the whole cycle N times", 3 },
+	{ "no-discard", OPT_NO_DISCARD, NULL, 0, "Skip the discard phase", 3 },
+	{ "no-flush", OPT_NO_FLUSH, NULL, 0, "Skip flushes", 3 },
+	{ "read-only", OPT_READ_ONLY, NULL, 0,
+	  "Only read (implied by a read-only device)", 3 },
+
+	{ NULL, 0, NULL, 0, "bench:", 4 },
 	{ "rw", OPT_RW, "MODE", 0,
 	  "read, write, randread, randwrite, rw, randrw (default randread)",
-	  3 },
-	{ "bs", OPT_BS, "SIZE", 0, "Block size (default 4k)", 3 },
-	{ "runtime", OPT_RUNTIME, "SECONDS", 0, "Duration (default 10)", 3 },
+	  4 },
+	{ "bs", OPT_BS, "SIZE", 0, "Block size (default 4k)", 4 },
+	{ "runtime", OPT_RUNTIME, "SECONDS", 0, "Duration (default 10)", 4 },
 	{ "rwmixread", OPT_RWMIX, "PCT", 0, "Reads in % for rw/randrw (50)",
-	  3 },
-	{ "json", OPT_JSON, NULL, 0, "Print the result as JSON", 3 },
+	  4 },
+	{ "json", OPT_JSON, NULL, 0, "Print the result as JSON", 4 },
 
-	{ NULL, 0, NULL, 0, "hostile:", 4 },
+	{ NULL, 0, NULL, 0, "hostile:", 5 },
 	{ "attack", OPT_ATTACK, "NAME[,NAME...]", 0,
-	  "Run only these attacks (default all)", 4 },
+	  "Run only these attacks (default all)", 5 },
 	{ "list", OPT_LIST, NULL, 0,
-	  "List the attacks and their expected outcomes", 4 },
+	  "List the attacks and their expected outcomes", 5 },
 	{ "range", OPT_RANGE, "START:LEN", 0,
-	  "The attack range (sizes as for --start; default 1M:1M)", 4 },
+	  "The attack range (sizes as for --start; default 1M:1M)", 5 },
 	{ "rsp-timeout", OPT_RSP_TIMEOUT, "MS", 0,
-	  "Wait this long for each response (default 5000)", 4 },
+	  "Wait this long for each response (default 5000)", 5 },
 	{ NULL, 0, NULL, 0, NULL, 0 },
 };
 
@@ -183,7 +186,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	case OPT_RUNTIME: a->b.runtime_s = uint_arg(st, arg, 86400); break;
 	case OPT_RWMIX: a->b.rwmix_read = uint_arg(st, arg, 100); break;
 	case OPT_JSON: a->b.json = true; break;
-	case OPT_ATTACK: a->h.only = arg; break;
+	case OPT_ATTACK: {
+		size_t bad, len;
+
+		/* A misspelt name is a usage error, found before anything
+		 * is opened. */
+		if (xbf_hostile_check(arg, &bad, &len))
+			argp_error(st, "--attack: no attack named '%.*s' (see "
+				   "hostile --list)", (int)len, arg + bad);
+		a->h.only = arg;
+		break;
+	}
 	case OPT_LIST: a->h.list = true; break;
 	case OPT_RANGE: {
 		char *c = strchr(arg, ':');
@@ -274,6 +287,8 @@ int main(int argc, char **argv)
 {
 	struct args a = { 0 };
 	struct xbf_dev *d = NULL;
+	enum xbf_open_step step;
+	char why[256];
 	int r;
 
 	xbf_opts_default(&a.o);
@@ -312,14 +327,12 @@ int main(int argc, char **argv)
 			a.o.timeout_ms = 10000;
 	}
 
-	r = xbf_open(&d, &a.o);
+	r = xbf_open(&d, &a.o, &step);
 	if (r) {
-		fprintf(stderr, "xbdev-blkfront: %s: %s\n", a.device,
-			r == -EBUSY ? "a kernel driver owns the device (use "
-				      "--unbind, or attach with "
-				      "/sys/bus/xen/drivers_autoprobe = 0)"
-				    : xbf_strerror(r));
-		return r == -ENOENT ? EX_NOTFOUND : EX_FAIL;
+		int code = xbf_open_error(r, step, why, sizeof(why));
+
+		fprintf(stderr, "xbdev-blkfront: %s: %s\n", a.device, why);
+		return code;
 	}
 	xbdev_set_log_fn(d->xs, xs_log, NULL);
 

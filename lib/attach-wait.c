@@ -3,12 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "xbdev-internal.h"
 
 #define ATTACH_TOKEN "xbdev-attach"
 /* How often a served device's daemon is checked while waiting. */
 #define DAEMON_CHECK_MS 500
+/* A daemon that dies writes its backend's Closed first: how long an end
+ * seen closing is given to turn out to be the daemon's exit. */
+#define DAEMON_EXIT_GRACE_MS 500
 
 struct attach_wait {
 	struct xbdev *x;
@@ -74,6 +78,24 @@ static int next_event(struct attach_wait *w, int64_t deadline)
 	}
 }
 
+/* Whether the served device's daemon (our child) exits within ms. */
+static bool daemon_exited(const struct attach_wait *w, int64_t ms)
+{
+	int64_t end = xbdev_now_ms() + ms;
+	int status;
+
+	if (w->p->pid <= 0)
+		return false;
+	for (;;) {
+		if (waitpid((pid_t)w->p->pid, &status, WNOHANG) ==
+		    (pid_t)w->p->pid)
+			return true;
+		if (xbdev_now_ms() >= end)
+			return false;
+		usleep(20 * 1000);
+	}
+}
+
 int xbdev_attach_until_parse(const char *name, enum xbdev_attach_until *until)
 {
 	static const char *const names[] = {
@@ -135,7 +157,10 @@ int xbdev_attach_wait(struct xbdev *x, const struct xbdev_plan *p,
 		if (reached(&w))
 			break;
 		if (given_up(&w)) {
-			err = -ECONNREFUSED;
+			/* A dying daemon's last act is often its Closed: say
+			 * that it died rather than that the device closed. */
+			err = daemon_exited(&w, DAEMON_EXIT_GRACE_MS) ?
+				      -ECHILD : -ECONNREFUSED;
 			break;
 		}
 		err = next_event(&w, opts->deadline_ms);

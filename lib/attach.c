@@ -412,8 +412,11 @@ static int start_daemon(struct xbdev *x, struct xbdev_plan *p)
 		err = xbdev_path_join(path, sizeof(path), p->rec_dir, "pid");
 	if (!err)
 		err = xbdev_writef(x, XBDEV_TXN_NONE, path, "%ld", p->pid);
-	if (!err)
+	if (!err) {
+		xbdev_log(x, LOG_DEBUG, "%s: started %s, pid %ld, log %s",
+			  p->be_dir, p->daemon, p->pid, p->log);
 		return 0;
+	}
 	xbdev_log(x, LOG_ERR, "%s: cannot start %s: %s", p->be_dir, p->daemon,
 		  strerror(-err));
 	if (p->pid > 0)
@@ -446,6 +449,10 @@ int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 	err = xbdev_txn(x, attach_txn, &c);
 	if (err == -EEXIST && conflict)
 		*conflict = c.conflict;
+	if (!err)
+		xbdev_log(x, LOG_DEBUG, "wrote %u nodes: %s, %s, %s",
+			  c.plan->n_nodes, c.plan->fe_dir, c.plan->be_dir,
+			  c.plan->rec_dir);
 	if (!err && c.plan->daemon)
 		err = start_daemon(x, c.plan);
 	if (!err && out) {

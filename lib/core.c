@@ -386,17 +386,33 @@ int xbdev_txn(struct xbdev *x, xbdev_txn_fn fn, void *arg)
 			/* Abort discards every write fn made; the error that
 			 * matters is fn's, not the abort's. */
 			xs_transaction_end(x->xs, t, true);
-			if (err != -EAGAIN)
+			if (err != -EAGAIN) {
+				xbdev_log(x, LOG_DEBUG,
+					  "transaction aborted: %s",
+					  strerror(-err));
 				return err;
+			}
+			xbdev_log(x, LOG_DEBUG,
+				  "transaction restarted, retry %u",
+				  attempt + 1);
 			continue;
 		}
-		if (xs_transaction_end(x->xs, t, false))
+		if (xs_transaction_end(x->xs, t, false)) {
+			xbdev_log(x, LOG_DEBUG,
+				  "transaction committed (attempt %u)",
+				  attempt + 1);
 			return 0;
+		}
 		err = xbdev_errno();
-		if (err != -EAGAIN)
+		if (err != -EAGAIN) {
+			xbdev_log(x, LOG_DEBUG, "transaction commit failed: %s",
+				  strerror(-err));
 			return err;
+		}
 		xbdev_log(x, LOG_DEBUG, "transaction conflict, retry %u",
 			  attempt + 1);
 	}
+	xbdev_log(x, LOG_DEBUG, "transaction gave up after %u attempts",
+		  attempt);
 	return err;
 }

@@ -204,6 +204,8 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 	err = xbdev_txn(x, close_txn, (void *)r);
 	if (err)
 		return err;
+	xbdev_log(x, LOG_DEBUG, "%s: asked to close (online = 0, state "
+		  "Closing)", r->be_dir);
 	if (gone) {
 		err = close_without_daemon(x, r, opts, fe_before);
 		if (err)

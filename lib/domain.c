@@ -169,19 +169,28 @@ int xbdev_domain_resolve(struct xbdev *x, const char *name_or_id,
 
 	if (!name_or_id || !*name_or_id)
 		return -EINVAL;
-	numeric = xbdev_parse_uint(name_or_id, DOMID_LIMIT - 1, &id) == 0;
+	err = xbdev_parse_uint(name_or_id, DOMID_LIMIT - 1, &id);
+	/* A number, but above the highest domain id: bad input, not a
+	 * domain that happens to be missing. */
+	if (err == -ERANGE)
+		return -ERANGE;
+	numeric = err == 0;
 	if (!numeric && xbdev_validate_value(name_or_id))
 		return -EINVAL;
 	if (!numeric && strspn(name_or_id, "0123456789") ==
 				strlen(name_or_id))
-		return -ENOENT;   /* a number out of the domid range */
+		return -ENOENT;   /* digits, but not a number ("007") */
+	err = -EIO;
 	if (lxl_open(x, &l)) {
 		err = lxl_resolve(&l, name_or_id, id, numeric, domid);
 		lxl_close(&l);
-		if (err != -EIO)
-			return err;
 	}
-	return xs_resolve(x, name_or_id, id, numeric, domid);
+	if (err == -EIO)
+		err = xs_resolve(x, name_or_id, id, numeric, domid);
+	if (!err)
+		xbdev_log(x, LOG_DEBUG, "domain %s is domid %u", name_or_id,
+			  *domid);
+	return err;
 }
 
 int xbdev_domain_gone(struct xbdev *x, unsigned domid)

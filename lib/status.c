@@ -442,7 +442,7 @@ int xbdev_status_list(struct xbdev *x, int domid, int64_t now,
 		      struct xbdev_dev_status **out, unsigned *n)
 {
 	struct scan s = { .x = x };
-	unsigned i, k = 0;
+	unsigned i, k = 0, r;
 	int err;
 
 	*out = NULL;
@@ -465,6 +465,10 @@ int xbdev_status_list(struct xbdev *x, int domid, int64_t now,
 	}
 	if (k)
 		qsort(s.v, k, sizeof(*s.v), cmp_dev);
+	for (i = 0, r = 0; i < k; i++)
+		r += s.v[i].has_record;
+	xbdev_log(x, LOG_DEBUG, "found %u device%s, %u of them with xbdev's "
+		  "record", k, k == 1 ? "" : "s", r);
 	*out = s.v;
 	*n = k;
 	return 0;

@@ -247,7 +247,7 @@ int64_t xbdev_now_ms(void);    /* CLOCK_MONOTONIC in ms */
 
 /* Resolve a name or numeric id to a live domid (libxenlight when it works,
  * else /local/domain/<id>/name in xenstore).  -ENOENT if unknown,
- * -ESRCH if dying. */
+ * -ESRCH if dying, -ERANGE for a number above XBDEV_DOMID_MAX. */
 int xbdev_domain_resolve(struct xbdev *x, const char *name_or_id,
 			 unsigned *domid);
 /* malloc'd name of domid (from /local/domain/<id>/name; "Domain-0" for a
@@ -503,6 +503,14 @@ int xbdev_attach(struct xbdev *x, const struct xbdev_attach_spec *spec,
 int xbdev_log_dir_check(const char *log_dir);
 #define XBDEV_LOG_DIR "/var/log/xbdev"
 
+/* The last line of the regular file path (a backend's log, for the error
+ * that says its daemon died) into buf: the final line that is not blank,
+ * without its newline, cut to len - 1 bytes; only the file's last 4 KiB
+ * are read.  Raw bytes (a log holds guest text): escape before printing.
+ * -ENODATA when there is no such line, -EINVAL when path is not a
+ * regular file, -ELOOP for a symlink (not followed), else -errno. */
+int xbdev_file_last_line(const char *path, char *buf, size_t len);
+
 /* ---- disk images (lib/image.c) -------------------------------------------
  *
  * One writer per image, as Xen's block script has it: a writable user is
@@ -613,7 +621,8 @@ struct xbdev_attach_wait_opts {
  * backend; -1 missing).  0 when reached, -ETIMEDOUT past the deadline,
  * -ECONNREFUSED when an end is gone or went Closing/Closed, -ECHILD when
  * p's backend daemon (a child of this process since xbdev_attach) exited
- * (looked at every half second). */
+ * (looked at every half second, and when an end closes: a daemon that
+ * closes its backend and exits within half a second is -ECHILD too). */
 int xbdev_attach_wait(struct xbdev *x, const struct xbdev_plan *p,
 		      const struct xbdev_attach_wait_opts *opts, int st[2]);
 

@@ -13,7 +13,8 @@ tests/fuzz/fuzz-xs-size.c tests/fuzz/fuzz-xs-vdev.c tests/fuzz/fuzz-xs-xldisk.c
 tests/unit/served-vbd.h tests/unit/test-cli-blocklist.c tests/unit/test-lib-detach.c
 tests/unit/test-lib-image.c tests/unit/test-lib-status.c tests/unit/test-lib-xldisk.c
 lib/prune.c cli/gone.c cli/prune.c tests/unit/test-lib-prune.c
-tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c"
+tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c
+lib/log-tail.c"
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"

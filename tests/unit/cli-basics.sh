@@ -89,6 +89,32 @@ rc 2 "block-list: no DOMAIN" "$X" block-list
 rc 1 "block-list without xenstore" "$X" block-list 1
 rc 1 "status without xenstore" "$X" status
 rc 1 "dry-run without xenstore needs --devid" "$X" attach -n 1 c
+rc 1 "dry-run without xenstore needs numeric domains" "$X" attach -n guest1 c -d 0
+rc 2 "dry-run: a domain id above 32751 is out of range" "$X" attach -n 99999 c -d 0
+rc 2 "dry-run: a backend domain id above 32751 is out of range" "$X" attach -n 1 c -d 0 -b 32752
+err=$("$X" attach -n 99999 c -d 0 2>&1)
+[ "$err" = "xbdev: attach: domain id 99999 out of range (0-32751)" ] &&
+	t ok "out-of-range domain id: the message says so" || t fail "out-of-range message" "$err"
+# A script's real command line with --dry-run added only plans: any --wait
+# (and --timeout) is taken and nothing changes in the output.
+plain=$("$X" attach -n 3 mydevice -d 2 2>&1 | grep -v created)
+for w in "--wait connected" "--wait initwait" "--wait none" "-w connected --timeout 5"; do
+	# shellcheck disable=SC2086
+	out=$("$X" attach -n 3 mydevice -d 2 $w 2>&1); r=$?
+	[ $r = 0 ] && [ "$(printf '%s\n' "$out" | grep -v created)" = "$plain" ] &&
+		t ok "--dry-run $w: accepted, the same plan" || t fail "--dry-run $w" "exit $r: $out"
+done
+rc 2 "--dry-run --wait none --timeout: still contradictory" "$X" attach -n 3 mydevice -d 2 --wait none --timeout 5
+# -v: what is being done, here that there is no xenstore to read.
+err=$("$X" -v attach -n 3 mydevice -d 2 2>&1 >/dev/null)
+printf '%s\n' "$err" | grep -q '^xbdev: attach: no xenstore (.*): nothing is read, the plan is made offline$' &&
+	t ok "-v attach --dry-run offline says so" || t fail "-v offline" "$err"
+[ -z "$("$X" attach -n 3 mydevice -d 2 2>&1 >/dev/null)" ] &&
+	t ok "without -v: nothing on stderr" || t fail "quiet without -v"
+# help-commands global: each option once.
+g=$("$X" help-commands global)
+[ "$(printf '%s\n' "$g" | sort | uniq -d)" = "" ] && [ "$(printf '%s\n' "$g" | grep -c -- --version)" = 1 ] &&
+	t ok "help-commands global lists each option once" || t fail "help-commands global" "$g"
 
 # ---- --dry-run: exact output ------------------------------------------------
 golden='/local/domain/3/device/mydevice/2 = "" (n3,r0)
@@ -226,7 +252,8 @@ if command -v python3 >/dev/null; then
 	if printf '%s' "$js" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert set(d) == {"nodes"}, d.keys()
+assert set(d) == {"nodes", "domid", "class", "devid"}, d.keys()
+assert (d["domid"], d["class"], d["devid"]) == (3, "mydevice", 2), d
 for n in d["nodes"]:
     assert set(n) == {"path", "value", "perms"}, n
     assert all(p[0] in "nrwb" and p[1:].isdigit() for p in n["perms"])
@@ -234,5 +261,27 @@ assert d["nodes"][0] == {"path": "/local/domain/3/device/mydevice/2", "value": "
 '; then t ok "--dry-run --json shape"; else t fail "--dry-run --json shape"; fi
 else
 	echo "ok $((n = n + 1)) - --dry-run --json shape # SKIP no python3"
+fi
+# A vbd picked by --vdev: its devid in the JSON too.
+js=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -r -n --json 2>/dev/null)
+printf '%s' "$js" | tr -d ' \n' | grep -q '"domid":4,"class":"vbd","devid":51744,' &&
+	t ok "vbd --dry-run --json: domid, class and the --vdev's devid" || t fail "vbd dry-run json" "$js"
+
+# ---- xbdev-blkfront: errors that name their cause --------------------------
+F=$(dirname "$X")/xbdev-blkfront
+if [ -x "$F" ]; then
+	err=$("$F" verify xvdb 2>&1); r=$?
+	[ $r = 1 ] && [ "$err" = "xbdev-blkfront: xvdb: cannot reach xenstore: No such file or directory" ] &&
+		t ok "blkfront verify without xenstore: cannot reach xenstore (exit 1)" ||
+		t fail "blkfront without xenstore" "exit $r: $err"
+	err=$("$F" hostile xvdb --attack op-unknown,nope 2>&1); r=$?
+	[ $r = 2 ] && printf '%s\n' "$err" | grep -q "^xbdev-blkfront: --attack: no attack named 'nope' (see hostile --list)$" &&
+		t ok "blkfront: an unknown --attack is a usage error (exit 2)" ||
+		t fail "blkfront unknown attack" "exit $r: $err"
+	"$F" hostile --list --attack op-unknown >/dev/null 2>&1 &&
+		t ok "blkfront: a known --attack is taken" || t fail "blkfront known attack"
+	grp=$("$F" --help | awk '/^ [a-z].*:$/ { g = $0 } /--iodepth/ { print g }')
+	[ "$grp" = " verify and bench:" ] && t ok "blkfront --help: --iodepth under 'verify and bench:'" ||
+		t fail "blkfront --iodepth group" "$grp"
 fi
 echo "1..$n"

@@ -107,11 +107,15 @@ case " $got " in
 *) ok "internal helpers are not offered as commands" ;;
 esac
 expect "~--verbose --version" "-"
+got=$(complete_line "--")
+if [ "$(printf '%s\n' $got | sort | uniq -d)" = "" ]; then ok "global options offered once each ($got)"
+else not_ok "global options offered once each (got: $got)"; fi
 
 # Positional arguments, by the names the command gives them.
 expect "Domain-0 guest1 guest2 web" "attach "
 expect "guest1 guest2" "attach gu"
-expect "~vbd mydevice vif" "attach guest1 "
+# Each class once (vbd is both xbdev's own and in use).
+expect "mydevice vbd vif" "attach guest1 "
 # A guest that is gone is named by its old domain id: detach and status
 # offer those ids too, prune only them; attach never.
 expect "5 7 Domain-0 guest1 guest2 web" "detach "
@@ -132,6 +136,13 @@ expect "connected initwait none" "attach guest1 mydevice --wait "
 expect "connected" "attach guest1 mydevice --wait=con"
 expect "Domain-0 guest1 guest2 web" "attach guest1 mydevice --backend-domain "
 expect "web" "attach guest1 mydevice --backend-domain=w"
+# Short options take the long ones' values (from --help's "-b, --backend-domain=").
+expect "Domain-0 guest1 guest2 web" "attach guest1 mydevice -b "
+expect "guest1 guest2" "attach guest1 mydevice -b gu"
+expect "connected initwait none" "attach guest1 mydevice -w "
+expect "initwait" "attach guest1 mydevice -w i"
+expect "mydevice vbd vif" "attach -w none guest1 "
+expect "mydevice vbd vif" "attach -b web guest1 "
 expect "$tmp/files/disk.img $tmp/files/disk2.img" "attach guest1 vbd --disk $tmp/files/di"
 expect "" "attach guest1 mydevice --timeout "
 expect "phy qdisk xbdev" "attach guest1 vbd --backend "

@@ -275,11 +275,18 @@ static void test_table_escaped(void **s)
 	cli_json_str(r, "domain", "g\x1b[2J");
 	cli_json_str(r, "health", "backend-dead");
 	json_object_array_add(rows, r);
+	r = json_object_new_object();
+	cli_json_str(r, "domain", "web");
+	json_object_object_add(r, "health", NULL);
+	json_object_array_add(rows, r);
 	capture();
 	cli_print_table(rows, cols, 2);
 	t = captured();
-	assert_string_equal(t, "DOMAIN    HEALTH      \n"
-			       "g\\x1b[2J  backend-dead\n");
+	/* No line ends in blanks, the heading neither (the last column is
+	 * not padded). */
+	assert_string_equal(t, "DOMAIN    HEALTH\n"
+			       "g\\x1b[2J  backend-dead\n"
+			       "web       -\n");
 	free(t);
 	json_object_put(rows);
 }

@@ -429,6 +429,61 @@ static void test_hist_percentiles(void **state)
 	free(h2);
 }
 
+/* --attack: every name must be an attack; the first that is not is
+ * pointed at. */
+static void test_hostile_check(void **s)
+{
+	size_t bad = 99, len = 99;
+
+	(void)s;
+	assert_int_equal(xbf_hostile_check(NULL, &bad, &len), 0);
+	assert_int_equal(xbf_hostile_check("", &bad, &len), 0);
+	assert_int_equal(xbf_hostile_check("all", &bad, &len), 0);
+	assert_int_equal(xbf_hostile_check("op-unknown", &bad, &len), 0);
+	assert_int_equal(xbf_hostile_check("op-unknown,state-flood", &bad,
+					   &len), 0);
+	assert_int_equal(bad, 99);
+	assert_int_equal(xbf_hostile_check("op-unknown,nope,x", &bad, &len),
+			 -ENOENT);
+	assert_int_equal(bad, 11);
+	assert_int_equal(len, 4);
+	/* A prefix or a longer name is no name. */
+	assert_int_equal(xbf_hostile_check("op-unknow", &bad, &len), -ENOENT);
+	assert_int_equal(xbf_hostile_check("op-unknownx", &bad, &len),
+			 -ENOENT);
+	assert_int_equal(xbf_hostile_check("op-unknown,", &bad, &len),
+			 -ENOENT);
+	assert_int_equal(bad, 11);
+	assert_int_equal(len, 0);
+}
+
+/* xbf_open's failures: only a device that is not there is "not found";
+ * without xenstore nothing was looked for. */
+static void test_open_error(void **s)
+{
+	char why[128];
+
+	(void)s;
+	assert_int_equal(xbf_open_error(-ENOENT, XBF_OPEN_XENSTORE, why,
+					sizeof(why)), 1);
+	assert_string_equal(why, "cannot reach xenstore: No such file or "
+				 "directory");
+	assert_int_equal(xbf_open_error(-ENOENT, XBF_OPEN_DOMID, why,
+					sizeof(why)), 1);
+	assert_non_null(strstr(why, "--domid"));
+	assert_int_equal(xbf_open_error(-ENOENT, XBF_OPEN_DEVICE, why,
+					sizeof(why)), 4);
+	assert_string_equal(why, "no such vbd device of this domain");
+	assert_int_equal(xbf_open_error(-EACCES, XBF_OPEN_DEVICE, why,
+					sizeof(why)), 1);
+	assert_int_equal(xbf_open_error(-EBUSY, XBF_OPEN_KERNEL, why,
+					sizeof(why)), 1);
+	assert_non_null(strstr(why, "--unbind"));
+	assert_int_equal(xbf_open_error(-ENOENT, XBF_OPEN_XEN, why,
+					sizeof(why)), 1);
+	assert_non_null(strstr(why, "/dev/xen/evtchn"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +503,8 @@ int main(void)
 		cmocka_unit_test(test_parse_backend_nodes),
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_hist_percentiles),
+		cmocka_unit_test(test_hostile_check),
+		cmocka_unit_test(test_open_error),
 	};
 
 	return cmocka_run_group_tests_name("frontend", tests, NULL, NULL);

@@ -5,7 +5,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "xbdev.h"
@@ -260,6 +263,59 @@ static void test_escape(void **s)
 	assert_string_equal(xbdev_escape(small, 1, "abc"), "");
 }
 
+static void write_file(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* The last line of a backend's log, for attach's error. */
+static void test_file_last_line(void **s)
+{
+	char dir[] = "/tmp/xbdev-tail-XXXXXX", path[64], link[64];
+	char buf[16], big[5000];
+
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/log", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	write_file(path, "first\nsecond line\n\n  \n", 22);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "second line");
+	/* No newline at the end; cut to the buffer. */
+	write_file(path, "a\nthe last line is long", 23);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "the last line i");
+	/* A line that is the whole file. */
+	write_file(path, "only", 4);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "only");
+	/* Only the end of a big file is read: a line longer than that is
+	 * its tail. */
+	memset(big, 'x', sizeof(big));
+	big[0] = 'A';
+	big[sizeof(big) - 3] = 'Z';
+	big[sizeof(big) - 2] = '\n';
+	write_file(path, big, sizeof(big) - 1);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "xxxxxxxxxxxxxxx");
+	write_file(path, "\n\n \n", 4);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), -ENODATA);
+	assert_string_equal(buf, "");
+	write_file(path, "", 0);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), -ENODATA);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(xbdev_file_last_line(link, buf, sizeof(buf)), -ELOOP);
+	assert_int_equal(xbdev_file_last_line(dir, buf, sizeof(buf)), -EINVAL);
+	unlink(link);
+	unlink(path);
+	assert_int_equal(xbdev_file_last_line(path, buf, sizeof(buf)), -ENOENT);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_path_parse),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_file_last_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

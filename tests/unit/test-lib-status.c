@@ -219,6 +219,29 @@ static void test_record_paths_checked(void **s)
 		-EBADMSG);
 }
 
+/* A number above the highest domain id is bad input, not an unknown
+ * domain; a name, an id in range and digits that are no number are
+ * looked up. */
+static void test_domain_resolve_range(void **s)
+{
+	unsigned id = 77;
+
+	(void)s;
+	setenv("XBDEV_NO_LIBXL", "1", 1);
+	assert_int_equal(xbdev_domain_resolve(x, "99999", &id), -ERANGE);
+	assert_int_equal(xbdev_domain_resolve(x, "32752", &id), -ERANGE);
+	assert_int_equal(xbdev_domain_resolve(x, "18446744073709551616", &id),
+			 -ERANGE);
+	assert_int_equal(id, 77);
+	assert_int_equal(xbdev_domain_resolve(x, "32751", &id), -ENOENT);
+	assert_int_equal(xbdev_domain_resolve(x, "005", &id), -ENOENT);
+	assert_int_equal(xbdev_domain_resolve(x, "5", &id), 0);
+	assert_int_equal(id, 5);
+	assert_int_equal(xbdev_domain_resolve(x, "guest", &id), 0);
+	assert_int_equal(id, 5);
+	unsetenv("XBDEV_NO_LIBXL");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, served_vbd_teardown)
 
 int main(void)
@@ -233,6 +256,7 @@ int main(void)
 		T(test_stuck_connecting),
 		T(test_stuck_closing),
 		T(test_record_paths_checked),
+		T(test_domain_resolve_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -539,6 +539,48 @@ static void test_attach_custom_race(void **s)
 	xbdev_plan_free(p);
 }
 
+/* -v shows what the library does: its log, a line each. */
+static char txn_log[4096];
+
+static void keep_log(void *data, int prio, const char *fmt, va_list ap)
+{
+	size_t n = strlen(txn_log);
+
+	vsnprintf(txn_log + n, sizeof(txn_log) - n, fmt, ap);
+	n = strlen(txn_log);
+	if (n + 1 < sizeof(txn_log))
+		strcpy(txn_log + n, "\n");
+}
+
+/* The attach of test_attach_custom_race, as its log tells it: the lost
+ * commit, the retry that committed, what was written. */
+static void test_txn_logged(void **s)
+{
+	struct xbdev_attach_spec again = mydevice;
+	struct xbdev_plan *p = NULL;
+
+	(void)s;
+	txn_log[0] = '\0';
+	xbdev_set_log_fn(x, keep_log, NULL);
+	fake_xs_race = take_mydevice_0;
+	assert_int_equal(xbdev_attach(x, &mydevice, &p, NULL), 0);
+	assert_non_null(strstr(txn_log, "transaction conflict, retry 1\n"
+					"transaction committed (attempt 2)\n"
+					"wrote "));
+	assert_non_null(strstr(txn_log, " nodes: /local/domain/7/device/"
+					"mydevice/1, /local/domain/0/backend/"
+					"mydevice/7/1, /xbdev/7/mydevice/1\n"));
+	/* A refusal aborts: it says nothing was written. */
+	again.devid_auto = false;
+	again.devid = 1;
+	txn_log[0] = '\0';
+	assert_int_equal(xbdev_attach(x, &again, NULL, NULL), -EEXIST);
+	assert_string_equal(txn_log, "transaction aborted: "
+				     "File exists\n");
+	xbdev_set_log_fn(x, NULL, NULL);
+	xbdev_plan_free(p);
+}
+
 static void record_0_in_between(const char *path)
 {
 	if (strcmp(path, "/xbdev/7/mydevice"))
@@ -1016,6 +1058,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_spawn_clean, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_spawn_log_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_txn_logged, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_status_backend_dead, setup,
 						teardown),

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -86,6 +88,7 @@ static void test_cancel_before_wait(void **state)
 }
 
 #define FE "/local/domain/5/device/vbd/51728"
+#define BE_DIR "/local/domain/0/backend/xbdev-vbd/5/51728"
 
 static struct xbdev *xw;
 
@@ -140,6 +143,60 @@ static void test_wait_keeps_other_events(void **state)
 	fake_xs_reset();
 }
 
+/* A plan whose backend has gone Closed, its daemon pid (0: none). */
+static int wait_on_closed(long pid)
+{
+	struct xbdev_plan p = { .pid = pid };
+	struct xbdev_attach_wait_opts o = {
+		.until = XBDEV_UNTIL_CONNECTED,
+		.deadline_ms = xbdev_now_ms() + 5000,
+	};
+	int st[2], err;
+
+	fake_xs_reset();
+	assert_int_equal(xbdev_open(&xw), 0);
+	strcpy(p.fe_dir, FE);
+	strcpy(p.be_dir, BE_DIR);
+	assert_int_equal(xbdev_state_write(xw, XBDEV_TXN_NONE, FE,
+					   XBDEV_STATE_INITIALISING), 0);
+	assert_int_equal(xbdev_state_write(xw, XBDEV_TXN_NONE, BE_DIR,
+					   XBDEV_STATE_CLOSED), 0);
+	err = xbdev_attach_wait(xw, &p, &o, st);
+	assert_int_equal(st[0], XBDEV_STATE_INITIALISING);
+	assert_int_equal(st[1], XBDEV_STATE_CLOSED);
+	xbdev_close(xw);
+	fake_xs_reset();
+	return err;
+}
+
+static long child(unsigned ms)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(ms * 1000);
+		_exit(0);
+	}
+	return (long)pid;
+}
+
+/* A daemon that wrote its backend's Closed and exits: attach is told it
+ * died (and says so, with its log), not that the device closed. */
+static void test_attach_wait_daemon_died(void **state)
+{
+	long pid;
+
+	(void)state;
+	assert_int_equal(wait_on_closed(0), -ECONNREFUSED);
+	assert_int_equal(wait_on_closed(child(100)), -ECHILD);
+	/* One that lives on: the device closed, and that is all. */
+	pid = child(3000);
+	assert_int_equal(wait_on_closed(pid), -ECONNREFUSED);
+	kill((pid_t)pid, SIGKILL);
+	waitpid((pid_t)pid, NULL, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +205,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_before_wait, setup,
 						teardown),
 		cmocka_unit_test(test_wait_keeps_other_events),
+		cmocka_unit_test(test_attach_wait_daemon_died),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
