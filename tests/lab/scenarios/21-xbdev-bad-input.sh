@@ -18,7 +18,7 @@ ctl=$(printf 'a\001b')
 
 bad 4 "unknown domain name" xbdev attach no-such-guest $C
 bad 4 "unknown domain id" xbdev attach 4000 $C
-bad 4 "domain id out of range" xbdev attach 99999 $C
+bad 2 "domain id out of range" xbdev attach 99999 $C
 bad 4 "unknown backend domain" xbdev attach 0 $C --backend-domain nobody
 bad 2 "class with /" xbdev attach 0 my/dev
 bad 2 "class .." xbdev attach 0 ..
@@ -42,7 +42,11 @@ bad 2 "devid with leading zero" xbdev attach 0 $C --devid 07
 bad 2 "bad --wait" xbdev attach 0 $C --wait forever
 bad 2 "zero --timeout" xbdev attach 0 $C --timeout 0
 bad 2 "--timeout with --wait none" xbdev attach 0 $C --wait none --timeout 5
-bad 2 "--dry-run with --wait" xbdev attach 0 $C --dry-run --wait connected
+# --dry-run added to a script's real command line only plans.
+store_snapshot
+check "--dry-run with --wait connected: only plans (exit 0)" \
+	xbdev attach 0 $C --dry-run --wait connected --timeout 5
+check_store_unchanged "--dry-run with --wait: xenstore unchanged"
 bad 2 "--disk with a class other than vbd" xbdev attach 0 $C --disk /etc/hostname
 bad 2 "--vdev without --disk" xbdev attach 0 vbd --vdev xvdb
 bad 2 "missing disk file" xbdev attach 0 vbd --disk /nonexistent.img
