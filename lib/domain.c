@@ -255,6 +255,8 @@ int xbdev_domain_list(struct xbdev *x, unsigned **domids, unsigned *n)
 		(*domids)[j] = v;
 	}
 	*n = k;
+	xbdev_log(x, LOG_DEBUG, "found %u domain%s under /local/domain", k,
+		  k == 1 ? "" : "s");
 out:
 	xbdev_strv_free(ids, num);
 	return err;

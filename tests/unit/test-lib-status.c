@@ -242,6 +242,41 @@ static void test_domain_resolve_range(void **s)
 	unsetenv("XBDEV_NO_LIBXL");
 }
 
+static char seen[512];
+
+static void keep(void *data, int prio, const char *fmt, va_list ap)
+{
+	size_t n = strlen(seen);
+
+	vsnprintf(seen + n, sizeof(seen) - n, fmt, ap);
+	n = strlen(seen);
+	if (n + 1 < sizeof(seen))
+		strcpy(seen + n, "\n");
+}
+
+/* -v: what status and the completion's helpers found, in the log. */
+static void test_found_logged(void **s)
+{
+	unsigned id, *ids = NULL, n = 0;
+
+	(void)s;
+	seen[0] = '\0';
+	xbdev_set_log_fn(x, keep, NULL);
+	setenv("XBDEV_NO_LIBXL", "1", 1);
+	assert_int_equal(xbdev_domain_resolve(x, "guest", &id), 0);
+	unsetenv("XBDEV_NO_LIBXL");
+	status_at(NOW);
+	assert_int_equal(xbdev_domain_list(x, &ids, &n), 0);
+	free(ids);
+	/* status scans the domains' directories first */
+	assert_string_equal(seen, "domain guest is domid 5\n"
+				  "found 2 domains under /local/domain\n"
+				  "found 1 device, 1 of them with xbdev's "
+				  "record\n"
+				  "found 2 domains under /local/domain\n");
+	xbdev_set_log_fn(x, NULL, NULL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, served_vbd_teardown)
 
 int main(void)
@@ -257,6 +292,7 @@ int main(void)
 		T(test_stuck_closing),
 		T(test_record_paths_checked),
 		T(test_domain_resolve_range),
+		T(test_found_logged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
