@@ -158,7 +158,7 @@ static void test_table(void **s)
 	assert_null(strchr(t, '\x1b'));
 	assert_string_equal(
 		t, "VDEV  DEVID  BE  BACKEND  MODE  FE-STATE      BE-STATE   "
-		   "TARGET           \n"
+		   "TARGET\n"
 		   "hdc   5632   0   qdisk    r     Connected     Connected  "
 		   "aio:/images/d.iso\n"
 		   "xvdb  51728  0   xbdev    w     Connected     Connected  "
