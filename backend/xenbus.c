@@ -502,6 +502,19 @@ static int take_from_kernel(struct blk_dev *d)
 	return r < 0 ? r : 0;
 }
 
+/* A Xen device node we cannot open (libxengnttab's /dev/xen/gntdev,
+ * libxenevtchn's /dev/xen/evtchn): the log and libxl's hotplug-error say
+ * which, and which dom0 module makes it when it is absent. */
+static int open_failed(struct blk_dev *d, const char *node, int err)
+{
+	char why[160];
+
+	xbdev_devnode_why(why, sizeof(why), XBDEV_XEN_DEVDIR, node, err);
+	blk_log(d, "cannot open %s", why);
+	refusal(d, "cannot open %s", why);
+	return err;
+}
+
 int blk_xb_init(struct blk_dev *d, const char *be_path)
 {
 	char *v = NULL;
@@ -578,17 +591,11 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 	d->max_queues = BLK_MAX_QUEUES;
 
 	d->xgt = xengnttab_open(NULL, 0);
-	if (!d->xgt) {
-		err = -errno;
-		blk_log(d, "cannot open gntdev: %s", strerror(errno));
-		return err;
-	}
+	if (!d->xgt)
+		return open_failed(d, "gntdev", -errno);
 	d->xce = xenevtchn_open(NULL, 0);
-	if (!d->xce) {
-		err = -errno;
-		blk_log(d, "cannot open evtchn: %s", strerror(errno));
-		return err;
-	}
+	if (!d->xce)
+		return open_failed(d, "evtchn", -errno);
 	d->evtchn_fd = xenevtchn_fd(d->xce);
 	/* Non-blocking, so that reading pending ports can never stall the
 	 * loop; poll() says when there are some. */

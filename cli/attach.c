@@ -538,6 +538,8 @@ static int run(int argc, char **argv, const struct cli_global *g)
 		return cli_err(XBDEV_EXIT_FAIL, "out of memory");
 	cli_parse(&argp, argc, argv, &t->a);
 	rc = check_args(t);
+	if (!rc && !t->a.dry_run)
+		rc = cli_disk_nodes(&t->a.disk);
 	if (!rc && t->a.dry_run)
 		cli_try_open(g, &x);    /* offline when there is no xenstore */
 	else if (!rc)

@@ -166,6 +166,10 @@ int cli_vbd_devid(const char *opt, const char *arg, unsigned devid);
  * devid.  0, or the exit code of the one-line error printed. */
 int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 		   bool *have_devid);
+/* With --disk: whether the Xen device nodes xbdev-blkback opens exist
+ * (xbdev_blkback_devnodes), checked before anything is written.  0, or
+ * exit 1 with the one-line error naming the node and its module. */
+int cli_disk_nodes(const struct cli_disk *d);
 /* attach's -EBUSY for d: the error naming who uses the image. */
 int cli_disk_busy(struct xbdev *x, const struct cli_disk *d,
 		  const char *what);

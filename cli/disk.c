@@ -166,3 +166,23 @@ int cli_disk_busy(struct xbdev *x, const struct cli_disk *d, const char *what)
 		       what, d->disk, r == -EBUSY ? " by " : "",
 		       r == -EBUSY ? by : "");
 }
+
+int cli_disk_nodes(const struct cli_disk *d)
+{
+	const struct xbdev_devnode *m = NULL;
+	const char *dir = xbdev_devnode_dir();
+	char why[XBDEV_PATH_MAX + 128];
+	int err;
+
+	if (!d->disk)
+		return 0;
+	err = xbdev_blkback_devnodes(dir, &m);
+	if (!err)
+		return 0;
+	if (!m)
+		return cli_err(XBDEV_EXIT_FAIL, "%s: %s", dir, strerror(-err));
+	xbdev_devnode_why(why, sizeof(why), dir, m->name,
+			  err == -ENODEV ? -ENOENT : err);
+	return cli_err(XBDEV_EXIT_FAIL,
+		       "%s; xbdev-blkback needs it: nothing written", why);
+}

@@ -884,6 +884,42 @@ typedef int (*xbdev_event_fn)(const struct xbdev_event_info *ev, void *arg);
 int xbdev_monitor(struct xbdev *x, int domid, const char *cls, long devid,
 		  int64_t deadline_ms, xbdev_event_fn fn, void *arg);
 
+/* ---- dom0's Xen device nodes (lib/devnode.c) -----------------------------
+ *
+ * xbdev-blkback opens /dev/xen/gntdev (libxengnttab) and /dev/xen/evtchn
+ * (libxenevtchn); each exists once its dom0 kernel module is loaded.
+ */
+
+#define XBDEV_XEN_DEVDIR "/dev/xen"
+
+struct xbdev_devnode {
+	const char *name;       /* in the device directory: "gntdev" */
+	const char *module;     /* the dom0 module that makes it: "xen-gntdev" */
+};
+
+/* The directory of Xen's device nodes: $XBDEV_XEN_DEVDIR (tests) when set
+ * and not empty, else XBDEV_XEN_DEVDIR. */
+const char *xbdev_devnode_dir(void);
+
+/* The module that makes node NAME ("evtchn": "xen-evtchn"; also gntalloc
+ * and privcmd), NULL for a name not known. */
+const char *xbdev_devnode_module(const char *name);
+
+/* Whether every node xbdev-blkback opens exists in dir (NULL:
+ * xbdev_devnode_dir()): 0, or -ENODEV when one is absent, or the -errno
+ * of another failure to stat it; *missing (optional) then names the first
+ * such node.  Only its existence is checked: the backend opens it. */
+int xbdev_blkback_devnodes(const char *dir,
+			   const struct xbdev_devnode **missing);
+
+/* "DIR/NAME: strerror(err) (load the MODULE module)" into buf, the hint
+ * only when err (-ENOENT, -ENOTDIR, -ENODEV, -ENXIO: an open's, or a
+ * stat's) says the node or its driver is absent and NAME's module is
+ * known; dir NULL: XBDEV_XEN_DEVDIR.  -ENAMETOOLONG when buf is too short
+ * (buf then holds a cut line). */
+int xbdev_devnode_why(char *buf, size_t len, const char *dir,
+		      const char *name, int err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,7 +14,8 @@ tests/unit/served-vbd.h tests/unit/test-cli-blocklist.c tests/unit/test-lib-deta
 tests/unit/test-lib-image.c tests/unit/test-lib-status.c tests/unit/test-lib-xldisk.c
 lib/prune.c cli/gone.c cli/prune.c tests/unit/test-lib-prune.c
 tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c
-lib/log-tail.c"
+lib/log-tail.c lib/devnode.c
+tests/unit/test-lib-devnode.c"
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"

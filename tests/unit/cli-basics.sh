@@ -247,6 +247,29 @@ rc 2 "a qcow2 image through an xl spec" "$X" attach 4 vbd "target=$img" -n
 dd if=/dev/zero of="$img" bs=512 count=1 conv=notrunc 2>/dev/null
 
 # ---- --dry-run --json: shape ------------------------------------------------
+# The Xen device nodes xbdev-blkback opens: a missing one is named with
+# its module before xenstore is asked (nothing can be written); --dry-run
+# and a class without --disk do not need them.
+dev=$(mktemp -d)
+err=$(XBDEV_XEN_DEVDIR=$dev "$X" attach 1 vbd --disk "$img" --vdev xvdb 2>&1); got=$?
+[ $got = 1 ] && [ "$err" = "xbdev: attach: $dev/gntdev: No such file or directory (load the xen-gntdev module); xbdev-blkback needs it: nothing written" ] &&
+	t ok "vbd: no gntdev node: exit 1 naming xen-gntdev" || t fail "no gntdev" "exit $got: $err"
+: > "$dev/gntdev"
+err=$(XBDEV_XEN_DEVDIR=$dev "$X" attach 1 vbd --disk "$img" --vdev xvdb 2>&1); got=$?
+[ $got = 1 ] && [ "$err" = "xbdev: attach: $dev/evtchn: No such file or directory (load the xen-evtchn module); xbdev-blkback needs it: nothing written" ] &&
+	t ok "vbd: no evtchn node: exit 1 naming xen-evtchn" || t fail "no evtchn" "exit $got: $err"
+: > "$dev/evtchn"
+err=$(XBDEV_XEN_DEVDIR=$dev "$X" attach 1 vbd --disk "$img" --vdev xvdb 2>&1)
+printf '%s\n' "$err" | grep -q xenstore && ! printf '%s\n' "$err" | grep -q module &&
+	t ok "vbd: both nodes there: on to xenstore" || t fail "both nodes" "$err"
+rm -f "$dev/gntdev" "$dev/evtchn"
+XBDEV_XEN_DEVDIR=$dev "$X" attach 1 vbd --disk "$img" --vdev xvdb -n >/dev/null 2>&1 &&
+	t ok "vbd: --dry-run needs no device node" || t fail "dry-run device nodes"
+err=$(XBDEV_XEN_DEVDIR=$dev "$X" attach 3 mydevice -d 2 2>&1)
+printf '%s\n' "$err" | grep -q xenstore && ! printf '%s\n' "$err" | grep -q module &&
+	t ok "mydevice: no device node checked without --disk" || t fail "mydevice device nodes" "$err"
+rmdir "$dev"
+
 js=$("$X" attach 3 mydevice -n -d 2 --json 2>/dev/null)
 if command -v python3 >/dev/null; then
 	if printf '%s' "$js" | python3 -c '
