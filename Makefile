@@ -89,7 +89,7 @@ UNITS += $(B)/xbdevd.service
 endif
 UNIT_BINS = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
-.PHONY: FORCE all install check check-unit mutate check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
+.PHONY: FORCE all install check check-unit check-deb mutate check-lab check-lab-selftest soak asan demo fuzz clean lab-fetch \
 	lab-image bench bench-quick deps
 all: $(BINS) $(SBINS) $(UNITS)
 
@@ -159,6 +159,14 @@ install: all
 # closing line "N passed, N failed[, N skipped]".
 check-unit: all $(UNIT_BINS)
 	@B=$(B) tests/run-unit.sh | tee $(B)/unit.tap | tests/summarise.sh
+
+# The Debian package (debian/): built with dpkg-buildpackage in a scratch
+# copy of the tree, lintian, unpacked and compared with make install's
+# files (tests/pkg/deb.sh; about 30 s; installs dpkg-dev, debhelper and
+# lintian when run as root and they are missing).
+check-deb:
+	@mkdir -p $(B)
+	@tests/pkg/deb.sh | tee $(B)/deb.tap | tests/summarise.sh
 
 # Mutation testing of the unit suite (tests/unit/mutations.txt), in a
 # scratch copy of the tree; not part of check-unit or CI.

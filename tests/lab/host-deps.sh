@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the host packages the build and the lab need (as root), or names
+# Installs the host packages the build, the lab and the Debian package
+# (make check-deb: dpkg-dev, debhelper, lintian) need (as root), or names
 # them in one error.  Xen itself is never installed on the host: fetch.sh
 # only downloads and unpacks it (debootstrap makes the 4.20 flavour's
 # build root in the lab cache).
@@ -9,7 +10,7 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed";
 for p in build-essential pkg-config libxen-dev liburing-dev libjson-c-dev \
 	 libcmocka-dev qemu-system-x86 busybox-static cpio gzip kmod \
 	 clang libclang-rt-14-dev e2fsprogs fio bc valgrind gnuplot-nox \
-	 debootstrap xz-utils; do
+	 debootstrap xz-utils dpkg-dev debhelper lintian; do
 	have "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0
