@@ -33,6 +33,11 @@ int cli_vbd_devid(const char *opt, const char *arg, unsigned devid)
 	return 0;
 }
 
+int cli_disk_nodes(const struct cli_disk *d)
+{
+	return 0;
+}
+
 int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 		   bool *have_devid)
 {
