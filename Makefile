@@ -211,6 +211,7 @@ fuzz: deps
 check: deps all asan $(UNIT_BINS)
 	@mkdir -p $(B)
 	@{ B=$(B) tests/run-unit.sh; \
+	   tests/pkg/deb.sh; \
 	   B=$(B) FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/fuzz/run.sh; \
 	   B=$(B) tests/lab/run.sh; } \
 		| tee $(B)/check.tap | tests/summarise.sh

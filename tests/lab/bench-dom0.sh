@@ -115,25 +115,13 @@ ATTACHED=
 LOOP=
 loop_setup() {
 	[ -n "$LOOP" ] && return 0
-	LOOP=$(losetup -f) && losetup "$LOOP" "$IMG" || return 1
-	LOOP_DEV=$(stat -L -c '%t:%T' "$LOOP")   # hex major:minor, as blkback wants
+	LOOP=$(losetup -f) && losetup "$LOOP" "$IMG"
 }
-# Linux blkback's nodes, as /etc/xen/scripts/block would leave them, plus
-# the toolstack's: written by xbdev as a plain vbd with backend type vbd.
-blkback_args() {  # blkback_args DEVID VDEVNAME LOOPDEV MAJ:MIN
-	echo "--backend-type vbd --devid $1 --front virtual-device=$1" \
-	     "--front device-type=disk --back dev=$2 --back type=phy" \
-	     "--back params=$3 --back mode=w --back device-type=disk" \
-	     "--back removable=0 --back bootable=1 --back discard-enable=1" \
-	     "--back physical-device=$4 --back hotplug-status=connected"
-}
-# QEMU's qdisk: the nodes libxl writes for a qdisk disk ("aio:" = raw file).
-qdisk_args() {  # qdisk_args DEVID VDEVNAME FILE
-	echo "--backend-type qdisk --devid $1 --front virtual-device=$1" \
-	     "--front device-type=disk --back dev=$2 --back type=qdisk" \
-	     "--back params=aio:$3 --back mode=w --back device-type=disk" \
-	     "--back removable=0 --back bootable=1 --back discard-enable=1"
-}
+# The same xl disk spec for every backend; --backend says who serves it:
+# xbdev-blkback, the kernel's blkback on a loop device (xbdev writes the
+# nodes Xen's block script would: physical-device, hotplug-status), or
+# QEMU's qdisk (params "aio:" = raw file).
+spec() { echo "format=raw, vdev=$VDEV, access=rw, target=$1"; }
 attach() {  # attach BACKEND: the file at xvdb through BACKEND
 	local b=$1 out rc
 	case $b in
@@ -142,13 +130,10 @@ attach() {  # attach BACKEND: the file at xvdb through BACKEND
 		# (features stage), e.g. XBDEV_BLKBACK_PAGE_CACHE=0.
 		out=$(T 90 env $XBDEV_ENV xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --timeout 60 2>&1) ;;
 	qdisk)
-		# shellcheck disable=SC2046
-		out=$(T 90 xbdev attach "$G" vbd $(qdisk_args $DEVID $VDEV "$IMG") --timeout 60 2>&1) ;;
+		out=$(T 90 xbdev attach "$G" vbd "$(spec "$IMG")" --backend qdisk --timeout 60 2>&1) ;;
 	blkback)
 		loop_setup || { echo "losetup failed"; return 1; }
-		# shellcheck disable=SC2046
-		out=$(T 90 xbdev attach "$G" vbd $(blkback_args $DEVID $VDEV "$LOOP" "$LOOP_DEV") \
-			--timeout 60 2>&1) ;;
+		out=$(T 90 xbdev attach "$G" vbd "$(spec "$LOOP")" --backend phy --timeout 60 2>&1) ;;
 	esac
 	rc=$?
 	[ $rc -ne 0 ] && { echo "xbdev attach ($b) exit $rc: $out"; return 1; }
@@ -482,7 +467,7 @@ cp_run() {
 		xbdev-mydevice) T 60 xbdev attach "$G" mydevice --devid $((100 + i)) --timeout 30 ;;
 		seed-mydevice) T 60 bash "$SEED" "$dom" mydevice $((100 + i)) 30 ;;
 		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --timeout 30 ;;
-		blkback-vbd) T 60 xbdev attach "$G" vbd $(blkback_args "$(vdev_num $i)" "$(vdev_name $i)" "$CPLOOP" "$CPLOOP_DEV") --timeout 30 ;;
+		blkback-vbd) T 60 xbdev attach "$G" vbd "vdev=$(vdev_name $i), access=rw, target=$CPLOOP" --backend phy --timeout 30 ;;
 		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; break; }
 	done
 	ta=$(since "$t0")
@@ -507,7 +492,7 @@ cp_run() {
 	say "  $what x$n: attach ${ta}s, detach ${td}s"
 }
 if stage control; then
-	CPLOOP=$(losetup -f) && losetup "$CPLOOP" $CPIMG && CPLOOP_DEV=$(stat -L -c '%t:%T' "$CPLOOP")
+	CPLOOP=$(losetup -f) && losetup "$CPLOOP" $CPIMG
 	kinds="xbdev-vbd blkback-vbd"
 	if mydevice_setup; then kinds="xbdev-mydevice seed-mydevice $kinds"
 	else emit "{\"kind\":\"skip\",\"what\":\"mydevice\",\"why\":\"fixture modules missing or failed to load\"}"; fi

@@ -2,8 +2,9 @@
 # Builds the lab's two initramfs images into $LAB_OUT:
 #   dom0.cpio.gz  - busybox, xenstored, xenconsoled, xl, xen-init-dom0,
 #                   Xen's block hotplug scripts (/etc/xen/scripts),
-#                   the Xen kernel modules, xbdev installed by the project's
-#                   own `make install DESTDIR=... PREFIX=/usr`, /lab (the
+#                   the Xen kernel modules, xbdev installed from its Debian
+#                   package by dpkg (tests/pkg/; for 4.20 by `make install
+#                   DESTDIR=... PREFIX=/usr` in the trixie root), /lab (the
 #                   scenarios and their library), /lab/bench/seed-attach.sh
 #                   (from tests/bench/) and the guest's images;
 #   guest.cpio.gz - busybox, xen-blkfront, the xenstore-* client tools,
@@ -139,9 +140,15 @@ if in_root; then
 	stage=$hb/stage
 	asan=$hb/build-asan
 else
+	# The Debian package (tests/pkg/build-deb.sh), installed by dpkg
+	# into the tree dom0's image is made of: the package is how dom0
+	# gets xbdev, as an administrator's host would.
 	stage=$work/stage
-	make -C "$TOP" --no-print-directory -s B="$B" install DESTDIR="$stage" \
-		PREFIX=/usr LIBEXECDIR=/usr/libexec/xbdev >/dev/null
+	deb=$(DPKG_BUILD_ARGS=-d "$TOP/tests/pkg/build-deb.sh" "$work/deb") ||
+		lab_die "building the xbdev package failed: see $work/deb/build.log"
+	"$TOP/tests/pkg/install-deb.sh" "$stage" -i "$deb" > "$LAB_OUT/deb-install.log" 2>&1 ||
+		lab_die "dpkg could not install $deb into dom0's tree: see $LAB_OUT/deb-install.log"
+	lab_log "dom0 gets xbdev from $(basename "$deb") (dpkg --root)"
 	# The sanitizer build, when there is one, beside the normal one.
 	asan=$TOP/${B%/}-asan
 	case "$B" in /*) asan=${B%/}-asan ;; esac
@@ -232,7 +239,10 @@ for f in block block-common.sh xen-hotplug-common.sh xen-script-common.sh \
 done
 # The project: binaries, man pages, completion - and their libraries.
 cp -a "$stage/." "$d/"
-for f in $(find "$stage" -type f -perm -u+x); do copy_elf "$d" "$f" "${f#"$stage"}"; done
+# (Not dpkg's maintainer scripts under var/lib/dpkg: no ELF there.)
+for f in $(find "$stage" -path "$stage/var" -prune -o -type f -perm -u+x -print); do
+	copy_elf "$d" "$f" "${f#"$stage"}"
+done
 if [ -d "$asan" ]; then
 	for f in "$asan"/xbdev "$asan"/xbdev-blk*; do
 		[ -x "$f" ] && copy_elf "$d" "$f" "/usr/libexec/xbdev-asan/$(basename "$f")"

@@ -48,44 +48,26 @@ if ! (cd "$top" && dpkg-checkbuilddeps -Pnocheck) > /dev/null 2>&1; then
 fi
 ok "Build-Depends of debian/control are installed"
 
-# ---- a scratch copy ------------------------------------------------------
+# ---- build, in a scratch copy (tests/pkg/build-deb.sh) --------------------
 tmp=$(mktemp -d /tmp/xbdev-deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 chmod 755 "$tmp"        # lintian runs as nobody (it will not run as root)
 src=$tmp/xbdev
-mkdir "$src"
-# What git knows and what it would add (not what it ignores: build/),
-# as it is in the work tree now, committed or not.
 status_before=$(git -C "$top" status --porcelain 2>/dev/null)
-if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
-	(cd "$top" && git ls-files -z -co --exclude-standard |
-		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\n" "$f"; done' sh |
-		tar -cf - -T -) | tar -xf - -C "$src"
-else
-	(cd "$top" && tar -cf - --exclude=./build --exclude='./build-*' .) |
-		tar -xf - -C "$src"
-fi
-check "scratch copy of the tree has debian/" test -x "$src/debian/rules"
-
-# ---- build ---------------------------------------------------------------
 version=$(cat "$top/VERSION")
-dv=$(cd "$src" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
-check "debian/changelog's version $dv is VERSION's ($version)" test "$dv" = "$version"
-opts="DEB_BUILD_OPTIONS=nocheck" prof=-Pnocheck
-[ "${XBDEV_DEB_CHECK:-0}" = 1 ] && opts="DEB_BUILD_OPTIONS=" prof=
 tb=$(date +%s)
-# Source and binary (the source package is lintian's too); -b alone is
-# the same build without the source tarball.
-# shellcheck disable=SC2086
-if (cd "$src" && env $opts nice dpkg-buildpackage -us -uc $prof) > "$tmp/build.log" 2>&1; then
-	ok "dpkg-buildpackage -us -uc builds xbdev_${dv}_$arch.deb ($(($(date +%s) - tb)) s)"
+# Source and binary (the source package is lintian's too).
+if deb=$("$top/tests/pkg/build-deb.sh" --with-source "$tmp"); then
+	ok "dpkg-buildpackage -us -uc builds $(basename "$deb") ($(($(date +%s) - tb)) s)"
 else
 	not_ok "dpkg-buildpackage -us -uc: $(grep -m1 -iE 'error|failed' "$tmp/build.log")"
 	diag "$(tail -20 "$tmp/build.log")"
 	finish
 fi
-deb=$tmp/xbdev_${dv}_$arch.deb
+check "the scratch copy of the tree has debian/" test -x "$src/debian/rules"
+dv=$(cd "$src" && dpkg-parsechangelog -S Version)
+check "debian/changelog's version $dv is VERSION's ($version)" test "$dv" = "$version"
 check "xbdev_${dv}_$arch.deb exists" test -f "$deb"
 [ -f "$deb" ] || finish
 
@@ -167,6 +149,20 @@ out=$("$root/usr/sbin/xbdevd" --version 2>&1)
 check "xbdevd --version from the unpacked package runs" sh -c 'case "$1" in *"$2"*) ;; *) exit 1 ;; esac' sh "$out" "$version"
 check "the binaries look for xbdev-blkback in /usr/libexec/xbdev" \
 	grep -q /usr/libexec/xbdev "$root/usr/bin/xbdev"
+# ---- installed with dpkg into a scratch root, then purged ------------------
+# tests/pkg/install-deb.sh: dpkg --root, maintainer scripts run outside a
+# chroot with DPKG_ROOT set.
+sr=$tmp/sroot
+sdpkg() { "$top/tests/pkg/install-deb.sh" "$sr" "$@" > "$tmp/dpkg.log" 2>&1; }
+check "dpkg --root=SCRATCH -i installs it" sdpkg -i "$deb"
+check "dpkg knows it as installed (ii)" sh -c 'dpkg --root="$1" -l xbdev 2>/dev/null | grep -q "^ii  xbdev "' sh "$sr"
+check "its files are there (/usr/bin/xbdev, the hotplug script)" \
+	test -x "$sr/usr/bin/xbdev" -a -x "$sr/etc/xen/scripts/xbdev"
+check "postinst enabled xbdevd.service in that root" \
+	test -L "$sr/etc/systemd/system/multi-user.target.wants/xbdevd.service"
+check "dpkg --root=SCRATCH --purge removes it" sdpkg --purge xbdev
+left=$(cd "$sr" && find . ! -type d | grep -v '^\./var/lib/dpkg/' | head -n 5 | tr '\n' ' ')
+check "no file of it is left after the purge${left:+: $left}" test -z "$left"
 check "the work tree is as it was" test "$(git -C "$top" status --porcelain 2>/dev/null)" = "$status_before"
 diag "check-deb: $(($(date +%s) - t0)) s"
 finish
