@@ -115,7 +115,7 @@ CFG
 	echo "$key" > "$L/script.$name"
 	local t0; t0=$(cut -d' ' -f1 /proc/uptime)
 	_guest_create "$name" "$cfg" || return 1
-	local i=0 attempt=1
+	local i=0 attempt=1 id; id=$(guest_domid "$name")
 	while ! _console_has "$name" '^LAB-AGENT-READY'; do
 		if ! guest_alive "$name"; then
 			# A guest with no disk of its own that dies before its kernel
@@ -127,9 +127,10 @@ CFG
 				diag "guest $name died before its first console line ($type); Xen's log in logs/xl-dmesg-$name-early-death.log; one retry"
 				attempt=2 i=0
 				_guest_create "$name" "$cfg" || return 1
+				id=$(guest_domid "$name")
 				continue
 			fi
-			not_ok "guest $name boots" "guest died during boot: $(_guest_tail "$name" 4)"
+			not_ok "guest $name boots" "guest died during boot: $(_guest_tail "$name" 4)$(_xen_fault "$id")"
 			return 1
 		fi
 		i=$((i + 1))
@@ -141,6 +142,14 @@ CFG
 	done
 	diag "$type guest $name (domid $(guest_domid "$name")) booted in $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')s"
 	echo "$name $(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN{printf "%.1f", b-a}')" >> "$L/guest-boot-times"
+}
+
+# _xen_fault DOMID: " (Xen: dNv0 Triple fault)" when Xen's log says so.
+_xen_fault() {
+	local f
+	[ -n "$1" ] || return 0
+	f=$(xl dmesg 2>/dev/null | grep -o "d$1v[0-9]* Triple fault" | tail -n 1)
+	[ -z "$f" ] || echo " (Xen: $f)"
 }
 
 _guest_create() {
