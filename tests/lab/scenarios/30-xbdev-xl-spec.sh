@@ -86,7 +86,7 @@ check_match "block-list: header" '^VDEV +DEVID +BE +BACKEND +MODE +FE-STATE +BE-
 check_match "block-list: xvdb served by xbdev, w, Connected, its image" "^xvdb +$DEV +0 +xbdev +w +Connected +Connected +$IMG$" "$bl"
 check_match "block-list: xvdc served by phy, w, Connected, the loop device" "^xvdc +$DEV2 +0 +phy +w +Connected +Connected +$LOOP$" "$bl"
 js=$(xbdev block-list $G --json 2>&1 | tr -d ' \n')
-check_match "block-list --json: xvdc's backend-kind, type and params" "\"vdev\":\"xvdc\",\"devid\":$DEV2,\"backend-id\":0,\"backend-kind\":\"phy\",\"type\":\"phy\",\"mode\":\"w\",\"params\":\"$LOOP\"" "$js"
+check_match "block-list --json: xvdc's backend-kind (phy), backend type (vbd) and params" "\"vdev\":\"xvdc\",\"devid\":$DEV2,\"backend-id\":0,\"backend-kind\":\"phy\",\"type\":\"vbd\",\"mode\":\"w\",\"params\":\"$LOOP\"" "$js"
 st=$(xbdev status $G 2>&1)
 printf '%s\n' "$st" | sed 's/^/  | /'
 check_match "status: VDEV and DISK are its last columns" 'VDEV +DISK$' "$(printf '%s\n' "$st" | head -n 1)"
