@@ -117,6 +117,15 @@ loop_setup() {
 	[ -n "$LOOP" ] && return 0
 	LOOP=$(losetup -f) && losetup "$LOOP" "$IMG"
 }
+# The loop device goes with blkback's device: xbdev attach refuses an
+# image a loop device holds writable (one writer per image), so the other
+# backends' turns need it gone.
+loop_teardown() {
+	[ -n "$LOOP" ] || return 0
+	losetup -d "$LOOP" 2>/dev/null
+	wait_for 10 sh -c "! test -e /sys/block/${LOOP#/dev/}/loop/backing_file"
+	LOOP=
+}
 # The same xl disk spec for every backend; --backend says who serves it:
 # xbdev-blkback, the kernel's blkback on a loop device (xbdev writes the
 # nodes Xen's block script would: physical-device, hotplug-status), or
@@ -144,6 +153,7 @@ detach_any() {
 	[ -z "$ATTACHED" ] && return 0
 	T 60 xbdev detach "$G" vbd/$DEVID --timeout 30 ||
 		T 60 xbdev detach "$G" vbd/$DEVID --force --timeout 5
+	[ "$ATTACHED" = blkback ] && loop_teardown
 	ATTACHED=
 	guest_has_dev no $VDEV
 }

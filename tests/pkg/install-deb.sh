@@ -10,6 +10,7 @@ set -eu
 [ $# -ge 2 ] || { echo "usage: $0 ROOT DPKG-ARGS..." >&2; exit 2; }
 root=$1; shift
 mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+root=$(cd "$root" && pwd)       # dpkg runs the scripts by ROOT's path
 [ -f "$root/var/lib/dpkg/status" ] || : > "$root/var/lib/dpkg/status"
 exec dpkg --root="$root" --log=/dev/null --force-script-chrootless \
 	--force-depends --force-not-root "$@"
