@@ -467,7 +467,8 @@ vdev_name() {  # 0 -> xvdc, 23 -> xvdz, 24 -> xvdaa ...
 }
 vdev_num() { local n=$(($1 + 2)); [ $n -lt 16 ] && echo $((202 << 8 | n << 4)) || echo $((1 << 28 | n << 8)); }
 # cp_run WHAT N: attach N devices of one kind one after another (timed),
-# then detach them (timed).
+# then detach them (timed).  The N disks share one image, so they are
+# read-only: one writer per image, which xbdev attach enforces.
 cp_run() {
 	local what=$1 n=$2 i t0 ta td ok=true dom
 	dom=$(guest_domid "$G")
@@ -476,8 +477,8 @@ cp_run() {
 		case $what in
 		xbdev-mydevice) T 60 xbdev attach "$G" mydevice --devid $((100 + i)) --timeout 30 ;;
 		seed-mydevice) T 60 bash "$SEED" "$dom" mydevice $((100 + i)) 30 ;;
-		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --vdev "$(vdev_name $i)" --timeout 30 ;;
-		blkback-vbd) T 60 xbdev attach "$G" vbd "vdev=$(vdev_name $i), access=rw, target=$CPLOOP" --backend phy --timeout 30 ;;
+		xbdev-vbd) T 60 xbdev attach "$G" vbd --disk $CPIMG --readonly --vdev "$(vdev_name $i)" --timeout 30 ;;
+		blkback-vbd) T 60 xbdev attach "$G" vbd "vdev=$(vdev_name $i), access=ro, target=$CPLOOP" --backend phy --timeout 30 ;;
 		esac > "$L/logs/bench-cp.log" 2>&1 || { ok=false; say "  $what #$i: attach failed: $(tail -n 2 "$L/logs/bench-cp.log" | tr '\n' ' ')"; break; }
 	done
 	ta=$(since "$t0")
@@ -502,7 +503,7 @@ cp_run() {
 	say "  $what x$n: attach ${ta}s, detach ${td}s"
 }
 if stage control; then
-	CPLOOP=$(losetup -f) && losetup "$CPLOOP" $CPIMG
+	CPLOOP=$(losetup -f) && losetup -r "$CPLOOP" $CPIMG   # read-only, as the disks on it
 	kinds="xbdev-vbd blkback-vbd"
 	if mydevice_setup; then kinds="xbdev-mydevice seed-mydevice $kinds"
 	else emit "{\"kind\":\"skip\",\"what\":\"mydevice\",\"why\":\"fixture modules missing or failed to load\"}"; fi
