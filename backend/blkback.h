@@ -2,6 +2,8 @@
 /*
  * xbdev-blkback internals: one process serves one vbd (see main.c for why).
  *
+ *   control.c requests from dom0's toolstack (resize, media, limits) on the
+ *             record's ctl/ directory (lib/control.c's protocol)
  *   xenbus.c  the XenBus side: probe, feature advertisement, connect
  *             (map rings, bind event channels), disconnect, reconnect,
  *             detach/guest death, the info/ record
@@ -15,7 +17,7 @@
  *             control characters neutralised, guest-triggered kinds
  *             rate-limited, the file kept under a size cap (rotation)
  *
- * Calls go one way: main.c -> xenbus.c -> publish.c -> io.c -> persist.c,
+ * Calls go one way: main.c -> control.c -> xenbus.c -> publish.c -> io.c -> persist.c,
  * request.c; every file logs through log.c.  Each section below lists what
  * the file it names defines.
  */
@@ -89,6 +91,7 @@ struct blk_rl {
 #define BLK_EV_BE 1u            /* our backend directory */
 #define BLK_EV_FE 2u            /* the frontend's state node */
 #define BLK_EV_REL 4u           /* @releaseDomain */
+#define BLK_EV_CTL 8u           /* our record's ctl/request (control.c) */
 
 /* Our backend directory as last read (xenbus.c, read_backend). */
 struct blk_be_seen {
@@ -190,6 +193,7 @@ struct blk_dev {
 	int64_t reeval_at;              /* look at the states again then (a
 					   connect put off), 0: not due */
 	struct blk_be_seen be_seen;
+	bool ctl_due;                   /* ctl/request fired: blk_ctl_run */
 	bool exit;                      /* leave the main loop */
 	int exit_code;
 
@@ -252,6 +256,12 @@ unsigned blk_pc_count(const struct blk_queue *q);
  * queue has room); -ENOSPC when one cannot be mapped: use grant copy. */
 int blk_pc_iov(struct blk_dev *d, struct blk_queue *q,
 	       const struct blk_seg *segs, unsigned n, struct iovec *iov);
+
+/* control.c: a request is due (d->ctl_due): take it, run it, answer it. */
+void blk_ctl_run(struct blk_dev *d);
+/* Run request op (exposed for the unit test): 0 or -errno, msg a line. */
+int blk_ctl_dispatch(struct blk_dev *d, const char *op, const char *arg,
+		     char *msg, size_t len);
 
 /* xenbus.c */
 int blk_xb_init(struct blk_dev *d, const char *be_path);

@@ -148,6 +148,8 @@ static int run(struct blk_dev *d, const sigset_t *waitmask)
 		}
 		if (pfd[0].revents)
 			blk_xb_watches(d, WATCH_DRAIN);
+		if (d->ctl_due && !d->exit)
+			blk_ctl_run(d);
 		if (d->reeval_at && !d->exit && xbdev_now_ms() >= d->reeval_at)
 			blk_xb_reevaluate(d);
 		if (d->renew_at && !d->exit && xbdev_now_ms() >= d->renew_at)

@@ -52,6 +52,7 @@
 #define TOKEN_BE "be"
 #define TOKEN_FE "fe"
 #define TOKEN_REL "rel"
+#define TOKEN_CTL "ctl"
 
 #define DRAIN_LOG_MS 10000
 /* How long a frontend stays Closed before we renew its directory (a
@@ -688,6 +689,11 @@ int blk_xb_watch(struct blk_dev *d)
 		err = xbdev_watch(d->xs, p, TOKEN_FE);
 	if (!err)
 		err = xbdev_watch(d->xs, "@releaseDomain", TOKEN_REL);
+	if (!err)
+		err = xbdev_path_join(p, sizeof(p), d->record_path,
+				      XBDEV_CTL_DIR "/" XBDEV_CTL_REQUEST);
+	if (!err)
+		err = xbdev_watch(d->xs, p, TOKEN_CTL);
 	if (err)
 		blk_log(d, "cannot set watches: %s", strerror(-err));
 	return err;
@@ -1148,6 +1154,8 @@ static unsigned token_bit(const char *token)
 		return BLK_EV_FE;
 	if (!strcmp(token, TOKEN_REL))
 		return BLK_EV_REL;
+	if (!strcmp(token, TOKEN_CTL))
+		return BLK_EV_CTL;
 	return 0;
 }
 
@@ -1171,6 +1179,8 @@ void blk_xb_watches(struct blk_dev *d, unsigned max)
 		free(path);
 		free(token);
 	}
+	if (fired & BLK_EV_CTL)
+		d->ctl_due = true;
 	blk_xb_events(d, fired);
 }
 

@@ -97,6 +97,20 @@ int cli_device(const char *arg, char *cls, size_t len, unsigned *devid);
 /* Strict seconds (1..86400) for --timeout. */
 int cli_seconds(const char *arg, const char *opt, unsigned *out);
 
+/* cli/control.c: a request to the backend process serving DOMAIN's DEVICE
+ * (the command line's words), for the commands that change a device live.
+ * what (of what_len bytes) gets "DOMAIN class/devid" for messages. */
+struct cli_request {
+	const char *dom, *dev, *op, *arg;
+	unsigned timeout_s;
+	char *what;
+	size_t what_len;
+};
+/* Exit code; every failure is said in one line (the backend's refusal with
+ * its message).  On XBDEV_EXIT_OK *rec and *reply are set. */
+int cli_request(struct xbdev *x, const struct cli_request *q,
+		struct xbdev_record *rec, struct xbdev_ctl_reply *reply);
+
 /* Text output of anything a guest (or the command line) may have written -
  * a node's value or path, a domain name - goes through xbdev_escape(), so
  * that no control character or escape sequence reaches the terminal.

@@ -596,6 +596,54 @@ bool xbdev_record_daemon_alive(const struct xbdev_record *rec);
 /* The same for a pid and the backend directory it serves. */
 bool xbdev_daemon_alive(long pid, const char *be_dir);
 
+/* ---- requests to a running backend daemon (lib/control.c) ---------------
+ *
+ * Live changes (resize, media, limits) reach the daemon serving a device
+ * through its record's ctl/ directory (dom0-only), one at a time: the
+ * requester writes op, arg and request = done + 1; the daemon answers with
+ * result (0 or -errno), message and done = request.
+ */
+#define XBDEV_CTL_DIR "ctl"
+#define XBDEV_CTL_REQUEST "request"
+#define XBDEV_CTL_DONE "done"
+#define XBDEV_CTL_OP "op"
+#define XBDEV_CTL_ARG "arg"
+#define XBDEV_CTL_RESULT "result"
+#define XBDEV_CTL_MESSAGE "message"
+#define XBDEV_CTL_SEQ_MAX 4000000000ul
+#define XBDEV_CTL_ARG_MAX 1024u
+
+struct xbdev_ctl_reply {
+	int result;             /* the daemon's: 0 or -errno */
+	char msg[256];          /* its one line (dom0's text, not a guest's) */
+};
+
+/* Ask rec's daemon to do op (with arg, "" if NULL) and wait for its
+ * answer until deadline_ms (CLOCK_MONOTONIC, -1: none).  0 when it
+ * answered (reply->result says how it went); -ESRCH when no daemon serves
+ * rec; -EBUSY when another request to it is pending; -EINVAL for an empty
+ * or over-long op or arg; -ETIMEDOUT / -EINTR when it did not answer in
+ * time (the request is then withdrawn, though the daemon may still carry it
+ * out). */
+int xbdev_control(struct xbdev *x, const struct xbdev_record *rec,
+		  const char *op, const char *arg, int64_t deadline_ms,
+		  struct xbdev_ctl_reply *reply);
+
+/* The daemon's side. */
+struct xbdev_ctl_request {
+	unsigned long seq;
+	char op[XBDEV_NAME_MAX + 1];
+	char arg[XBDEV_CTL_ARG_MAX + 1];
+};
+/* The request pending under rec_dir: 0, -ENOENT when none is, another
+ * -errno when it cannot be read (req->seq is then set if one is pending:
+ * answer it with the error). */
+int xbdev_ctl_take(struct xbdev *x, xbdev_txn_t t, const char *rec_dir,
+		   struct xbdev_ctl_request *req);
+/* Answer request seq (if it is still the pending one: *written says). */
+int xbdev_ctl_answer(struct xbdev *x, const char *rec_dir, unsigned long seq,
+		     int result, const char *msg, bool *written);
+
 /* What xbdev_attach_wait waits for. */
 enum xbdev_attach_until {
 	XBDEV_UNTIL_NOW,        /* nothing: read both states once */
