@@ -9,6 +9,7 @@
  *             detach/guest death, the info/ record
  *   io.c      the data path: ring -> validation -> grant copy to/from the
  *             page cache, or through a bounce buffer and io_uring -> response
+ *   limit.c   the I/O limits' token buckets (pure; io.c asks them)
  *   persist.c persistent grants: the guest pages a queue keeps mapped
  *   request.c pure decoding/validation (no Xen needed; unit-tested, fuzzed)
  *   publish.c the info/ record (counters for `xbdev status`), from its own
@@ -57,7 +58,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 30u      /* the KV lines of publish.c's pub_values */
+#define BLK_PUB_NKEYS 33u      /* the KV lines of publish.c's pub_values */
 #define BLK_PUB_INTERVAL_MS 1000
 
 /* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
@@ -102,6 +103,28 @@ struct blk_be_seen {
 	enum xbdev_state state;         /* the state node */
 };
 
+/* The I/O limits (limit.c): a token bucket each for read and write
+ * requests and bytes. */
+enum { BLK_LIM_RIOPS, BLK_LIM_WIOPS, BLK_LIM_RBPS, BLK_LIM_WBPS,
+       BLK_LIM_BUCKETS };
+#define BLK_LIM_MIN_BURST_MS 5u
+
+struct blk_bucket {
+	double rate;            /* tokens a ms, 0: no limit */
+	double cap;             /* rate x burst */
+	double tokens;          /* below 0 after an oversize request */
+	int64_t at_ms;          /* last refill */
+};
+
+struct blk_limiter {
+	bool on;                /* any rate set: io.c's one test when off */
+	struct xbdev_limit spec;
+	struct blk_bucket b[BLK_LIM_BUCKETS];
+	int64_t due_ms;         /* a held request may go then, 0: none */
+	uint64_t held;          /* requests that had to wait */
+	uint64_t held_ms;       /* their waits, summed over the queues */
+};
+
 struct blk_dev;
 struct blk_pcache;
 struct iovec;
@@ -119,6 +142,11 @@ struct blk_queue {
 	bool kick;                      /* event or leftover work */
 	bool need_push;                 /* responses queued, not pushed */
 	struct blk_pcache *pc;          /* persistent grants, or NULL */
+	/* A request taken from the ring that the limits hold back (limit.c):
+	 * its slot still owes a response, the guest sees a slower disk. */
+	bool held;
+	struct blk_req held_req;
+	int64_t held_since;
 };
 
 struct blk_stats {
@@ -182,6 +210,7 @@ struct blk_dev {
 	size_t buf_bytes;               /* bounce buffers allocated */
 	size_t max_buf_bytes;           /* BLK_MAX_BUF_BYTES */
 	bool throttled;                 /* hit max_buf_bytes */
+	struct blk_limiter limiter;     /* I/O limits (limit.c) */
 	bool buf_freed;                 /* since the last blk_io_idle */
 	bool closing;                   /* toolstack asked us to close */
 	bool failed;                    /* we closed the device on an error
@@ -247,6 +276,22 @@ const char *blk_data_path(const struct blk_dev *d);
 /* Map the open store for the page-cache path (not with O_DIRECT). */
 int blk_io_map(struct blk_dev *d);
 void blk_io_unmap(struct blk_dev *d);
+
+/* The limits (request `limit` of control.c): arg "" reports them, else
+ * a spec (lib/limit.c) replaces them, kept in the record for a restart. */
+int blk_io_limit_op(struct blk_dev *d, const char *arg, char *msg, size_t len);
+/* d->limiter.due_ms passed: let the held requests try again. */
+void blk_io_limit_due(struct blk_dev *d);
+
+/* limit.c: token buckets on the caller's clock. */
+void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
+		     int64_t now_ms);
+/* 0: a request (write or read, of bytes) may go now and was counted;
+ * else the ms until it may (nothing counted). */
+int64_t blk_limiter_admit(struct blk_limiter *l, bool write, uint64_t bytes,
+			  int64_t now_ms);
+/* What req costs: true for the write direction; *bytes its data. */
+bool blk_limit_cost(const struct blk_req *req, uint64_t *bytes);
 
 /* persist.c: the persistent grants of one queue (q->pc). */
 int blk_pc_open(struct blk_queue *q);

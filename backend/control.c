@@ -23,6 +23,7 @@ static const struct blk_ctl_op {
 	const char *name;
 	int (*fn)(struct blk_dev *d, const char *arg, char *msg, size_t len);
 } ctl_ops[] = {
+	{ "limit", blk_io_limit_op },
 	{ NULL, NULL }
 };
 

@@ -70,6 +70,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -640,34 +641,133 @@ static void gc_flush(struct blk_dev *d, struct gc_batch *b)
 	b->nsegs = 0;
 }
 
+/*
+ * The limits (limit.c) on a request taken from q: true when it may start
+ * now.  Otherwise it stays q's held request (its ring slot owes a
+ * response, so the guest just sees a slower disk), the queue is not kicked
+ * again and the main loop's timer (d->limiter.due_ms) wakes it: it sleeps,
+ * it never spins.  The held request keeps its place: q takes no other
+ * before it.
+ */
+static bool limit_admit(struct blk_queue *q, const struct blk_req *req)
+{
+	struct blk_dev *d = q->dev;
+	struct blk_limiter *l = &d->limiter;
+	int64_t now = xbdev_now_ms(), wait;
+	uint64_t bytes;
+	bool write = blk_limit_cost(req, &bytes);
+
+	wait = blk_limiter_admit(l, write, bytes, now);
+	if (!wait) {
+		if (q->held)
+			l->held_ms += (uint64_t)(now - q->held_since);
+		q->held = false;
+		return true;
+	}
+	if (!q->held) {
+		q->held = true;
+		q->held_req = *req;
+		q->held_since = now;
+		l->held++;
+		d->info_dirty = true;
+	}
+	if (!l->due_ms || now + wait < l->due_ms)
+		l->due_ms = now + wait;
+	q->kick = false;
+	return false;
+}
+
 int blk_io_queue_work(struct blk_queue *q)
 {
+	struct blk_dev *d = q->dev;
 	int n = blk_ring_avail(&q->ring);
+	int taken = 0;
 
 	if (n < 0)
 		return n;
-	if ((unsigned)n > BLK_BUDGET)
-		n = BLK_BUDGET;
+	if (q->held) {
+		/* Its slot is taken already: it counts in the budget, not in
+		 * what the ring has left. */
+		if (d->buf_bytes >= d->max_buf_bytes) {
+			d->throttled = true;
+			q->kick = true;
+			return 0;
+		}
+		if (!limit_admit(q, &q->held_req))
+			return 0;
+		start(q, &q->held_req);
+		taken++;
+	}
+	if ((unsigned)n > BLK_BUDGET - taken)
+		n = (int)BLK_BUDGET - taken;
 	for (int i = 0; i < n; i++) {
 		struct blk_req req;
 
-		if (q->dev->buf_bytes >= q->dev->max_buf_bytes) {
+		if (d->buf_bytes >= d->max_buf_bytes) {
 			/* Leave the rest on the ring; completions wake us. */
-			q->dev->throttled = true;
+			d->throttled = true;
 			q->kick = true;
-			gc_flush(q->dev, &gc_in);
+			gc_flush(d, &gc_in);
 			return 0;
 		}
 		blk_ring_take(&q->ring, &req);
+		/* Off (no limit set): this one test per request. */
+		if (d->limiter.on && !limit_admit(q, &req)) {
+			gc_flush(d, &gc_in);
+			return 0;
+		}
 		start(q, &req);
 	}
-	gc_flush(q->dev, &gc_in);
+	gc_flush(d, &gc_in);
 	/* Out of budget: come back after the other fds had their turn.
 	 * Otherwise re-arm req_event and look once more. */
-	if ((unsigned)n == BLK_BUDGET)
+	if ((unsigned)(n + taken) == BLK_BUDGET)
 		q->kick = true;
 	else
 		q->kick = blk_ring_final_check(&q->ring);
+	return 0;
+}
+
+void blk_io_limit_due(struct blk_dev *d)
+{
+	d->limiter.due_ms = 0;
+	for (unsigned i = 0; i < d->nr_queues; i++)
+		if (d->q[i].held)
+			d->q[i].kick = true;
+}
+
+int blk_io_limit_op(struct blk_dev *d, const char *arg, char *msg, size_t len)
+{
+	struct xbdev_limit l;
+	char p[XBDEV_PATH_MAX];
+	int err;
+
+	if (!arg[0])
+		return xbdev_limit_format(&d->limiter.spec, msg, len);
+	err = xbdev_limit_parse(arg, &l);
+	if (err) {
+		snprintf(msg, len, "invalid limit (see xbdev(1))");
+		return err;
+	}
+	/* The record first: a backend started again (or by xbdevd after a
+	 * restart) reads its limit from there. */
+	err = xbdev_path_join(p, sizeof(p), d->record_path, XBDEV_RECORD_LIMIT);
+	if (!err)
+		err = xbdev_limit_format(&l, msg, len);
+	if (!err && xbdev_limit_any(&l))
+		err = xbdev_write(d->xs, XBDEV_TXN_NONE, p, msg);
+	else if (!err)
+		err = xbdev_rm(d->xs, XBDEV_TXN_NONE, p);
+	if (err == -ENOENT && !xbdev_limit_any(&l))
+		err = 0;
+	if (err) {
+		snprintf(msg, len, "cannot keep it in the record");
+		return err;
+	}
+	blk_limiter_set(&d->limiter, &l, xbdev_now_ms());
+	/* Requests held under the old limits try the new ones. */
+	blk_io_limit_due(d);
+	d->info_dirty = true;
 	return 0;
 }
 

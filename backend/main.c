@@ -100,7 +100,7 @@ static bool have_work(const struct blk_dev *d)
 }
 
 /* ms until the next timed job (publishing info/, renewing the frontend
- * directory, a connect put off), 0 if one is due, -1 if none is pending. */
+ * directory, a connect put off, a request the I/O limits hold), 0 if one is due, -1 if none is pending. */
 static int64_t next_timer_ms(const struct blk_dev *d)
 {
 	int64_t now = xbdev_now_ms(), at = INT64_MAX;
@@ -111,6 +111,8 @@ static int64_t next_timer_ms(const struct blk_dev *d)
 		at = d->renew_at;
 	if (d->reeval_at && d->reeval_at < at)
 		at = d->reeval_at;
+	if (d->limiter.due_ms && d->limiter.due_ms < at)
+		at = d->limiter.due_ms;
 	if (at == INT64_MAX)
 		return -1;
 	return at > now ? at - now : 0;
@@ -158,6 +160,8 @@ static int run(struct blk_dev *d, const sigset_t *waitmask)
 			break;
 		if (pfd[1].revents)
 			handle_events(d);
+		if (d->limiter.due_ms && xbdev_now_ms() >= d->limiter.due_ms)
+			blk_io_limit_due(d);
 		blk_io_reap(d);
 		for (unsigned k = 0; k < d->nr_queues; k++) {
 			struct blk_queue *q = &d->q[k];

@@ -67,10 +67,19 @@ static unsigned pgrants(const struct blk_dev *d)
 	return n;
 }
 
+/* The limits in force (lib/limit.c's form, "none" without). */
+static const char *limit_spec(const struct blk_dev *d, char *buf, size_t len)
+{
+	if (xbdev_limit_format(&d->limiter.spec, buf, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
 /* Each key beside its value: the table of what info/ holds. */
 static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 {
 	const struct blk_stats *s = &d->st;
+	char lim[XBDEV_LIMIT_SPEC_MAX];
 	unsigned i = 0;
 
 #define KV(k, fmt, ...) (a->key[i] = (k), \
@@ -106,6 +115,9 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	KU("inflight", d->inflight);
 	KU("page-cache-requests", s->cached);
 	KU("persistent-requests", s->persistent);
+	KV("limit", "%s", limit_spec(d, lim, sizeof(lim)));
+	KU("limit-held-requests", d->limiter.held);
+	KU("limit-held-ms", d->limiter.held_ms);
 #undef KU
 #undef KV
 }

@@ -477,6 +477,33 @@ static int read_config(struct blk_dev *d)
 	return err;
 }
 
+/* The I/O limits kept in our record (attach --limit, xbdev limit): dom0's
+ * word, checked again all the same.  One we cannot use is said in the log
+ * and the device served without limits. */
+static void read_limit(struct blk_dev *d)
+{
+	struct xbdev_limit l;
+	char *v = NULL;
+	int err = xbdev_limit_parse("none", &l);
+
+	if (!rd(d, d->record_path, XBDEV_RECORD_LIMIT, &v)) {
+		err = xbdev_limit_parse(v, &l);
+		if (err) {
+			blk_log(d, "%s/%s: not a limit, serving without",
+				d->record_path, XBDEV_RECORD_LIMIT);
+			xbdev_limit_parse("none", &l);
+		}
+	}
+	free(v);
+	blk_limiter_set(&d->limiter, &l, xbdev_now_ms());
+	if (xbdev_limit_any(&l)) {
+		char spec[XBDEV_LIMIT_SPEC_MAX];
+
+		if (!xbdev_limit_format(&l, spec, sizeof(spec)))
+			blk_log(d, "I/O limits: %s", spec);
+	}
+}
+
 /* How long the dom0 kernel gets to create its device for a backend/vbd
  * directory that appeared with the one we serve (its watch fires with
  * xbdevd's), when xen-blkback is loaded. */
@@ -569,6 +596,7 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 			"bytes)" : strerror(-err));
 		return err;
 	}
+	read_limit(d);
 	v = getenv("XBDEV_BLKBACK_PERSISTENT");
 	d->offer_persistent = !(v && !strcmp(v, "0"));
 	v = getenv("XBDEV_BLKBACK_PAGE_CACHE");
@@ -714,6 +742,7 @@ static void unmap_queues(struct blk_dev *d)
 			xengnttab_unmap(d->xgt, q->ring_mem, q->ring_pages);
 		q->ring_mem = NULL;
 		q->kick = q->need_push = false;
+		q->held = false;        /* the ring it came from is gone */
 	}
 	d->nr_queues = 0;
 	d->persistent = false;

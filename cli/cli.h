@@ -38,7 +38,7 @@ struct cli_cmd {
 extern const struct cli_cmd *const cli_cmds[];
 extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
 	cli_cmd_status, cli_cmd_watch, cli_cmd_block_list, cli_cmd_list_domains,
-	cli_cmd_list_devices, cli_cmd_help_commands;
+	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
@@ -111,6 +111,11 @@ struct cli_request {
 int cli_request(struct xbdev *x, const struct cli_request *q,
 		struct xbdev_record *rec, struct xbdev_ctl_reply *reply);
 
+/* The I/O limit syntax (lib/limit.c), for error messages. */
+#define CLI_LIMIT_SYNTAX \
+	"riops=N,wiops=N,iops=N,rbps=SIZE,wbps=SIZE,bps=SIZE," \
+	"burst=SECONDS, or none"
+
 /* Text output of anything a guest (or the command line) may have written -
  * a node's value or path, a domain name - goes through xbdev_escape(), so
  * that no control character or escape sequence reaches the terminal.
@@ -149,6 +154,8 @@ json_object *cli_acl_json(const struct xbdev_acl_entry *acl, unsigned n);
 struct cli_disk {
 	const char *disk, *vdev;        /* as given, or NULL */
 	bool readonly, cdrom, shared;
+	const char *limit;              /* --limit as given */
+	char limit_spec[XBDEV_LIMIT_SPEC_MAX];  /* its canonical form */
 	struct xbdev_vbd vbd;
 	char path[PATH_MAX], daemon[PATH_MAX];
 	/* cli/xldisk.c: attach's xl disk spec argument, --backend, --format

@@ -12,6 +12,7 @@ enum {
 	OPT_VDEV,
 	OPT_CDROM,
 	OPT_SHARED,
+	OPT_LIMIT,
 };
 
 static const struct argp_option options[] = {
@@ -26,6 +27,10 @@ static const struct argp_option options[] = {
 	{ "shared", OPT_SHARED, NULL, 0,
 	  "Let other writers use the image "
 	  "too (cluster file systems only; default: one writer per image)",
+	  0 },
+	{ "limit", OPT_LIMIT, "SPEC", 0,
+	  "I/O limits: riops=N,wiops=N,iops=N,rbps=SIZE,wbps=SIZE,bps=SIZE,"
+	  "burst=SECONDS (see xbdev limit)",
 	  0 },
 	{ 0 }
 };
@@ -43,6 +48,9 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_SHARED:
 		d->shared = true;
+		break;
+	case OPT_LIMIT:
+		d->limit = arg;
 		break;
 	case OPT_DISK:
 		d->disk = arg;
@@ -94,6 +102,25 @@ static int check_image(struct cli_disk *d)
 	return 0;
 }
 
+/* --limit: checked, kept in its canonical form (xbdev-blkback only). */
+static int check_limit(struct cli_disk *d, bool served)
+{
+	struct xbdev_limit l;
+
+	if (!d->limit)
+		return 0;
+	if (!served)
+		return cli_err(XBDEV_EXIT_USAGE, "--limit needs the xbdev "
+			       "backend (not --backend %s)",
+			       xbdev_vbd_backend_name(d->vbd.backend));
+	if (xbdev_limit_parse(d->limit, &l) ||
+	    xbdev_limit_format(&l, d->limit_spec, sizeof(d->limit_spec)))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid --limit '%s' (%s)",
+			       d->limit, CLI_LIMIT_SYNTAX);
+	d->vbd.limit = xbdev_limit_any(&l) ? d->limit_spec : NULL;
+	return 0;
+}
+
 int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 		   bool *have_devid)
 {
@@ -107,11 +134,11 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 	type = xbdev_vbd_backend_type(d->vbd.backend);
 	if (!d->disk) {
 		if (d->vdev || d->readonly || d->cdrom || d->shared ||
-		    cli_xldisk_given(d))
+		    d->limit || cli_xldisk_given(d))
 			return cli_err(XBDEV_EXIT_USAGE,
 				       "--vdev, --readonly, --cdrom, --shared, "
-				       "--backend, --format and --no-discard "
-				       "need --disk");
+				       "--limit, --backend, --format and "
+				       "--no-discard need --disk");
 		return 0;
 	}
 	if (strcmp(spec->cls, "vbd"))
@@ -138,7 +165,9 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 	d->vbd.cdrom = d->cdrom;
 	d->vbd.readonly = d->readonly || d->cdrom;
 	d->vbd.shared = d->shared;
-	rc = check_image(d);
+	rc = check_limit(d, served);
+	if (!rc)
+		rc = check_image(d);
 	if (!rc)
 		rc = cli_xldisk_finish(d);
 	if (rc)

@@ -300,6 +300,11 @@ static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
 	/* Read by the backend (open_backing): no lock on the image. */
 	if (!err && s->vbd && s->vbd->shared)
 		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_SHARED, "1");
+	/* Read by the backend at start (read_limit), rewritten by it when
+	 * `xbdev limit` changes it. */
+	if (!err && s->vbd && s->vbd->limit)
+		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_LIMIT,
+			  s->vbd->limit);
 	if (!err && p->daemon)
 		err = add_front_copy(b);
 	return err;

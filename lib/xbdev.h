@@ -354,6 +354,9 @@ struct xbdev_vbd {
 	 * whose guests coordinate their writes themselves.  Kept in the
 	 * record as "shared" = "1". */
 	bool shared;
+	/* I/O limits (lib/limit.c's canonical spec), kept in the record as
+	 * XBDEV_RECORD_LIMIT for its backend; NULL: none. */
+	const char *limit;
 	enum xbdev_vbd_backend backend;
 	bool no_discard;        /* discard-enable = 0 (also when readonly) */
 	bool direct_io_safe;    /* backend node direct-io-safe = 1 */
@@ -561,6 +564,33 @@ int xbdev_image_unlock(int fd);
 /* In a served vbd's record: "1" when attached with xbdev_vbd.shared (its
  * backend then takes no lock on the image). */
 #define XBDEV_RECORD_SHARED "shared"
+
+/* ---- I/O limits of a served vbd (lib/limit.c) -------------------------
+ *
+ * "riops=N,wiops=N,rbps=SIZE,wbps=SIZE,burst=SECONDS" (cgroup io.max's
+ * names; iops= and bps= set both directions; 0 or "max": no limit; SIZE
+ * takes K, M, G, T, powers of 1024; "none" alone: no limits at all; keys
+ * apply left to right).  Each direction has a bucket of requests and one
+ * of bytes, of rate x burst (default 0.1 s).  The record keeps the
+ * canonical form (xbdev_limit_format) as "limit" while a limit is set. */
+struct xbdev_limit {
+	uint64_t riops, wiops;  /* requests a second, 0: no limit */
+	uint64_t rbps, wbps;    /* bytes a second, 0: no limit */
+	unsigned burst_ms;
+};
+#define XBDEV_RECORD_LIMIT "limit"
+#define XBDEV_LIMIT_SPEC_MAX 256u       /* an accepted spec is shorter */
+#define XBDEV_LIMIT_BURST_MS_DEFAULT 100u
+#define XBDEV_LIMIT_BURST_MS_MAX 60000u
+#define XBDEV_LIMIT_IOPS_MAX 100000000ul        /* 10^8 a second */
+#define XBDEV_LIMIT_BPS_MAX (1ul << 40)         /* 1 TiB a second */
+/* 0 or -EINVAL (*out untouched). */
+int xbdev_limit_parse(const char *spec, struct xbdev_limit *out);
+/* The canonical spec ("none" without limits; burst only when not the
+ * default): 0 or -ENAMETOOLONG. */
+int xbdev_limit_format(const struct xbdev_limit *l, char *buf, size_t len);
+/* Is any rate limited? */
+bool xbdev_limit_any(const struct xbdev_limit *l);
 
 /* In a record: the frontend domain's name when attach wrote it (from
  * /local/domain/<fe>/name; missing when it had none, or one longer than

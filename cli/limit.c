@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xbdev limit DOMAIN DEVICE [SPEC]: the I/O limits of a disk served by
+ * xbdev-blkback, changed live (request "limit" to its backend, which keeps
+ * them in the record for a restart), or shown without SPEC.  Either way
+ * the limits in force are printed, in lib/limit.c's canonical form.
+ */
+#include <stdio.h>
+
+#include "cli.h"
+
+#define DEFAULT_TIMEOUT_S 10
+
+struct limit_args {
+	const char *dom, *dev, *spec, *timeout;
+};
+
+static const struct argp_option options[] = {
+	{ "timeout", 'T', "SECONDS", 0,
+	  "Wait this long for the backend's answer (default 10)", 0 },
+	{ 0 }
+};
+
+static error_t parse(int key, char *arg, struct argp_state *state)
+{
+	struct limit_args *a = state->input;
+
+	switch (key) {
+	case 'T':
+		a->timeout = arg;
+		break;
+	case ARGP_KEY_ARG:
+		cli_arg(state, arg,
+			(const char **[]){ &a->dom, &a->dev, &a->spec }, 3);
+		break;
+	case ARGP_KEY_END:
+		if (state->arg_num < 2)
+			cli_usage("DOMAIN and DEVICE are required");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp argp = {
+	.options = options,
+	.parser = parse,
+	.args_doc = "DOMAIN CLASS/DEVID [SPEC]",
+	.doc = "Set the I/O limits of a disk served by xbdev-blkback while "
+	       "it runs, or show them (without SPEC).  SPEC: "
+	       "riops=N,wiops=N,iops=N (requests a second), "
+	       "rbps=SIZE,wbps=SIZE,bps=SIZE (bytes a second, K/M/G/T), "
+	       "burst=SECONDS (default 0.1); 0 or max: no limit; none: no "
+	       "limits.  SPEC replaces the limits in force.  Prints the "
+	       "limits in force."
+	       "\v" CLI_EXIT_DOC,
+};
+
+static int run(int argc, char **argv, const struct cli_global *g)
+{
+	struct limit_args a = { 0 };
+	struct xbdev_limit l;
+	struct xbdev_record rec;
+	struct xbdev_ctl_reply reply;
+	struct xbdev *x = NULL;
+	char spec[XBDEV_LIMIT_SPEC_MAX] = "", what[256], ed[CLI_ESCAPED_LEN];
+	struct cli_request q = { .op = "limit", .arg = spec,
+				 .timeout_s = DEFAULT_TIMEOUT_S,
+				 .what = what, .what_len = sizeof(what) };
+	int rc = 0;
+
+	cli_parse(&argp, argc, argv, &a);
+	if (a.spec && (xbdev_limit_parse(a.spec, &l) ||
+		       xbdev_limit_format(&l, spec, sizeof(spec))))
+		return cli_err(XBDEV_EXIT_USAGE, "invalid limit '%s' (%s)",
+			       cli_esc(ed, a.spec), CLI_LIMIT_SYNTAX);
+	if (a.timeout)
+		rc = cli_seconds(a.timeout, "--timeout", &q.timeout_s);
+	if (!rc)
+		rc = cli_open(g, &x);
+	q.dom = a.dom;
+	q.dev = a.dev;
+	if (!rc)
+		rc = cli_request(x, &q, &rec, &reply);
+	if (!rc)
+		printf("%s\n", cli_esc(ed, reply.msg));
+	xbdev_close(x);
+	return rc;
+}
+
+const struct cli_cmd cli_cmd_limit = {
+	.name = "limit",
+	.summary = "set or show the I/O limits of a served disk",
+	.argp = &argp,
+	.run = run,
+};
