@@ -110,7 +110,8 @@ static int check_limit(struct cli_disk *d, bool served)
 	if (!d->limit)
 		return 0;
 	if (!served)
-		return cli_err(XBDEV_EXIT_USAGE, "--limit needs the xbdev "
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--limit needs the xbdev "
 			       "backend (not --backend %s)",
 			       xbdev_vbd_backend_name(d->vbd.backend));
 	if (xbdev_limit_parse(d->limit, &l) ||

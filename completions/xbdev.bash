@@ -14,8 +14,8 @@
 #   xbdev list-devices [DOMAIN]    CLASS/DEVID of existing devices
 #   xbdev CMD --help               its first line names the arguments, its
 #                                  option lines pair short and long names
-# Only protocol constants (XenBus state names) and the values of --wait,
-# --backend and --format are listed here.  Works without the bash-completion package.
+# Only protocol constants (XenBus state names), the values of --wait,
+# --backend and --format and the keys of a limit spec are listed here.  Works without the bash-completion package.
 
 # _xbdev_ask XBDEV ARGS...: the helper's output, nothing on any error
 # (no xenstored, not root, an older xbdev without the helpers).
@@ -62,6 +62,15 @@ _xbdev_compgen()
 	[[ -n $out ]] && mapfile -t COMPREPLY <<<"$out"
 }
 
+# The keys of an I/O limit spec (xbdev limit, attach --limit): its first
+# key only (bash splits the word at each '=').
+_xbdev_limit_keys()
+{
+	_xbdev_compgen "$(printf '%s\n' riops= wiops= iops= rbps= wbps= bps= \
+		burst= none)"
+	[[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
+}
+
 _xbdev_value()
 {
 	local bin=$1 cmd=$2 opt=$3 dom=$4
@@ -75,6 +84,9 @@ _xbdev_value()
 		;;
 	--format)
 		_xbdev_compgen raw
+		;;
+	--limit)
+		_xbdev_limit_keys
 		;;
 	--until | --state)
 		# The XenBus states of xen/io/xenbus.h.
@@ -220,6 +232,10 @@ _xbdev()
 		;;
 	COMMAND)
 		_xbdev_compgen "$(_xbdev_ask "$bin" help-commands)"
+		;;
+	SPEC)
+		# attach's SPEC is an xl disk spec: nothing to offer.
+		[[ $cmd == limit ]] && _xbdev_limit_keys
 		;;
 	*)
 		COMPREPLY=()

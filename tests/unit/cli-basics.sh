@@ -25,7 +25,7 @@ for c in "" $("$X" help-commands) list-domains list-devices help-commands; do
 	else t fail "xbdev $c --help"; fi
 done
 "$X" --version | grep -q "^xbdev [0-9]" && t ok "--version" || t fail "--version"
-[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch block-list " ] &&
+[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch limit block-list " ] &&
 	t ok "help-commands lists the public commands" || t fail "help-commands"
 "$X" help-commands attach | grep -qx -- "--disk=" && t ok "help-commands attach lists --disk=" ||
 	t fail "help-commands attach"
@@ -187,6 +187,20 @@ printf '%s\n' "$out" | grep -qx '/local/domain/4/device/vbd/51744/virtual-device
 	t ok "vbd dry-run: virtual-device" || t fail "vbd virtual-device"
 printf '%s\n' "$out" | grep -qx "spawn /opt/x/xbdev-blkback /local/domain/0/backend/xbdev-vbd/4/51744 >> /var/log/xbdev/vbd-4-51744.log" &&
 	t ok "vbd dry-run: spawns \$XBDEV_LIBEXECDIR/xbdev-blkback" || t fail "vbd spawn" "$out"
+# --limit: the record keeps its canonical form; a bad one changes nothing.
+out=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -r -n --limit iops=200,rbps=1m,burst=0.50 2>&1)
+printf '%s\n' "$out" | grep -qx '/xbdev/4/vbd/51744/limit = "riops=200,wiops=200,rbps=1M,burst=0.5" (n0)' &&
+	t ok "vbd dry-run --limit: the record keeps the canonical spec" || t fail "vbd --limit record" "$out"
+out=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -r -n --limit none 2>&1)
+printf '%s\n' "$out" | grep -q '/limit = ' && t fail "--limit none writes no limit" "$out" ||
+	t ok "vbd dry-run --limit none: no limit node"
+rc 2 "attach: bad --limit" "$X" attach 4 vbd --disk "$img" -r -n --limit riops=fast
+rc 2 "attach: --limit without --disk" "$X" attach -n 1 vbd --limit riops=1 -d 51728
+rc 2 "attach: --limit for the kernel's blkback" "$X" attach 4 vbd --disk "$img" -r -n --backend phy --limit riops=1
+rc 2 "limit: bad spec (nothing asked)" "$X" limit 1 xvdb riops=1,,
+rc 2 "limit: missing DEVICE" "$X" limit 1
+rc 2 "limit: too many arguments" "$X" limit 1 xvdb riops=1 x
+rc 1 "limit: without xenstore" "$X" limit 1 xvdb riops=1
 
 # ---- disks as xl says them ---------------------------------------------------
 # want DESC LINE OUTPUT: OUTPUT has LINE.

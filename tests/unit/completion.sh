@@ -152,6 +152,10 @@ expect "~--backend= --format= --no-discard --disk=" "attach guest1 vbd --"
 # After DOMAIN CLASS comes an xl disk spec: nothing to offer.
 expect "" "attach guest1 vbd "
 expect "Domain-0 guest1 guest2 web" "block-list "
+# limit: a device, then the first key of a spec.
+expect "mydevice/0 mydevice/1 vbd/51728" "limit guest1 "
+expect "rbps= riops=" "limit guest1 xvdb r"
+expect "bps= burst=" "attach guest1 vbd --limit b"
 # An option's separate value does not count as a positional argument.
 expect "~vbd mydevice" "attach --timeout 5 guest1 "
 expect "~vbd mydevice" "attach --wait=none guest1 "
