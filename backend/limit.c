@@ -26,8 +26,10 @@ void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 		     int64_t now_ms)
 {
 	const uint64_t rate[BLK_LIM_BUCKETS] = {
-		[BLK_LIM_RIOPS] = spec->riops, [BLK_LIM_WIOPS] = spec->wiops,
-		[BLK_LIM_RBPS] = spec->rbps,   [BLK_LIM_WBPS] = spec->wbps,
+		[BLK_LIM_RIOPS] = spec->riops,
+		[BLK_LIM_WIOPS] = spec->wiops,
+		[BLK_LIM_RBPS] = spec->rbps,
+		[BLK_LIM_WBPS] = spec->wbps,
 	};
 
 	l->spec = *spec;

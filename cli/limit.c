@@ -65,9 +65,11 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	struct xbdev_ctl_reply reply;
 	struct xbdev *x = NULL;
 	char spec[XBDEV_LIMIT_SPEC_MAX] = "", what[256], ed[CLI_ESCAPED_LEN];
-	struct cli_request q = { .op = "limit", .arg = spec,
+	struct cli_request q = { .op = "limit",
+				 .arg = spec,
 				 .timeout_s = DEFAULT_TIMEOUT_S,
-				 .what = what, .what_len = sizeof(what) };
+				 .what = what,
+				 .what_len = sizeof(what) };
 	int rc = 0;
 
 	cli_parse(&argp, argc, argv, &a);

@@ -33,7 +33,8 @@ static int parse_rate(const char *s, bool size, uint64_t max, uint64_t *out)
 		return -EINVAL;
 	memcpy(num, s, len + 1);
 	if (size && len > 1) {
-		const char *suf = strchr("KMGT", toupper((unsigned char)num[len - 1]));
+		const char *suf =
+			strchr("KMGT", toupper((unsigned char)num[len - 1]));
 
 		if (suf) {
 			shift = 10 * (unsigned)(suf - "KMGT" + 1);
@@ -61,12 +62,16 @@ static int parse_burst(const char *s, unsigned *ms)
 	memcpy(whole, s, n);
 	whole[n] = '\0';
 	err = xbdev_parse_uint(whole, XBDEV_LIMIT_BURST_MS_MAX / 1000, &sec);
-	if (!err && dot)
-		err = xbdev_parse_uint(dot + 1, 999, &frac);
 	if (err)
 		return -EINVAL;
-	for (size_t i = fn; i < 3; i++)
-		frac *= 10;
+	/* The decimals by hand: "005" is no number xbdev_parse_uint takes. */
+	for (size_t i = 0; i < 3; i++) {
+		char c = i < fn ? dot[1 + i] : '0';
+
+		if (c < '0' || c > '9')
+			return -EINVAL;
+		frac = frac * 10 + (unsigned long)(c - '0');
+	}
 	if (sec * 1000 + frac > XBDEV_LIMIT_BURST_MS_MAX)
 		return -EINVAL;
 	*ms = (unsigned)(sec * 1000 + frac);
@@ -173,8 +178,10 @@ int xbdev_limit_format(const struct xbdev_limit *l, char *buf, size_t len)
 		uint64_t v;
 		bool size;
 	} f[] = {
-		{ "riops", l->riops, false }, { "wiops", l->wiops, false },
-		{ "rbps", l->rbps, true },    { "wbps", l->wbps, true },
+		{ "riops", l->riops, false },
+		{ "wiops", l->wiops, false },
+		{ "rbps", l->rbps, true },
+		{ "wbps", l->wbps, true },
 	};
 	size_t at = 0;
 

@@ -15,7 +15,9 @@ tests/unit/test-lib-image.c tests/unit/test-lib-status.c tests/unit/test-lib-xld
 lib/prune.c cli/gone.c cli/prune.c tests/unit/test-lib-prune.c
 tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c
 lib/log-tail.c lib/devnode.c
-tests/unit/test-lib-devnode.c"
+tests/unit/test-lib-devnode.c
+lib/limit.c backend/limit.c cli/limit.c tests/unit/test-backend-limit.c
+tests/fuzz/fuzz-xs-limit.c"
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"

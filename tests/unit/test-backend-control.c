@@ -129,6 +129,42 @@ static void test_withdrawn(void **s)
 	assert_string_equal(get(CTL "result"), "-110");
 }
 
+/* Request limit (backend/io.c): the new limits are kept in the record,
+ * then in force, and answered with their canonical form; "" reports
+ * them; a bad spec changes nothing; none removes the record's node. */
+static void test_limit(void **s)
+{
+	char msg[256];
+
+	(void)s;
+	put(CTL "op", "limit");
+	put(CTL "arg", "iops=100,burst=1");
+	put(CTL "request", "1");
+	blk_ctl_run(&d);
+	assert_string_equal(get(CTL "result"), "0");
+	assert_string_equal(get(CTL "message"), "riops=100,wiops=100,burst=1");
+	assert_string_equal(get(REC "/" XBDEV_RECORD_LIMIT),
+			    "riops=100,wiops=100,burst=1");
+	assert_true(d.limiter.on);
+	assert_int_equal(d.limiter.spec.riops, 100);
+	assert_int_equal(blk_ctl_dispatch(&d, "limit", "", msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "riops=100,wiops=100,burst=1");
+	assert_int_equal(blk_ctl_dispatch(&d, "limit", "riops=x", msg,
+					  sizeof(msg)), -EINVAL);
+	assert_string_equal(get(REC "/" XBDEV_RECORD_LIMIT),
+			    "riops=100,wiops=100,burst=1");
+	assert_int_equal(d.limiter.spec.riops, 100);
+	assert_int_equal(blk_ctl_dispatch(&d, "limit", "none", msg,
+					  sizeof(msg)), 0);
+	assert_string_equal(msg, "none");
+	assert_null(get(REC "/" XBDEV_RECORD_LIMIT));
+	assert_false(d.limiter.on);
+	assert_int_equal(blk_ctl_dispatch(&d, "limit", "none", msg,
+					  sizeof(msg)), 0);
+	assert_int_equal(blk_ctl_dispatch(&d, "limit", "", msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "none");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -137,6 +173,7 @@ int main(void)
 		T(test_unknown_answered_once),
 		T(test_malformed_answered),
 		T(test_withdrawn),
+		T(test_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -556,6 +556,49 @@ static void test_throttle(void **state)
 	assert_int_equal(f->d.st.bytes_written, 6 * 4096);
 }
 
+/* The I/O limits (limit.c): a request past them is held - taken, not
+ * started, the queue not kicked again, a wake-up due - and the requests
+ * behind it stay on the ring; once the limits let it go it starts first
+ * and the rest follow.  Off, nothing is held. */
+static void test_limit_holds(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+	struct xbdev_limit l = { .riops = 1, .burst_ms = 1000 };
+
+	blk_limiter_set(&f->d.limiter, &l, xbdev_now_ms());
+	fill(1, 0x44);
+	for (unsigned i = 0; i < 4; i++)
+		put(f, BLKIF_OP_READ, 300 + i, i * 8, 1, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(f->d.st.requests, 1);
+	assert_int_equal(status_of(f, 1, 300), BLKIF_RSP_OKAY);
+	assert_true(f->d.q[0].held);
+	assert_int_equal(f->d.q[0].held_req.id, 301);
+	assert_false(f->d.q[0].kick);
+	assert_true(f->d.limiter.due_ms > xbdev_now_ms() + 500);
+	assert_int_equal(f->d.limiter.held, 1);
+	assert_int_equal(blk_ring_outstanding(&f->d.q[0].ring), 1);
+	/* Woken before it is due: still held, counted once. */
+	assert_int_equal(blk_io_queue_work(&f->d.q[0]), 0);
+	assert_int_equal(f->d.st.requests, 1);
+	assert_int_equal(f->d.limiter.held, 1);
+	assert_false(f->d.q[0].kick);
+	/* Limits off (as `xbdev limit ... none` does): the held one, then
+	 * the rest, all answered. */
+	l = (struct xbdev_limit){ .burst_ms = 100 };
+	blk_limiter_set(&f->d.limiter, &l, xbdev_now_ms());
+	blk_io_limit_due(&f->d);
+	assert_true(f->d.q[0].kick);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(f->d.st.requests, 4);
+	assert_false(f->d.q[0].held);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(status_of(f, 4, 300 + i), BLKIF_RSP_OKAY);
+	assert_int_equal(f->d.limiter.held, 1);
+	assert_int_equal(blk_ring_outstanding(&f->d.q[0].ring), 0);
+}
+
 /* Grant copies are batched over requests (one ioctl per wake-up / reap):
  * a bad grant fails its own request only, its neighbours in the batch go
  * through with the right data. */
@@ -749,6 +792,7 @@ int main(void)
 		BOTH(test_prod_overflow),
 		BOTH(test_many_in_flight),
 		BOTH(test_throttle),
+		BOTH(test_limit_holds),
 		BOTH(test_batch_partial_failure),
 		CACHED(test_write_read),
 		CACHED(test_indirect),
