@@ -14,7 +14,7 @@
 #   busy (during each guest job, dom0 does what guest_run's wait does:
 #         console grep + `xl domid` every 0.2 s; the first full run's load)
 #   busy=N (that, and N loops of `xenstore-ls /`: a busy xenstored)
-# Stages: io, local, features, pvh, control, scale, memory, xl.
+# Stages: io, local, features, pvh, limit, control, scale, memory, xl.
 [ -z "$BASH_VERSION" ] && exec bash "$0" "$@"
 . /lab/config
 . /lab/scenario-lib.sh
@@ -47,7 +47,7 @@ if [ $MODE = quick ]; then
 	[ "$LAB_ONLY" = "${LAB_ONLY/runtime=/}" ] && RUNTIME=3
 	[ "$LAB_ONLY" = "${LAB_ONLY/repeats=/}" ] && REPEATS=1
 	[ "$LAB_ONLY" = "${LAB_ONLY/size=/}" ] && SIZE=64
-	SKIP=features,pvh,control,scale,xl,$SKIP
+	SKIP=features,pvh,limit,control,scale,xl,$SKIP
 fi
 stage() { case ",$SKIP," in *",$1,"*) return 1 ;; esac; return 0; }
 
@@ -299,7 +299,8 @@ run_job() {
 		done
 	fi
 	local sampler=
-	case $b in xbdev|qdisk) [ -n "$pids" ] && load_sample_start "$pids" $(((RUNTIME + 2 * RAMP) / 2)) && sampler=1 ;; esac
+	# NO_LOAD_SAMPLE: two jobs at once (limit stage) would share the file.
+	case $b in xbdev|qdisk) [ -z "$NO_LOAD_SAMPLE" ] && [ -n "$pids" ] && load_sample_start "$pids" $(((RUNTIME + 2 * RAMP) / 2)) && sampler=1 ;; esac
 	if [ "$where" = guest ]; then
 		out=$(gq_after $((RUNTIME + RAMP)) "fio --name=$name --filename=/dev/$VDEV --direct=1 --ioengine=libaio $(fio_args "$rw" "$bs" "$qd" "$extra") 2>&1")
 	else
@@ -632,6 +633,82 @@ elif stage pvh; then
 	emit "{\"kind\":\"skip\",\"what\":\"pvh\",\"why\":\"PVH guests on Xen 4.17 only with LAB_PVH=1 (make bench LAB_XEN=4.20 has the row)\"}"
 fi
 
+
+# ---- I/O limits: a limited noisy guest beside an unlimited one -------------------
+# Guest A ($G) reads its disk (the bench file) under a limit set at attach
+# (--limit riops=LIMIT_IOPS); guest B ($GB, 512 MiB) reads its own image
+# with none; the same job in both at once: A's IOPS against its limit, B's
+# beside A against B alone.  First, A alone, the cost of the limiter when
+# off: the job with no limit (`xbdev limit ... none`) and with one far
+# above reach, repeats interleaved.  Every change of the limit after the
+# attach is live (`xbdev limit`).
+GB=benchb
+IMGB=/tmp/bench-b.img
+LIMIT_IOPS=1000
+LIMIT_FAR=100000000     # the most a spec takes: never reached
+LIMIT_JOB="randread-4k-qd32:randread:4k:32"
+limit_set() {  # limit_set SPEC: guest A's limit, live
+	T 30 xbdev limit "$G" $VDEV "$1" >> "$L/logs/bench-limit.log" 2>&1 ||
+		{ say "  xbdev limit $G $VDEV $1 failed: $(tail -n 1 "$L/logs/bench-limit.log")"; return 1; }
+}
+limit_info() {  # limit_info WHO GUEST: what its backend says of the limits
+	local rec info
+	rec=/xbdev/$(guest_domid "$2")/vbd/$DEVID/info
+	sleep 1.5   # published at most once a second
+	info="limit=$(xenstore-read $rec/limit 2>/dev/null) held-requests=$(xenstore-read $rec/limit-held-requests 2>/dev/null) held-ms=$(xenstore-read $rec/limit-held-ms 2>/dev/null)"
+	emit "{\"kind\":\"limit-info\",\"who\":\"$1\",\"info\":$(jstr "$info")}"
+	say "  $1: $info"
+}
+limit_rows() {
+	local rep cfg bpid out
+	say "I/O limits: guest $G at riops=$LIMIT_IOPS beside guest $GB without a limit (${LIMIT_JOB%%:*})"
+	emit "{\"kind\":\"limit-setup\",\"riops\":$LIMIT_IOPS,\"far\":$LIMIT_FAR,\"job\":\"${LIMIT_JOB%%:*}\"}"
+	if ! out=$(T 90 xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --limit riops=$LIMIT_IOPS --timeout 60 2>&1); then
+		emit "{\"kind\":\"attach-error\",\"backend\":\"xbdev\",\"config\":\"limit\",\"error\":$(jstr "$out")}"
+		return 1
+	fi
+	ATTACHED=xbdev
+	guest_has_dev yes $VDEV || { emit "{\"kind\":\"error\",\"what\":\"limit: guest $G has no /dev/$VDEV\"}"; detach_any; return 1; }
+	for rep in $(seq 1 "$REPEATS"); do
+		for cfg in unset far; do
+			if [ $cfg = unset ]; then limit_set none; else limit_set "iops=$LIMIT_FAR"; fi || continue
+			run_job guest xbdev "$LIMIT_JOB" $rep limit-$cfg &&
+				say "  limiter off ($cfg): $(tail -n1 "$L/logs/bench-results.log" | summary)"
+		done
+	done
+	limit_set riops=$LIMIT_IOPS || { detach_any; return 1; }
+	dd if=/dev/zero of=$IMGB bs=1M count="$SIZE" status=none
+	if ! GUEST_MEMORY=512 guest_start "$GB" > "$L/logs/bench-guest-b.log" 2>&1; then
+		emit "{\"kind\":\"skip\",\"what\":\"limit\",\"why\":$(jstr "guest $GB did not boot: $(tail -n 2 "$L/logs/bench-guest-b.log")")}"
+		detach_any; rm -f $IMGB; return 1
+	fi
+	if ! out=$(T 90 xbdev attach "$GB" vbd --disk "$IMGB" --vdev $VDEV --timeout 60 2>&1) ||
+	   ! G=$GB guest_has_dev yes $VDEV; then
+		emit "{\"kind\":\"attach-error\",\"backend\":\"xbdev\",\"config\":\"limit-b\",\"error\":$(jstr "$out")}"
+		guest_destroy "$GB"; detach_any; rm -f $IMGB; return 1
+	fi
+	for rep in $(seq 1 "$REPEATS"); do
+		G=$GB run_job guest xbdev "$LIMIT_JOB" $rep limit-b-alone &&
+			say "  B alone: $(tail -n1 "$L/logs/bench-results.log" | summary)"
+		( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-b-beside ) &
+		bpid=$!
+		NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-a
+		wait $bpid
+		for cfg in limit-a limit-b-beside; do
+			say "  $cfg: $(grep "\"config\":\"$cfg\",\"rep\":$rep," "$L/logs/bench-results.log" | tail -n1 | summary)"
+		done
+	done
+	limit_info A "$G"
+	limit_info B "$GB"
+	T 60 xbdev detach "$GB" vbd/$DEVID --timeout 30 > "$L/logs/bench-detach.log" 2>&1 ||
+		say "  $GB: detach failed: $(tail -n 2 "$L/logs/bench-detach.log" | tr '\n' ' ')"
+	guest_destroy "$GB"
+	rm -f $IMGB
+	detach_any
+}
+if stage limit; then
+	limit_rows
+fi
 
 if stage control && stage scale; then
 	for n in 8 32; do
