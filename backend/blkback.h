@@ -58,7 +58,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 33u      /* the KV lines of publish.c's pub_values */
+#define BLK_PUB_NKEYS 38u      /* the KV lines of publish.c's pub_values */
 #define BLK_PUB_INTERVAL_MS 1000
 
 /* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
@@ -155,6 +155,8 @@ struct blk_stats {
 	uint64_t errors;                /* error/EOPNOTSUPP responses */
 	uint64_t io_errors;             /* of which: backing file errors */
 	uint64_t grant_errors;          /* of which: grant copy failures */
+	uint64_t map_failures;          /* gntdev maps that failed (rings,
+					   persistent grants) */
 	uint64_t cached;                /* reads/writes copied straight to or
 					   from the page cache */
 	uint64_t persistent;            /* reads/writes through persistent
@@ -205,6 +207,11 @@ struct blk_dev {
 	bool fe_persistent;
 	bool offer_persistent;          /* unless XBDEV_BLKBACK_PERSISTENT=0 */
 	bool persistent;                /* negotiated: q[].pc in use */
+	unsigned max_pgrants;           /* per queue, XBDEV_BLKBACK_MAX_PGRANTS
+					   (0: BLK_MAX_PGRANTS) */
+	unsigned pgrants_peak;          /* most mapped at once, all queues,
+					   since we started */
+	int map_errno;                  /* the last failed map's, or 0 */
 	struct blk_queue q[BLK_MAX_QUEUES];
 	unsigned inflight;              /* over all queues */
 	size_t buf_bytes;               /* bounce buffers allocated */
@@ -297,6 +304,15 @@ bool blk_limit_cost(const struct blk_req *req, uint64_t *bytes);
 int blk_pc_open(struct blk_queue *q);
 void blk_pc_close(struct blk_dev *d, struct blk_queue *q);
 unsigned blk_pc_count(const struct blk_queue *q);
+/* Mapped now over all queues; the cap of one queue (d->max_pgrants). */
+unsigned blk_pc_total(const struct blk_dev *d);
+unsigned blk_pc_max(const struct blk_dev *d);
+/* XBDEV_BLKBACK_MAX_PGRANTS: 1..BLK_MAX_PGRANTS lowers the cap, anything
+ * else (unset, 0, higher, not a number) leaves it at BLK_MAX_PGRANTS. */
+unsigned blk_pc_cap(const char *env);
+/* A gntdev map (ring or persistent grant) failed with errno err: counted
+ * for info/map-failures and map-last-error. */
+void blk_map_failed(struct blk_dev *d, int err);
 /* iov[k] = our mapping of segs[k] (mapping grants not seen yet while the
  * queue has room); -ENOSPC when one cannot be mapped: use grant copy. */
 int blk_pc_iov(struct blk_dev *d, struct blk_queue *q,

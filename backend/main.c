@@ -68,6 +68,8 @@ static void usage(FILE *f)
 		"(every request through a bounce buffer and io_uring);\n"
 		"XBDEV_BLKBACK_PERSISTENT=0 offers no persistent grants\n"
 		"(every byte moved by grant copy);\n"
+		"XBDEV_BLKBACK_MAX_PGRANTS=N maps at most N persistent grants\n"
+		"per queue (1 to 1056, the default; only lower);\n"
 		"XBDEV_BLKBACK_LOG_MAX=BYTES caps the log (stderr) at BYTES\n"
 		"(default 1 MiB, at least 4096): past it the file is renamed\n"
 		"to NAME.1 and a new one begun.\n"

@@ -57,14 +57,12 @@ static struct {
 	.cache_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
-/* Persistent grants mapped, over all queues (0: grant copy). */
-static unsigned pgrants(const struct blk_dev *d)
+/* The last failed map's errno by name ("ENOMEM"), "" when none failed. */
+static const char *map_error(const struct blk_dev *d)
 {
-	unsigned n = 0;
+	const char *name = d->map_errno ? strerrorname_np(d->map_errno) : "";
 
-	for (unsigned i = 0; i < d->nr_queues; i++)
-		n += blk_pc_count(&d->q[i]);
-	return n;
+	return name ? name : "?";
 }
 
 /* The limits in force (lib/limit.c's form, "none" without). */
@@ -99,7 +97,13 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	KU("ring-pages", d->nr_queues ? d->ring_pages : 0);
 	KU("max-ring-pages", BLK_MAX_RING_PAGES);
 	KU("indirect-segments", BLK_MAX_INDIRECT_SEGS);
-	KU("persistent-grants", pgrants(d));
+	/* Grants: persistent ones mapped now, their cap (queues x the cap of
+	 * one) and the most mapped at once since we started; the rings'. */
+	KU("persistent-grants", blk_pc_total(d));
+	KU("persistent-grants-max",
+	   d->persistent ? d->nr_queues * blk_pc_max(d) : 0);
+	KU("persistent-grants-peak", d->pgrants_peak);
+	KU("ring-grants", d->nr_queues * d->ring_pages);
 	KV("data-path", "%s", blk_data_path(d));
 	KU("requests", s->requests);
 	KU("reads", s->reads);
@@ -112,6 +116,8 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	KU("errors", s->errors);
 	KU("io-errors", s->io_errors);
 	KU("grant-errors", s->grant_errors);
+	KU("map-failures", s->map_failures);
+	KV("map-last-error", "%s", map_error(d));
 	KU("inflight", d->inflight);
 	KU("page-cache-requests", s->cached);
 	KU("persistent-requests", s->persistent);

@@ -599,6 +599,7 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 	read_limit(d);
 	v = getenv("XBDEV_BLKBACK_PERSISTENT");
 	d->offer_persistent = !(v && !strcmp(v, "0"));
+	d->max_pgrants = blk_pc_cap(getenv("XBDEV_BLKBACK_MAX_PGRANTS"));
 	v = getenv("XBDEV_BLKBACK_PAGE_CACHE");
 	if (!d->direct && !(v && !strcmp(v, "0"))) {
 		err = blk_io_map(d);
@@ -814,6 +815,7 @@ static int map_queue(struct blk_dev *d, struct blk_queue *q, const char *dir,
 		PROT_READ | PROT_WRITE);
 	if (!q->ring_mem) {
 		err = -errno;
+		blk_map_failed(d, errno);
 		blk_log_guest(d, BLK_LOG_CONNECT, "queue %u: cannot map %u "
 			      "ring page(s) (first gref %u): %s", q->idx, pages,
 			      q->ring_ref[0], strerror(errno));

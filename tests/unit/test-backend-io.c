@@ -740,6 +740,10 @@ static void test_persistent_path(void **state)
 	assert_int_equal(run(f), 0);
 	assert_int_equal(status_of(f, 4, 4), BLKIF_RSP_ERROR);
 	assert_int_equal(f->d.st.persistent, 3);
+	/* the failed map is counted with its errno, for xbdev status */
+	assert_int_equal(f->d.st.map_failures, 1);
+	assert_int_equal(f->d.map_errno, EINVAL);
+	assert_int_equal(f->d.pgrants_peak, 3);
 
 	/* fill the table: BLK_MAX_PGRANTS mappings, then no more */
 	for (unsigned i = blk_pc_count(&f->d.q[0]); i < BLK_MAX_PGRANTS; i++) {
@@ -767,6 +771,56 @@ static void test_persistent_path(void **state)
 	assert_int_equal(buf[0], 0x55);
 	assert_int_equal(buf[4096], 0x51);
 	assert_int_equal(blk_pc_count(&f->d.q[0]), BLK_MAX_PGRANTS);
+	/* the cap is no map failure; the peak is the cap */
+	assert_int_equal(f->d.st.map_failures, 1);
+	assert_int_equal(f->d.pgrants_peak, BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_total(&f->d), BLK_MAX_PGRANTS);
+}
+
+/* XBDEV_BLKBACK_MAX_PGRANTS lowers the cap (never raises it): at the cap
+ * a new grant takes grant copy, and the mapped count never passes it; the
+ * peak stays after the queue is closed. */
+static void test_persistent_cap_lowered(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[1] = { { .gref = 1, .first_sect = 0, .last_sect = 7 } };
+	uint8_t buf[4096];
+
+	f->d.max_pgrants = blk_pc_cap("3");
+	assert_int_equal(blk_pc_max(&f->d), 3);
+	for (unsigned g = 1; g <= 5; g++) {
+		fill(g, 0x60 + g);
+		seg[0].gref = g;
+		put(f, BLKIF_OP_WRITE, g, 8 * g, 1, seg);
+	}
+	assert_int_equal(run(f), 0);
+	for (unsigned g = 1; g <= 5; g++)
+		assert_int_equal(status_of(f, 5, g), BLKIF_RSP_OKAY);
+	assert_int_equal(blk_pc_count(&f->d.q[0]), 3);
+	assert_int_equal(f->d.st.persistent, 3);
+	assert_int_equal(f->d.pgrants_peak, 3);
+	assert_int_equal(f->d.st.map_failures, 0);
+	assert_int_equal(pread(f->d.fd, buf, 4096, 8 * 5 * 512), 4096);
+	assert_int_equal(buf[0], 0x65);                 /* by grant copy */
+	blk_pc_close(&f->d, &f->d.q[0]);
+	assert_int_equal(blk_pc_total(&f->d), 0);
+	assert_int_equal(f->d.pgrants_peak, 3);
+	assert_int_equal(blk_pc_open(&f->d.q[0]), 0);
+	unmaps = 0;
+}
+
+/* The cap from the environment: 1..BLK_MAX_PGRANTS, else the default. */
+static void test_pc_cap_env(void **state)
+{
+	assert_int_equal(blk_pc_cap(NULL), BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_cap("1"), 1);
+	assert_int_equal(blk_pc_cap("64"), 64);
+	assert_int_equal(blk_pc_cap("1056"), BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_cap("1057"), BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_cap("0"), BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_cap("-1"), BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_cap("12x"), BLK_MAX_PGRANTS);
+	assert_int_equal(blk_pc_cap(""), BLK_MAX_PGRANTS);
 }
 
 #define BOTH(t)                                                              \
@@ -810,6 +864,8 @@ int main(void)
 		PERSISTENT(test_many_in_flight),
 		PERSISTENT(test_batch_partial_failure),
 		PERSISTENT(test_persistent_path),
+		PERSISTENT(test_persistent_cap_lowered),
+		cmocka_unit_test(test_pc_cap_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

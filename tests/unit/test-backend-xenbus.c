@@ -10,6 +10,7 @@
  * reaching the log escaped.  The watch events are queued by the test
  * (fake_xs_queue_event()); xs_read and xs_write are counted.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -254,6 +255,45 @@ static void forced_publish_writes_only_what_changed(void **state)
 	assert_string_equal(fake_find(REC "/info/state")->value, "Closed");
 }
 
+/* The grant keys of info/ (for xbdev status): the persistent grants' cap
+ * is queues x the cap of one, the rings' grants queues x pages, a failed
+ * map's errno by name; nothing before a connect. */
+static void info_has_the_grant_keys(void **state)
+{
+	struct fix *f = *state;
+	struct blk_dev *d = &f->d;
+
+	assert_string_equal(fake_find(REC "/info/persistent-grants")->value, "0");
+	assert_string_equal(fake_find(REC "/info/persistent-grants-max")->value,
+			    "0");
+	assert_string_equal(fake_find(REC "/info/ring-grants")->value, "0");
+	assert_string_equal(fake_find(REC "/info/map-failures")->value, "0");
+	assert_string_equal(fake_find(REC "/info/map-last-error")->value, "");
+	d->persistent = true;
+	d->nr_queues = 2;
+	d->ring_pages = 4;
+	d->max_pgrants = 100;
+	d->pgrants_peak = 7;
+	blk_map_failed(d, ENOMEM);
+	blk_map_failed(d, ENOSPC);
+	blk_xb_publish(d, true);
+	assert_string_equal(fake_find(REC "/info/persistent-grants-max")->value,
+			    "200");
+	assert_string_equal(fake_find(REC "/info/persistent-grants-peak")->value,
+			    "7");
+	assert_string_equal(fake_find(REC "/info/ring-grants")->value, "8");
+	assert_string_equal(fake_find(REC "/info/map-failures")->value, "2");
+	assert_string_equal(fake_find(REC "/info/map-last-error")->value,
+			    "ENOSPC");
+	d->max_pgrants = 0;             /* the default */
+	d->nr_queues = 1;
+	blk_xb_publish(d, true);
+	assert_string_equal(fake_find(REC "/info/persistent-grants-max")->value,
+			    "1056");
+	d->nr_queues = 0;
+	d->persistent = false;
+}
+
 static void guest_text_reaches_the_log_escaped(void **state)
 {
 	struct fix *f = *state;
@@ -349,6 +389,7 @@ int main(void)
 		T(connect_attempts_are_a_second_apart),
 		T(malformed_state_is_ignored),
 		T(forced_publish_writes_only_what_changed),
+		T(info_has_the_grant_keys),
 		T(guest_text_reaches_the_log_escaped),
 		T(flood_log_stays_small),
 		T(frontend_events_read_only_its_state),

@@ -291,6 +291,70 @@ static void test_table_escaped(void **s)
 	json_object_put(rows);
 }
 
+/* Grant use from info/: the warning at 90% of the cap and not at 89%, a
+ * map failure worded by its errno, the text line and the JSON numbers. */
+static struct grant_use grants_of(const char *mapped, const char *max,
+				  const char *mapfail, const char *err)
+{
+	json_object *info = json_object_new_object();
+	struct grant_use g;
+
+	cli_json_str(info, "persistent-grants", mapped);
+	cli_json_str(info, "persistent-grants-max", max);
+	cli_json_str(info, "persistent-grants-peak", mapped);
+	cli_json_str(info, "ring-grants", "2");
+	cli_json_str(info, "grant-errors", "0");
+	cli_json_str(info, "map-failures", mapfail);
+	cli_json_str(info, "map-last-error", err);
+	grant_use_from(info, &g);
+	json_object_put(info);
+	return g;
+}
+
+static void test_grant_warnings(void **s)
+{
+	struct grant_use g = grants_of("89", "100", "0", "");
+	json_object *w = grant_warnings(&g), *o, *v;
+	char line[256];
+
+	assert_true(g.known);
+	assert_int_equal(json_object_array_length(w), 0);
+	json_object_put(w);
+	g = grants_of("90", "100", "0", "");
+	w = grant_warnings(&g);
+	assert_int_equal(json_object_array_length(w), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+				    w, 0)), "persistent grants at 90% of the "
+			    "cap (90/100 mapped): past it the guest's new "
+			    "grants go through grant copy (slower)");
+	json_object_put(w);
+	g = grants_of("950", "1056", "0", "");  /* 89.96%: not yet */
+	w = grant_warnings(&g);
+	assert_int_equal(json_object_array_length(w), 0);
+	json_object_put(w);
+	g = grants_of("0", "0", "3", "ENOMEM");  /* no cap: no 90% */
+	w = grant_warnings(&g);
+	assert_int_equal(json_object_array_length(w), 1);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+				    w, 0)), "grant mapping failed 3 times (last: "
+			    "ENOMEM): gntdev/maptrack limit reached?");
+	json_object_put(w);
+	g = grants_of("812", "2112", "0", "");
+	grant_line(&g, line, sizeof(line));
+	assert_string_equal(line, "812/2112 persistent mapped (38%), peak "
+			    "812, ring 2, copy failures 0, map failures 0");
+	o = grant_json(&g);
+	assert_true(json_object_object_get_ex(o, "persistent-grants-max", &v));
+	assert_true(json_object_is_type(v, json_type_int));
+	assert_int_equal(json_object_get_int64(v), 2112);
+	assert_true(json_object_object_get_ex(o, "map-last-error", &v));
+	assert_null(v);
+	json_object_put(o);
+	/* an old backend without the keys: nothing known, no warning */
+	g = grants_of("x", "100", "0", "");
+	assert_false(g.known);
+}
+
 static void test_health_names(void **s)
 {
 	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_BACKEND_DEAD),
@@ -312,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_device_text_escaped),
 		cmocka_unit_test(test_table_escaped),
 		cmocka_unit_test(test_health_names),
+		cmocka_unit_test(test_grant_warnings),
 		cmocka_unit_test(test_table_gone_and_disk),
 		cmocka_unit_test(test_device_arg),
 	};
