@@ -89,9 +89,14 @@ _guest_tail() {
 # Xen's HAP, which the lab's QEMU gives with +npt), default pv.
 # GUEST_DISKS: xl disk specs for the config's disk = [ ... ], each quoted
 # as xl wants it, e.g. "'format=raw,vdev=xvdb,access=rw,target=/dev/loop0'".
+# A guest that reboots is destroyed (GUEST_ON_REBOOT=restart for a
+# scenario that reboots it on purpose): a vCPU's triple fault under TCG
+# resets the guest, and a guest that xl restarted silently would leave the
+# scenario waiting on an agent that starts again from scratch.
 guest_start() {
 	local name=$1 script=${2:-} cfg=$L/guest-$1.cfg extra type=${GUEST_TYPE:-pv}
-	local key="$type $script${GUEST_DISKS:+ disks: $GUEST_DISKS}${GUEST_CFG_EXTRA:+ $GUEST_CFG_EXTRA}"
+	local on_reboot=${GUEST_ON_REBOOT:-destroy}
+	local key="$type $script${GUEST_DISKS:+ disks: $GUEST_DISKS}${GUEST_CFG_EXTRA:+ $GUEST_CFG_EXTRA} on_reboot=$on_reboot"
 	if guest_alive "$name" && [ "$(cat "$L/script.$name" 2>/dev/null)" = "$key" ]; then
 		diag "reusing running guest $name"
 		return 0
@@ -109,6 +114,7 @@ memory=${GUEST_MEMORY:-256}
 vcpus=${GUEST_VCPUS:-1}
 on_crash="destroy"
 on_poweroff="destroy"
+on_reboot="$on_reboot"
 CFG
 	[ -n "${GUEST_DISKS:-}" ] && echo "disk=[ $GUEST_DISKS ]" >> "$cfg"
 	[ -n "${GUEST_CFG_EXTRA:-}" ] && echo "$GUEST_CFG_EXTRA" >> "$cfg"
@@ -118,13 +124,15 @@ CFG
 	local i=0 attempt=1 id; id=$(guest_domid "$name")
 	while ! _console_has "$name" '^LAB-AGENT-READY'; do
 		if ! guest_alive "$name"; then
-			# A guest with no disk of its own that dies before its kernel
-			# printed a line was seen under TCG's nested paging (PVH, once
-			# in CI on 4.20; 4.17 triple-faults): Xen's log is kept, one retry.
-			# Anything else (a panic, a death with xbdev disks) fails.
-			if [ $attempt = 1 ] && [ -z "${GUEST_DISKS:-}" ] && [ -z "$(_guest_tail "$name" 4)" ]; then
+			# Guests were seen dying during boot under TCG's nested paging
+			# (PVH: a triple fault before the kernel's first line, or a
+			# panic in early boot; PV on 4.17 too).  A guest with no disk
+			# at boot cannot be harmed by xbdev then: its console and
+			# Xen's log are kept, one retry.  A death with disks fails.
+			if [ $attempt = 1 ] && [ -z "${GUEST_DISKS:-}" ]; then
 				xl dmesg > "$L/logs/xl-dmesg-$name-early-death.log" 2>&1
-				diag "guest $name died before its first console line ($type); Xen's log in logs/xl-dmesg-$name-early-death.log; one retry"
+				cp "$(guest_console "$name")" "$L/logs/guest-$name-early-death.log" 2>/dev/null
+				diag "guest $name ($type) died during boot: $(_guest_tail "$name" 2)$(_xen_fault "$id"); logs/guest-$name-early-death.log, logs/xl-dmesg-$name-early-death.log; one retry"
 				attempt=2 i=0
 				_guest_create "$name" "$cfg" || return 1
 				id=$(guest_domid "$name")
@@ -152,6 +160,10 @@ _xen_fault() {
 	[ -z "$f" ] || echo " (Xen: $f)"
 }
 
+# _guest_same NAME DOMID: NAME still runs as that domain (not destroyed,
+# not restarted under a new domid).
+_guest_same() { [ -n "$2" ] && [ "$(guest_domid "$1")" = "$2" ]; }
+
 _guest_create() {
 	rm -f "$(guest_console "$1")"
 	xl create -q "$2" > "$L/logs/xl-create-$1.log" 2>&1 && return 0
@@ -161,9 +173,10 @@ _guest_create() {
 
 # guest_wait NAME REGEX [TIMEOUT]: a console line matching REGEX.
 guest_wait() {
-	local name=$1 re=$2 limit=${3:-60} i=0
+	local name=$1 re=$2 limit=${3:-60} i=0 id
+	id=$(guest_domid "$name")
 	while ! _console_has "$name" "$re"; do
-		guest_alive "$name" || { echo "guest $name died: $(_guest_tail "$name")" >&2; return 2; }
+		_guest_same "$name" "$id" || { echo "guest $name died: $(_guest_tail "$name")$(_xen_fault "$id")" >&2; return 2; }
 		i=$((i + 1)); [ $i -ge $((limit * 5)) ] && { echo "no /$re/ on $name's console after ${limit}s" >&2; return 1; }
 		sleep 0.2
 	done
@@ -189,7 +202,7 @@ guest_run() {
 	xenstore-write "/local/domain/$id/data/lab-seq" "$seq" || return 125
 	log=$(guest_console "$name")
 	while ! tr -d '\r' < "$log" | grep -q "^LABEND $seq "; do
-		guest_alive "$name" || { echo "guest $name died" >&2; return 125; }
+		_guest_same "$name" "$id" || { echo "guest $name died: $(_guest_tail "$name")$(_xen_fault "$id")" >&2; return 125; }
 		i=$((i + 1)); [ $i -ge $((limit * 5)) ] && { echo "guest $name: no answer in ${limit}s" >&2; return 124; }
 		sleep 0.2
 	done

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make check-lab-selftest`: proves the lab turns a hanging scenario and a
 # panicking guest into "not ok" lines with a reason, within their timeouts,
-# retries a guest that died before its first console line once,
+# retries a guest without disks that died during boot once, ends a
+# guest_run on a guest that rebooted at once,
 # and still ends the run.  Prints TAP about the lab itself.
 . "$(dirname "$0")/common.sh"
 out=$(LAB_ONLY=selftest LAB_SELFTEST=1 "$LAB_DIR/run.sh" 2>/dev/null)
@@ -13,6 +14,8 @@ expect() {
 expect "a hanging scenario is reported as timed out" '^not ok - 90-selftest-hang: timed out after 15s'
 expect "a panicking guest is reported with the panic" '^not ok - 91-selftest-panic: .*kernel panicked'
 expect "an early death without disks is retried once" '^ok - 92-selftest-early-death: a guest that died before its first console line was booted again'
-expect "the retry is said, with Xen's log kept" '^# 92-selftest-early-death: guest early1 died before its first console line'
+expect "the retry is said, with Xen's log kept" '^# 92-selftest-early-death: guest early1 \(pv\) died during boot: .*xl-dmesg-early1-early-death.log; one retry'
 expect "a second early death is not ok" '^not ok - 92-selftest-early-death: guest early2 boots .guest died during boot'
+expect "a guest that reboots is destroyed, not restarted" '^ok - 93-selftest-reboot: the rebooted guest is gone'
+expect "guest_run on it returns at once" '^ok - 93-selftest-reboot: guest_run returns 125 within 10 s'
 expect "the run still ends with its timing line" '^# timing: download'

@@ -38,7 +38,7 @@ one_backend() {
 	local kind=$1 G=xl80 FE BE FED pid pat
 	BE_TYPE=vbd; [ -n "${XL_TAP:-}" ] && BE_TYPE=vbd3
 	rm -f $IMG; dd if=/dev/zero of=$IMG bs=1048576 count=32 2>/dev/null
-	GUEST_DISKS="'$(xl_disk $IMG xvdb)'" GUEST_MEMORY=128 guest_start $G || { xbdevd_logs; return 1; }
+	GUEST_DISKS="'$(xl_disk $IMG xvdb)'" GUEST_MEMORY=128 GUEST_ON_REBOOT=restart guest_start $G || { xbdevd_logs; return 1; }
 	FE=$(guest_domid $G)
 	BE=/local/domain/0/backend/$BE_TYPE/$FE/51728
 	FED=/local/domain/$FE/device/vbd/51728

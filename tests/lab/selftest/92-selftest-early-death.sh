@@ -1,6 +1,6 @@
-# Lab self-test: a guest without disks that dies before its first console
-# line is booted once more (guest_start's retry for the nested-paging boot
-# flake); dying twice is "not ok" with the reason.
+# Lab self-test: a guest without disks that dies during boot (here: before
+# its first console line) is booted once more (guest_start's retry for the
+# nested-paging boot flakes); dying twice is "not ok" with the reason.
 # timeout: 240
 # destroy_early NAME TIMES: destroys NAME once it runs (libxl has unpaused
 # it: xl create is done) while its console is still empty.
