@@ -104,9 +104,39 @@ int xbdev_plan_conflict(struct xbdev *x, xbdev_txn_t t,
 	return 0;
 }
 
+/* The record of the ejected drive a re-plug replaces (lib/media.c): read
+ * and removed in attach's transaction, so nothing else can take its id
+ * in between. */
+static int take_drive(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
+{
+	const struct xbdev_plan *p = c->plan;
+	const char *dirs[] = { p->fe_dir, p->be_dir };
+	struct xbdev_record r;
+	unsigned i;
+	int err;
+
+	err = xbdev_record_read(x, t, p->fe, p->cls, p->devid, &r);
+	if (!err && (!r.cdrom || strcmp(r.media, XBDEV_MEDIA_EJECTED)))
+		err = -EBUSY;
+	for (i = 0; i < 2 && !err; i++) {
+		err = xbdev_exists(x, t, dirs[i]);
+		if (err > 0) {
+			c->conflict = i ? XBDEV_SIDE_BACKEND
+					: XBDEV_SIDE_FRONTEND;
+			err = -EEXIST;
+		}
+	}
+	if (!err)
+		err = xbdev_rm(x, t, p->rec_dir);
+	return err;
+}
+
 static int check_free(struct xbdev *x, xbdev_txn_t t, struct attach_ctx *c)
 {
-	int err = xbdev_plan_conflict(x, t, c->plan, &c->conflict);
+	int err = c->spec->insert_media ? take_drive(x, t, c) : 0;
+
+	if (!err)
+		err = xbdev_plan_conflict(x, t, c->plan, &c->conflict);
 
 	/* The frontend domain may have died since it was resolved. */
 	return err ? err : xbdev_domain_present(x, t, c->plan->fe);

@@ -155,6 +155,50 @@ static int rm_record_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	return xbdev_remove_device(x, t, NULL, NULL, r->rec_dir);
 }
 
+static bool kept(const char *key)
+{
+	unsigned i;
+
+	for (i = 0; XBDEV_MEDIA_KEEP[i]; i++)
+		if (!strcmp(key, XBDEV_MEDIA_KEEP[i]))
+			return true;
+	return false;
+}
+
+/* The record of an ejected drive: the keys a re-plug reads, nothing a
+ * backend wrote (pid, log, info/, ctl/, front/), media "ejected".  The
+ * nodes left keep the record directory's dom0-only ACL. */
+static int eject_record_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	const struct xbdev_record *r = arg;
+	char path[XBDEV_PATH_MAX], **kids = NULL;
+	unsigned i, n = 0;
+	int err;
+
+	err = xbdev_ls(x, t, r->rec_dir, &kids, &n);
+	for (i = 0; i < n && !err; i++) {
+		if (kept(kids[i]))
+			continue;
+		err = xbdev_path_join(path, sizeof(path), r->rec_dir, kids[i]);
+		if (!err)
+			err = xbdev_rm(x, t, path);
+	}
+	xbdev_strv_free(kids, n);
+	if (!err)
+		err = xbdev_path_join(path, sizeof(path), r->rec_dir,
+				      XBDEV_RECORD_MEDIA);
+	if (!err)
+		err = xbdev_write(x, t, path, XBDEV_MEDIA_EJECTED);
+	return err;
+}
+
+static int finish_record(struct xbdev *x, const struct xbdev_record *r,
+			 const struct xbdev_detach_opts *opts)
+{
+	return xbdev_txn(x, opts->keep_drive ? eject_record_txn
+					     : rm_record_txn, (void *)r);
+}
+
 /* The device's backend process was started by attach and is gone (killed,
  * crashed): its end will never close by itself. */
 static bool daemon_gone(const struct xbdev_record *r)
@@ -210,7 +254,7 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 		err = close_without_daemon(x, r, opts, fe_before);
 		if (err)
 			return err;
-		return xbdev_txn(x, rm_record_txn, (void *)r);
+		return finish_record(x, r, opts);
 	}
 	werr = wait_closed(x, r->fe_dir, XBDEV_SIDE_FRONTEND, opts, fe_before,
 			   fe_before <= XBDEV_STATE_INITIALISING);
@@ -238,5 +282,5 @@ int xbdev_detach(struct xbdev *x, const struct xbdev_record *r,
 	/* The daemon publishes under the record: stop it before removing
 	 * the record, or it could recreate part of it. */
 	stop_daemon(x, r);
-	return xbdev_txn(x, rm_record_txn, (void *)r);
+	return finish_record(x, r, opts);
 }

@@ -305,6 +305,12 @@ static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
 	if (!err && s->vbd && s->vbd->limit)
 		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_LIMIT,
 			  s->vbd->limit);
+	/* What a re-plug needs (lib/media.c): which drive, which medium. */
+	if (!err && s->vbd && s->vbd->cdrom)
+		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_CDROM, "1");
+	if (!err && s->vbd && s->vbd->cdrom)
+		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_MEDIA,
+			  s->vbd->params);
 	if (!err && p->daemon)
 		err = add_front_copy(b);
 	return err;

@@ -102,6 +102,12 @@ int xbdev_record_read(struct xbdev *x, xbdev_txn_t t, unsigned fe,
 		err = read_str(x, t, r->rec_dir, XBDEV_RECORD_FE_NAME,
 			       r->fe_name, sizeof(r->fe_name), true);
 	if (!err)
+		err = read_num(x, t, r->rec_dir, XBDEV_RECORD_CDROM, 1, &v);
+	r->cdrom = v == 1;
+	if (!err && r->cdrom)
+		err = read_str(x, t, r->rec_dir, XBDEV_RECORD_MEDIA, r->media,
+			       sizeof(r->media), true);
+	if (!err)
 		err = record_check(r);
 	return err;
 }

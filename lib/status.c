@@ -23,6 +23,7 @@ const char *xbdev_health_name(enum xbdev_health h)
 		[XBDEV_HEALTH_INCONSISTENT] = "inconsistent",
 		[XBDEV_HEALTH_BACKEND_DEAD] = "backend-dead",
 		[XBDEV_HEALTH_CONSOLE] = "console",
+		[XBDEV_HEALTH_EJECTED] = "ejected",
 	};
 
 	if ((unsigned)h >= sizeof(names) / sizeof(names[0]))
@@ -132,6 +133,7 @@ static int rec_devid(struct scan *s, const char *dir, const char *name,
 	snprintf(d->managed_by, sizeof(d->managed_by), "%s",
 		 r.managed_by[0] ? r.managed_by : "xbdev");
 	snprintf(d->fe_name, sizeof(d->fe_name), "%s", r.fe_name);
+	snprintf(d->media, sizeof(d->media), "%s", r.media);
 	d->pid = r.pid;
 	d->pid_alive = xbdev_record_daemon_alive(&r);
 	s->created[s->n - 1] = r.created;
@@ -376,7 +378,10 @@ static void judge(struct scan *s, unsigned i, int64_t now)
 		  d->fe_state == XBDEV_STATE_CLOSED ||
 		  d->be_state == XBDEV_STATE_CLOSING ||
 		  d->be_state == XBDEV_STATE_CLOSED;
-	if (!d->has_front || !d->has_back) {
+	if (!d->has_front && !d->has_back &&
+	    !strcmp(d->media, XBDEV_MEDIA_EJECTED)) {
+		d->health = XBDEV_HEALTH_EJECTED;
+	} else if (!d->has_front || !d->has_back) {
 		d->health = XBDEV_HEALTH_ORPHANED;
 	} else if (primary_console(d)) {
 		d->health = XBDEV_HEALTH_CONSOLE;

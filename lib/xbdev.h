@@ -391,6 +391,11 @@ struct xbdev_attach_spec {
 	const char *daemon;
 	const char *log_dir;
 	int64_t created;        /* unix time stored in the record */
+	/* Re-plug of a CD-ROM (xbdev_media_spec): the record of the device
+	 * must be an ejected drive (-EBUSY when a medium is in, -ENOENT when
+	 * there is no record, -EEXIST when a directory exists), replaced by
+	 * the new one in attach's transaction. */
+	bool insert_media;
 };
 
 enum xbdev_side {
@@ -612,6 +617,11 @@ struct xbdev_record {
 	 * directories are libxl's), "" for one xbdev attach made. */
 	char managed_by[16];
 	char fe_name[XBDEV_DOMAIN_NAME_MAX];    /* "" when not recorded */
+	/* A vbd attached as a CD-ROM (record "cdrom" = "1"), and its medium
+	 * (record "media": the image's path, or XBDEV_MEDIA_EJECTED); ""
+	 * when not a CD-ROM. */
+	bool cdrom;
+	char media[XBDEV_PATH_MAX];
 };
 
 /* -ENOENT when xbdev has no record of the device.  The record is trusted
@@ -731,6 +741,11 @@ struct xbdev_detach_opts {
 	 * the start (optional; see xbdev_detach). */
 	void (*on_daemon_gone)(long pid, void *arg);
 	void *arg;
+	/* Keep the record as an ejected drive (xbdev_media_eject): every
+	 * key but those XBDEV_MEDIA_KEEP names is removed and media becomes
+	 * XBDEV_MEDIA_EJECTED, in the transaction that would have removed
+	 * the record. */
+	bool keep_drive;
 };
 
 /* Ask the backend to close (online=0, state=Closing in one transaction),
@@ -749,6 +764,37 @@ struct xbdev_detach_opts {
 int xbdev_detach(struct xbdev *x, const struct xbdev_record *rec,
 		 const struct xbdev_detach_opts *opts,
 		 enum xbdev_side *stuck);
+
+/* ---- CD-ROM media (lib/media.c) -----------------------------------------
+ *
+ * Linux blkfront cannot change a medium in place: a backend that goes
+ * Connected again only has its "sectors" re-read (blkfront_connect), the
+ * block layer is never told of a new medium (no check_events) and
+ * VDISK_CDROM/REMOVABLE are read once.  So eject detaches the device (in
+ * order) and keeps its record as an ejected drive; insert attaches it
+ * again under the same vdev and device id, read-only, as a CD-ROM.
+ */
+#define XBDEV_RECORD_CDROM "cdrom"
+#define XBDEV_RECORD_MEDIA "media"
+#define XBDEV_MEDIA_EJECTED "ejected"
+/* The keys an ejected drive's record keeps (NULL-terminated). */
+extern const char *const XBDEV_MEDIA_KEEP[];
+
+/* Detach rec's device in order (xbdev_detach with opts->keep_drive set
+ * here) and leave its record as an ejected drive.  -EMEDIUMTYPE when
+ * rec is not a CD-ROM, -ENOMEDIUM when it is ejected already (nothing is
+ * done either way); else what xbdev_detach returns. */
+int xbdev_media_eject(struct xbdev *x, const struct xbdev_record *rec,
+		      const struct xbdev_detach_opts *opts,
+		      enum xbdev_side *stuck);
+/* The attach that puts image (checked by the caller: xbdev_image_check
+ * on vbd with readonly and cdrom set) into the ejected drive rec: spec
+ * and vbd filled from the record (same domains, backend type, device id;
+ * read-only CD-ROM; insert_media; the daemon is the caller's to set for
+ * type xbdev-vbd).  -EMEDIUMTYPE when rec is not a CD-ROM, -EBUSY when a
+ * medium is in, -EPERM for a libxl disk, -EINVAL for an unknown type. */
+int xbdev_media_spec(const struct xbdev_record *rec, const char *image,
+		     struct xbdev_vbd *vbd, struct xbdev_attach_spec *spec);
 
 /* ---- devices of guests that are gone (lib/prune.c) ----------------------
  *
@@ -861,6 +907,9 @@ enum xbdev_health {
 	 * /local/domain/N/console): xenconsoled serves it from the ring the
 	 * domain builder set up, with no XenBus handshake to judge. */
 	XBDEV_HEALTH_CONSOLE,
+	/* A CD-ROM drive whose medium was ejected: the record alone, no
+	 * directories (xbdev_media_eject). */
+	XBDEV_HEALTH_EJECTED,
 };
 const char *xbdev_health_name(enum xbdev_health h);   /* "ok", ... */
 
@@ -888,6 +937,8 @@ struct xbdev_dev_status {
 	/* Class vbd: the backend directory's params node (the disk: a path,
 	 * or "aio:PATH" for libxl's vbd3), "" when it has none. */
 	char params[XBDEV_VALUE_MAX];
+	/* With a record of a CD-ROM: its media (a path or "ejected"). */
+	char media[XBDEV_PATH_MAX];
 };
 
 /* Every device on the host found from the backend dirs, the frontend dirs
