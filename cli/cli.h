@@ -38,7 +38,8 @@ struct cli_cmd {
 extern const struct cli_cmd *const cli_cmds[];
 extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
 	cli_cmd_status, cli_cmd_watch, cli_cmd_block_list, cli_cmd_list_domains,
-	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit;
+	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit,
+	cli_cmd_media;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
@@ -179,6 +180,9 @@ bool cli_xldisk_given(const struct cli_disk *d);
 int cli_xldisk_finish(struct cli_disk *d);
 /* A vbd without a disk and without --back nodes: the kernel's blkback
  * (type vbd) would get a directory it can never serve.  0, or exit 2. */
+/* xbdev_image_check(v, disk, path) with attach's one-line refusal
+ * (exit 2); path: PATH_MAX bytes. */
+int cli_image_check(struct xbdev_vbd *v, const char *disk, char *path);
 int cli_disk_required(const struct xbdev_attach_spec *spec, unsigned n_back);
 /* --devid ID (or a numeric --vdev) of a vbd that Linux blkfront takes. */
 int cli_vbd_devid(const char *opt, const char *arg, unsigned devid);

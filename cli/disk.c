@@ -83,23 +83,28 @@ static const char *image_refusal(int err)
 	return NULL;
 }
 
-static int check_image(struct cli_disk *d)
+int cli_image_check(struct xbdev_vbd *v, const char *disk, char *path)
 {
 	uint64_t size = 0;
-	int err = xbdev_image_check(&d->vbd, d->disk, d->path, &size);
+	int err = xbdev_image_check(v, disk, path, &size);
 	const char *why = image_refusal(err);
-	bool hint = d->path[0] && !d->vbd.readonly &&
+	bool hint = path[0] && !v->readonly &&
 		    (err == -EACCES || err == -EROFS || err == -EPERM);
 
 	if (err == -EDOM)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", d->disk,
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", disk,
 			       why, (unsigned long long)size);
 	if (err)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", d->disk,
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", disk,
 			       why ? why : strerror(-err),
 			       hint ? " (use --readonly for a read-only image)"
 				    : "");
 	return 0;
+}
+
+static int check_image(struct cli_disk *d)
+{
+	return cli_image_check(&d->vbd, d->disk, d->path);
 }
 
 /* --limit: checked, kept in its canonical form (xbdev-blkback only). */

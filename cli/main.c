@@ -13,6 +13,7 @@ const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_status,
 	&cli_cmd_watch,
 	&cli_cmd_limit,
+	&cli_cmd_media,
 	&cli_cmd_block_list,
 	&cli_cmd_list_domains,
 	&cli_cmd_list_devices,

@@ -43,8 +43,10 @@ static const struct argp argp = {
 	       "orphaned (a side is missing), inconsistent (the sides do "
 	       "not point at each other), backend-dead (the device's "
 	       "backend process is gone) or console (libxl's primary "
-	       "console, which has no XenBus handshake), and for vbd devices "
-	       "the vdev name and the disk (params).  DOMAIN may also be the "
+	       "console, which has no XenBus handshake) or ejected (a "
+	       "CD-ROM drive whose medium xbdev media ejected: the record "
+	       "alone), and for vbd devices the vdev name, the disk (params) "
+	       "and a CD-ROM's media (--json).  DOMAIN may also be the "
 	       "id of a domain that is gone while its devices are not.  With "
 	       "a DEVICE (CLASS/DEVID, or a vbd's vdev name): all its nodes "
 	       "and their permissions, and what its backend daemon publishes."
@@ -86,6 +88,9 @@ static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
 		json_object_object_add(o, "params", d->params[0] ?
 				       json_object_new_string(d->params) :
 				       NULL);
+		/* A CD-ROM's medium: its image, or "ejected". */
+		if (d->media[0])
+			cli_json_str(o, XBDEV_RECORD_MEDIA, d->media);
 	}
 	return o;
 }
