@@ -92,8 +92,8 @@ int cli_image_check(struct xbdev_vbd *v, const char *disk, char *path)
 		    (err == -EACCES || err == -EROFS || err == -EPERM);
 
 	if (err == -EDOM)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", disk,
-			       why, (unsigned long long)size);
+		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", disk, why,
+			       (unsigned long long)size);
 	if (err)
 		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", disk,
 			       why ? why : strerror(-err),

@@ -199,6 +199,20 @@ _xbdev()
 		return 0
 	fi
 
+	# media's action (a literal word in its usage, so not named there),
+	# then insert's image: a file.
+	if [[ $cmd == media && ${#pos[@]} -ge 2 ]]; then
+		local files
+		COMPREPLY=()
+		if [[ ${#pos[@]} -eq 2 ]]; then
+			_xbdev_compgen $'eject\ninsert'
+		elif [[ ${#pos[@]} -eq 3 && ${pos[2]} == insert ]]; then
+			files=$(compgen -f -- "$cur")
+			[[ -n $files ]] && mapfile -t COMPREPLY <<<"$files"
+		fi
+		return 0
+	fi
+
 	# The next positional argument, by the name the command gives it.
 	local -a names
 	read -r -a names <<<"$(_xbdev_args "$bin" "$cmd")"

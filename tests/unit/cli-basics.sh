@@ -25,12 +25,17 @@ for c in "" $("$X" help-commands) list-domains list-devices help-commands; do
 	else t fail "xbdev $c --help"; fi
 done
 "$X" --version | grep -q "^xbdev [0-9]" && t ok "--version" || t fail "--version"
-[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch limit block-list " ] &&
+[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch limit media block-list " ] &&
 	t ok "help-commands lists the public commands" || t fail "help-commands"
 "$X" help-commands attach | grep -qx -- "--disk=" && t ok "help-commands attach lists --disk=" ||
 	t fail "help-commands attach"
 
 rc 2 "no command" "$X"
+rc 2 "media without an action" "$X" media 1 xvdc
+rc 2 "media: unknown action" "$X" media 1 xvdc open
+rc 2 "media insert without IMAGE" "$X" media 1 xvdc insert
+rc 2 "media eject with an IMAGE" "$X" media 1 xvdc eject /a.iso
+rc 2 "media: too many arguments" "$X" media 1 xvdc insert /a.iso b
 rc 2 "unknown command" "$X" frobnicate
 rc 2 "prefix of a command is not a command" "$X" att 1 c
 rc 2 "unknown global option" "$X" --frob

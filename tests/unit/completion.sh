@@ -156,6 +156,12 @@ expect "Domain-0 guest1 guest2 web" "block-list "
 expect "mydevice/0 mydevice/1 vbd/51728" "limit guest1 "
 expect "rbps= riops=" "limit guest1 xvdb r"
 expect "bps= burst=" "attach guest1 vbd --limit b"
+# media: a device, the action, then for insert a file.
+expect "mydevice/0 mydevice/1 vbd/51728" "media guest1 "
+expect "eject insert" "media guest1 xvdc "
+expect "insert" "media guest1 xvdc i"
+expect "" "media guest1 xvdc eject "
+expect "/dev/null" "media guest1 xvdc insert /dev/nul"
 # An option's separate value does not count as a positional argument.
 expect "~vbd mydevice" "attach --timeout 5 guest1 "
 expect "~vbd mydevice" "attach --wait=none guest1 "

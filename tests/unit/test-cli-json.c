@@ -363,7 +363,9 @@ static void test_health_names(void **s)
 			    "inconsistent");
 	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_CONSOLE),
 			    "console");
-	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_CONSOLE + 1), "?");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_EJECTED),
+			    "ejected");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_EJECTED + 1), "?");
 }
 
 int main(void)
