@@ -14,9 +14,18 @@ const char *const XBDEV_MEDIA_KEEP[] = {
 	XBDEV_RECORD_FE_NAME, XBDEV_RECORD_CDROM, XBDEV_RECORD_MEDIA, NULL,
 };
 
-static bool ejected(const struct xbdev_record *rec)
+/* A CD-ROM drive, with a medium in (eject) or ejected (insert). */
+static int drive_check(const struct xbdev_record *rec, bool medium)
 {
-	return !strcmp(rec->media, XBDEV_MEDIA_EJECTED);
+	bool ejected = !strcmp(rec->media, XBDEV_MEDIA_EJECTED);
+
+	if (!rec->cdrom)
+		return -EMEDIUMTYPE;
+	if (medium && ejected)
+		return -ENOMEDIUM;
+	if (!medium && !ejected)
+		return -EBUSY;
+	return 0;
 }
 
 int xbdev_media_eject(struct xbdev *x, const struct xbdev_record *rec,
@@ -24,11 +33,10 @@ int xbdev_media_eject(struct xbdev *x, const struct xbdev_record *rec,
 		      enum xbdev_side *stuck)
 {
 	struct xbdev_detach_opts o = *opts;
+	int err = drive_check(rec, true);
 
-	if (!rec->cdrom)
-		return -EMEDIUMTYPE;
-	if (ejected(rec))
-		return -ENOMEDIUM;
+	if (err)
+		return err;
 	o.keep_drive = true;
 	return xbdev_detach(x, rec, &o, stuck);
 }
@@ -40,13 +48,13 @@ int xbdev_media_spec(const struct xbdev_record *rec, const char *image,
 		XBDEV_VBD_XBDEV, XBDEV_VBD_PHY, XBDEV_VBD_QDISK,
 	};
 	unsigned i;
+	int err;
 
 	if (!strcmp(rec->managed_by, XBDEV_MANAGED_BY_LIBXL))
 		return -EPERM;
-	if (!rec->cdrom)
-		return -EMEDIUMTYPE;
-	if (!ejected(rec))
-		return -EBUSY;
+	err = drive_check(rec, false);
+	if (err)
+		return err;
 	memset(spec, 0, sizeof(*spec));
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(rec->type, xbdev_vbd_backend_type(kinds[i])))
