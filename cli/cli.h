@@ -112,6 +112,12 @@ struct cli_request {
 int cli_request(struct xbdev *x, const struct cli_request *q,
 		struct xbdev_record *rec, struct xbdev_ctl_reply *reply);
 
+/* The record of DOMAIN's DEVICE (the command line's words; a live
+ * domain), what (of len bytes) set to "DOMAIN class/devid": exit code,
+ * XBDEV_EXIT_NOTFOUND for a device xbdev did not create. */
+int cli_record(struct xbdev *x, const char *dom, const char *dev,
+	       struct xbdev_record *rec, char *what, size_t len);
+
 /* The I/O limit syntax (lib/limit.c), for error messages. */
 #define CLI_LIMIT_SYNTAX \
 	"riops=N,wiops=N,iops=N,rbps=SIZE,wbps=SIZE,bps=SIZE," \

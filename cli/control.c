@@ -11,26 +11,37 @@
 
 #include "cli.h"
 
-int cli_request(struct xbdev *x, const struct cli_request *q,
-		struct xbdev_record *rec, struct xbdev_ctl_reply *reply)
+int cli_record(struct xbdev *x, const char *dom, const char *dev,
+	       struct xbdev_record *rec, char *what, size_t len)
 {
 	char cls[XBDEV_NAME_MAX + 1], ed[CLI_ESCAPED_LEN];
 	unsigned devid, fe;
 	int rc, err;
 
-	rc = cli_device(q->dev, cls, sizeof(cls), &devid);
+	rc = cli_device(dev, cls, sizeof(cls), &devid);
 	if (!rc)
-		rc = cli_domain(x, q->dom, &fe);
+		rc = cli_domain(x, dom, &fe);
 	if (rc)
 		return rc;
-	snprintf(q->what, q->what_len, "%s %s/%u", cli_esc(ed, q->dom), cls,
-		 devid);
+	snprintf(what, len, "%s %s/%u", cli_esc(ed, dom), cls, devid);
 	err = xbdev_record_read(x, XBDEV_TXN_NONE, fe, cls, devid, rec);
 	if (err == -ENOENT)
 		return cli_err(XBDEV_EXIT_NOTFOUND, "%s: no such device "
-			       "created by xbdev", q->what);
+			       "created by xbdev", what);
 	if (err)
-		return cli_fail(err, q->what, "unreadable record");
+		return cli_fail(err, what, "unreadable record");
+	return XBDEV_EXIT_OK;
+}
+
+int cli_request(struct xbdev *x, const struct cli_request *q,
+		struct xbdev_record *rec, struct xbdev_ctl_reply *reply)
+{
+	char ed[CLI_ESCAPED_LEN];
+	int rc, err;
+
+	rc = cli_record(x, q->dom, q->dev, rec, q->what, q->what_len);
+	if (rc)
+		return rc;
 	err = xbdev_control(x, rec, q->op, q->arg,
 			    xbdev_now_ms() + (int64_t)q->timeout_s * 1000,
 			    reply);

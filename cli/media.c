@@ -23,7 +23,8 @@ struct media_args {
 static const struct argp_option options[] = {
 	{ "timeout", 'T', "SECONDS", 0,
 	  "Wait this long for each end to close (eject) or for both to "
-	  "connect (insert) (default 10)", 0 },
+	  "connect (insert) (default 10)",
+	  0 },
 	{ 0 }
 };
 
@@ -38,7 +39,8 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		cli_arg(state, arg,
 			(const char **[]){ &a->dom, &a->dev, &a->action,
-					   &a->image }, 4);
+					   &a->image },
+			4);
 		break;
 	case ARGP_KEY_END:
 		if (state->arg_num < 3)
@@ -99,15 +101,20 @@ static int eject(struct xbdev *x, const struct xbdev_record *rec,
 	cli_ends_init(&ends, isatty(2) ? xbdev_now_ms() : -1);
 	err = xbdev_media_eject(x, rec, &o, &stuck);
 	if (err == -ENOMEDIUM)
-		return cli_err(XBDEV_EXIT_FAIL, "%s: no medium in it "
-			       "(ejected already)", what);
+		return cli_err(XBDEV_EXIT_FAIL,
+			       "%s: no medium in it "
+			       "(ejected already)",
+			       what);
 	if (err == -EPERM)
-		return cli_err(XBDEV_EXIT_USAGE, "%s: a disk of the guest's "
-			       "xl config (libxl manages it)", what);
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "%s: a disk of the guest's "
+			       "xl config (libxl manages it)",
+			       what);
 	if (err == -ETIMEDOUT)
-		return cli_err(XBDEV_EXIT_TIMEOUT, "%s: the %s did not close "
-			       "within %u s; medium left in", what,
-			       xbdev_side_name(stuck), timeout);
+		return cli_err(XBDEV_EXIT_TIMEOUT,
+			       "%s: the %s did not close "
+			       "within %u s; medium left in",
+			       what, xbdev_side_name(stuck), timeout);
 	if (err)
 		return cli_fail(err, what, "eject failed");
 	if (isatty(1))
@@ -133,9 +140,10 @@ static int insert(struct xbdev *x, const struct xbdev_record *rec,
 
 	err = xbdev_media_spec(rec, image, &vbd, &spec);
 	if (err == -EBUSY)
-		return cli_err(XBDEV_EXIT_FAIL, "%s: a medium is in (%s): "
-			       "eject it first", what,
-			       cli_esc(ed, rec->media));
+		return cli_err(XBDEV_EXIT_FAIL,
+			       "%s: a medium is in (%s): "
+			       "eject it first",
+			       what, cli_esc(ed, rec->media));
 	if (err)
 		return cli_fail(err, what, "insert refused");
 	rc = cli_image_check(&vbd, image, path);
@@ -148,25 +156,27 @@ static int insert(struct xbdev *x, const struct xbdev_record *rec,
 		return rc;
 	err = xbdev_attach(x, &spec, &p, &conflict);
 	if (err == -EEXIST)
-		return cli_err(XBDEV_EXIT_FAIL, "%s: its %s directory exists: "
-			       "not an ejected drive", what,
-			       xbdev_side_name(conflict));
+		return cli_err(XBDEV_EXIT_FAIL,
+			       "%s: its %s directory exists: "
+			       "not an ejected drive",
+			       what, xbdev_side_name(conflict));
 	if (err == -EBUSY)
-		return cli_err(XBDEV_EXIT_FAIL, "%s: a medium is in, or %s is "
-			       "in use for writing; nothing changed", what,
-			       path);
+		return cli_err(XBDEV_EXIT_FAIL,
+			       "%s: a medium is in, or %s is "
+			       "in use for writing; nothing changed",
+			       what, path);
 	if (err)
 		return cli_fail(err, what, "insert failed, nothing changed");
 	cli_ends_init(&ends, isatty(2) ? xbdev_now_ms() : -1);
 	o.deadline_ms = xbdev_now_ms() + (int64_t)timeout * 1000;
 	err = xbdev_attach_wait(x, p, &o, st);
 	if (err == -ETIMEDOUT)
-		rc = cli_err(XBDEV_EXIT_TIMEOUT, "%s: not connected within "
+		rc = cli_err(XBDEV_EXIT_TIMEOUT,
+			     "%s: not connected within "
 			     "%u s (frontend %s, backend %s); the medium is "
 			     "in, remove it with: xbdev media %u %s/%u eject",
 			     what, timeout, xbdev_state_name(st[0]),
-			     xbdev_state_name(st[1]), p->fe, p->cls,
-			     p->devid);
+			     xbdev_state_name(st[1]), p->fe, p->cls, p->devid);
 	else if (err == -ECHILD)
 		rc = cli_daemon_died(what, xbdev_state_name(st[1]), p->log);
 	else if (err)
@@ -182,36 +192,26 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	struct media_args a = { 0 };
 	struct xbdev_record rec;
 	struct xbdev *x = NULL;
-	char cls[XBDEV_NAME_MAX + 1], what[256], ed[CLI_ESCAPED_LEN];
-	unsigned devid, fe, timeout = DEFAULT_TIMEOUT_S;
-	int rc, err;
+	char what[256];
+	unsigned timeout = DEFAULT_TIMEOUT_S;
+	int rc = 0;
 
 	cli_parse(&argp, argc, argv, &a);
-	rc = cli_device(a.dev, cls, sizeof(cls), &devid);
-	if (!rc && a.timeout)
+	if (a.timeout)
 		rc = cli_seconds(a.timeout, "--timeout", &timeout);
 	if (!rc)
 		rc = cli_open(g, &x);
 	if (!rc)
-		rc = cli_domain(x, a.dom, &fe);
-	if (rc)
-		goto out;
-	snprintf(what, sizeof(what), "%s %s/%u", cli_esc(ed, a.dom), cls,
-		 devid);
-	err = xbdev_record_read(x, XBDEV_TXN_NONE, fe, cls, devid, &rec);
-	if (err == -ENOENT)
-		rc = cli_err(XBDEV_EXIT_NOTFOUND, "%s: no such device created "
-			     "by xbdev", what);
-	else if (err)
-		rc = cli_fail(err, what, "unreadable record");
-	else if (!rec.cdrom)
-		rc = cli_err(XBDEV_EXIT_USAGE, "%s: not a CD-ROM (attached "
-			     "without --cdrom): nothing changed", what);
-	else if (!strcmp(a.action, "eject"))
-		rc = eject(x, &rec, timeout, what);
-	else
-		rc = insert(x, &rec, a.image, timeout, what);
-out:
+		rc = cli_record(x, a.dom, a.dev, &rec, what, sizeof(what));
+	if (!rc && !rec.cdrom)
+		rc = cli_err(XBDEV_EXIT_USAGE,
+			     "%s: not a CD-ROM (attached "
+			     "without --cdrom): nothing changed",
+			     what);
+	else if (!rc)
+		rc = strcmp(a.action, "eject")
+			     ? insert(x, &rec, a.image, timeout, what)
+			     : eject(x, &rec, timeout, what);
 	xbdev_close(x);
 	return rc;
 }

@@ -10,8 +10,15 @@
 #include "xbdev-internal.h"
 
 const char *const XBDEV_MEDIA_KEEP[] = {
-	"frontend", "backend", "backend-id", "type", "created",
-	XBDEV_RECORD_FE_NAME, XBDEV_RECORD_CDROM, XBDEV_RECORD_MEDIA, NULL,
+	"frontend",
+	"backend",
+	"backend-id",
+	"type",
+	"created",
+	XBDEV_RECORD_FE_NAME,
+	XBDEV_RECORD_CDROM,
+	XBDEV_RECORD_MEDIA,
+	NULL,
 };
 
 /* A CD-ROM drive, with a medium in (eject) or ejected (insert). */
@@ -45,7 +52,9 @@ int xbdev_media_spec(const struct xbdev_record *rec, const char *image,
 		     struct xbdev_vbd *vbd, struct xbdev_attach_spec *spec)
 {
 	static const enum xbdev_vbd_backend kinds[] = {
-		XBDEV_VBD_XBDEV, XBDEV_VBD_PHY, XBDEV_VBD_QDISK,
+		XBDEV_VBD_XBDEV,
+		XBDEV_VBD_PHY,
+		XBDEV_VBD_QDISK,
 	};
 	unsigned i;
 	int err;

@@ -128,7 +128,7 @@ static void test_eject_keeps_drive(void **s)
 		    gone(REC "/front") && gone(REC "/detaching"));
 	assert_int_equal(xbdev_ls(x, XBDEV_TXN_NONE, REC, &kids, &n), 0);
 	xbdev_strv_free(kids, n);
-	assert_int_equal(n, 7);     /* the keys a re-plug reads */
+	assert_int_equal(n, 7); /* the keys a re-plug reads */
 	reread();
 	assert_true(rec.cdrom);
 	assert_string_equal(rec.media, XBDEV_MEDIA_EJECTED);
@@ -172,8 +172,7 @@ static void test_spec(void **s)
 	struct xbdev_vbd vbd = { 0 };
 
 	(void)s;
-	assert_int_equal(xbdev_media_spec(&rec, "/b.iso", &vbd, &spec),
-			 -EBUSY);
+	assert_int_equal(xbdev_media_spec(&rec, "/b.iso", &vbd, &spec), -EBUSY);
 	assert_int_equal(eject(), 0);
 	reread();
 	assert_int_equal(xbdev_media_spec(&rec, "/b.iso", &vbd, &spec), 0);
@@ -194,8 +193,7 @@ static void test_spec(void **s)
 	assert_int_equal(xbdev_media_spec(&rec, "/b.iso", &vbd, &spec),
 			 -EINVAL);
 	snprintf(rec.managed_by, sizeof(rec.managed_by), "libxl");
-	assert_int_equal(xbdev_media_spec(&rec, "/b.iso", &vbd, &spec),
-			 -EPERM);
+	assert_int_equal(xbdev_media_spec(&rec, "/b.iso", &vbd, &spec), -EPERM);
 }
 
 static void test_spec_not_cdrom(void **s)
@@ -289,8 +287,7 @@ static void test_status(void **s)
 	assert_int_equal(eject(), 0);
 	assert_int_equal(health(&media), XBDEV_HEALTH_EJECTED);
 	assert_string_equal(media, XBDEV_MEDIA_EJECTED);
-	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_EJECTED),
-			    "ejected");
+	assert_string_equal(xbdev_health_name(XBDEV_HEALTH_EJECTED), "ejected");
 	/* A drive whose directories are left is no ejected drive. */
 	put(FE "/state", "4");
 	assert_int_equal(health(&media), XBDEV_HEALTH_ORPHANED);
@@ -323,10 +320,14 @@ static bool plan_has(const struct xbdev_plan *p, const char *path,
 /* attach --cdrom keeps the drive and its medium in the record. */
 static void test_plan(void **s)
 {
-	struct xbdev_vbd vbd = { .params = ISO, .readonly = true,
+	struct xbdev_vbd vbd = { .params = ISO,
+				 .readonly = true,
 				 .cdrom = true };
 	struct xbdev_attach_spec spec = {
-		.fe = 5, .cls = "vbd", .be_type = "xbdev-vbd", .devid = 51728,
+		.fe = 5,
+		.cls = "vbd",
+		.be_type = "xbdev-vbd",
+		.devid = 51728,
 		.vbd = &vbd,
 	};
 	struct xbdev_plan *p = NULL;
@@ -360,26 +361,19 @@ static int group_teardown(void **s)
 	return unlink(image);
 }
 
-#define C(f) cmocka_unit_test_setup_teardown(f, setup_cdrom, \
-					     served_vbd_teardown)
-#define D(f) cmocka_unit_test_setup_teardown(f, setup_disk, \
-					     served_vbd_teardown)
+#define C(f)                                                                   \
+	cmocka_unit_test_setup_teardown(f, setup_cdrom, served_vbd_teardown)
+#define D(f) cmocka_unit_test_setup_teardown(f, setup_disk, served_vbd_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		C(test_record_read),
-		C(test_eject_keeps_drive),
-		C(test_eject_twice),
-		D(test_eject_not_cdrom),
-		C(test_detach_ejected),
-		C(test_spec),
-		D(test_spec_not_cdrom),
-		C(test_insert),
-		C(test_insert_raced),
-		C(test_status),
-		D(test_status_disk),
-		C(test_plan),
+		C(test_record_read),	C(test_eject_keeps_drive),
+		C(test_eject_twice),	D(test_eject_not_cdrom),
+		C(test_detach_ejected), C(test_spec),
+		D(test_spec_not_cdrom), C(test_insert),
+		C(test_insert_raced),	C(test_status),
+		D(test_status_disk),	C(test_plan),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
