@@ -16,6 +16,19 @@ static void put(const char *path, const char *value)
 	assert_int_equal(xbdev_write(x, XBDEV_TXN_NONE, path, value), 0);
 }
 
+/* The value of path (a static buffer), NULL when it cannot be read. */
+static inline char *get(const char *path)
+{
+	static char buf[XBDEV_PATH_MAX];
+	char *v = NULL;
+
+	if (xbdev_read(x, XBDEV_TXN_NONE, path, &v))
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s", v);
+	free(v);
+	return buf;
+}
+
 /* An empty store, then the device created at unix time created. */
 static void served_vbd_setup(long long created)
 {

@@ -43,18 +43,6 @@ static void daemon_answers(void)
 			 0);
 }
 
-static char *get(const char *path)
-{
-	static char buf[256];
-	char *v = NULL;
-
-	if (xbdev_read(x, XBDEV_TXN_NONE, path, &v))
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s", v);
-	free(v);
-	return buf;
-}
-
 static int setup(void **s)
 {
 	char pid[16];

@@ -45,18 +45,6 @@ static void drivers(void)
 		put(BE "/state", "6");
 }
 
-static char *get(const char *path)
-{
-	static char buf[XBDEV_PATH_MAX];
-	char *v = NULL;
-
-	if (xbdev_read(x, XBDEV_TXN_NONE, path, &v))
-		return NULL;
-	snprintf(buf, sizeof(buf), "%s", v);
-	free(v);
-	return buf;
-}
-
 static bool gone(const char *path)
 {
 	return xbdev_exists(x, XBDEV_TXN_NONE, path) == 0;
