@@ -6,6 +6,7 @@
  * the same device id that replaces that record.
  */
 #include <string.h>
+#include <time.h>
 
 #include "xbdev-internal.h"
 
@@ -80,7 +81,8 @@ int xbdev_media_spec(const struct xbdev_record *rec, const char *image,
 	spec->be_type = xbdev_vbd_backend_type(kinds[i]);
 	spec->devid = rec->devid;
 	spec->vbd = vbd;
-	spec->created = rec->created;
+	/* A new device for the stuck verdict (and prune's -ESTALE). */
+	spec->created = time(NULL);
 	spec->insert_media = true;
 	return 0;
 }

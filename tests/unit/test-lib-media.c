@@ -188,6 +188,7 @@ static void test_spec(void **s)
 	assert_string_equal(spec.cls, "vbd");
 	assert_string_equal(spec.be_type, "xbdev-vbd");
 	assert_true(spec.insert_media);
+	assert_true(spec.created > 1);
 	assert_ptr_equal(spec.vbd, &vbd);
 	assert_string_equal(vbd.params, "/b.iso");
 	assert_true(vbd.readonly && vbd.cdrom);
