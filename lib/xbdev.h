@@ -791,8 +791,9 @@ int xbdev_media_eject(struct xbdev *x, const struct xbdev_record *rec,
  * on vbd with readonly and cdrom set) into the ejected drive rec: spec
  * and vbd filled from the record (same domains, backend type, device id;
  * read-only CD-ROM; insert_media; created now; the daemon is the
- * caller's to set for type xbdev-vbd).  -EMEDIUMTYPE when rec is not a CD-ROM, -EBUSY when a
- * medium is in, -EPERM for a libxl disk, -EINVAL for an unknown type. */
+ * caller's to set for type xbdev-vbd).  -EMEDIUMTYPE when rec is not a
+ * CD-ROM, -EBUSY when a medium is in, -EPERM for a libxl disk, -EINVAL
+ * for an unknown type. */
 int xbdev_media_spec(const struct xbdev_record *rec, const char *image,
 		     struct xbdev_vbd *vbd, struct xbdev_attach_spec *spec);
 
