@@ -38,7 +38,8 @@ struct cli_cmd {
 extern const struct cli_cmd *const cli_cmds[];
 extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
 	cli_cmd_status, cli_cmd_watch, cli_cmd_block_list, cli_cmd_list_domains,
-	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit;
+	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit,
+	cli_cmd_resize;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
