@@ -24,11 +24,15 @@ struct resize_args {
 };
 
 static const struct argp_option options[] = {
-	{ "follow", OPT_FOLLOW, NULL, 0, "Instead of SIZE: take the size the "
+	{ "follow", OPT_FOLLOW, NULL, 0,
+	  "Instead of SIZE: take the size the "
 	  "disk's block device or file has now (grown by hand: lvextend, "
-	  "losetup -c, truncate)", 0 },
-	{ "force", 'f', NULL, 0, "Allow a size smaller than the disk's (the "
-	  "data past the new end is lost)", 0 },
+	  "losetup -c, truncate)",
+	  0 },
+	{ "force", 'f', NULL, 0,
+	  "Allow a size smaller than the disk's (the "
+	  "data past the new end is lost)",
+	  0 },
 	{ "timeout", 'T', "SECONDS", 0,
 	  "Wait this long for the backend's answer (default 10)", 0 },
 	{ 0 }
@@ -39,9 +43,15 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	struct resize_args *a = state->input;
 
 	switch (key) {
-	case 'f': a->force = true; break;
-	case 'T': a->timeout = arg; break;
-	case OPT_FOLLOW: a->follow = true; break;
+	case 'f':
+		a->force = true;
+		break;
+	case 'T':
+		a->timeout = arg;
+		break;
+	case OPT_FOLLOW:
+		a->follow = true;
+		break;
 	case ARGP_KEY_ARG:
 		cli_arg(state, arg,
 			(const char **[]){ &a->dom, &a->dev, &a->size }, 3);
@@ -125,13 +135,17 @@ static int resize_arg(const struct resize_args *a, char *buf, size_t len)
 	int err = a->follow ? 0 : resize_size(a->size, &rel, &bytes);
 
 	if (err == -EDOM)
-		return cli_err(XBDEV_EXIT_USAGE, "SIZE '%s' is not a multiple "
-			       "of 512 bytes", cli_esc(ed, a->size));
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "SIZE '%s' is not a multiple "
+			       "of 512 bytes",
+			       cli_esc(ed, a->size));
 	if (err)
 		return cli_err(XBDEV_EXIT_USAGE, "SIZE '%s' is %s",
-			       cli_esc(ed, a->size), err == -ERANGE ?
-			       "too large" : "not a size (bytes, or a number "
-			       "with K, M, G or T; +SIZE to add)");
+			       cli_esc(ed, a->size),
+			       err == -ERANGE
+				       ? "too large"
+				       : "not a size (bytes, or a number "
+					 "with K, M, G or T; +SIZE to add)");
 	if (a->follow)
 		snprintf(buf, len, "follow%s", a->force ? " force" : "");
 	else
@@ -148,9 +162,11 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	struct xbdev *x = NULL;
 	char what[256], arg[64], ed[CLI_ESCAPED_LEN], cls[XBDEV_NAME_MAX + 1];
 	unsigned devid;
-	struct cli_request q = { .op = "resize", .arg = arg,
+	struct cli_request q = { .op = "resize",
+				 .arg = arg,
 				 .timeout_s = DEFAULT_TIMEOUT_S,
-				 .what = what, .what_len = sizeof(what) };
+				 .what = what,
+				 .what_len = sizeof(what) };
 	int rc;
 
 	cli_parse(&argp, argc, argv, &a);
