@@ -15,7 +15,6 @@
 
 #include "cli.h"
 
-#define DEFAULT_TIMEOUT_S 10
 #define OPT_FOLLOW 256
 
 struct resize_args {
@@ -33,8 +32,7 @@ static const struct argp_option options[] = {
 	  "Allow a size smaller than the disk's (the "
 	  "data past the new end is lost)",
 	  0 },
-	{ "timeout", 'T', "SECONDS", 0,
-	  "Wait this long for the backend's answer (default 10)", 0 },
+	CLI_REQUEST_TIMEOUT_OPTION,
 	{ 0 }
 };
 
@@ -157,14 +155,11 @@ static int resize_arg(const struct resize_args *a, char *buf, size_t len)
 static int run(int argc, char **argv, const struct cli_global *g)
 {
 	struct resize_args a = { 0 };
-	struct xbdev_record rec;
 	struct xbdev_ctl_reply reply;
-	struct xbdev *x = NULL;
 	char what[256], arg[64], ed[CLI_ESCAPED_LEN], cls[XBDEV_NAME_MAX + 1];
 	unsigned devid;
 	struct cli_request q = { .op = "resize",
 				 .arg = arg,
-				 .timeout_s = DEFAULT_TIMEOUT_S,
 				 .what = what,
 				 .what_len = sizeof(what) };
 	int rc;
@@ -172,19 +167,15 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	cli_parse(&argp, argc, argv, &a);
 	q.dom = a.dom;
 	q.dev = a.dev;
+	q.timeout = a.timeout;
 	/* Bad input is exit 2 before xenstore is asked anything. */
 	rc = cli_device(a.dev, cls, sizeof(cls), &devid);
 	if (!rc)
 		rc = resize_arg(&a, arg, sizeof(arg));
-	if (!rc && a.timeout)
-		rc = cli_seconds(a.timeout, "--timeout", &q.timeout_s);
 	if (!rc)
-		rc = cli_open(g, &x);
-	if (!rc)
-		rc = cli_request(x, &q, &rec, &reply);
+		rc = cli_request(g, &q, &reply);
 	if (!rc && isatty(1))
 		printf("resized %s: %s\n", what, cli_esc(ed, reply.msg));
-	xbdev_close(x);
 	return rc;
 }
 

@@ -32,9 +32,13 @@
 
 #include "blkback.h"
 
-#define BE "/local/domain/0/backend/xbdev-vbd/5/51728"
-#define FE "/local/domain/5/device/vbd/51728"
-#define REC "/xbdev/5/vbd/51728"
+static void put(const char *path, const char *value)
+{
+	assert_true(fake_xs_write(NULL, XBT_NULL, path, value, strlen(value)));
+}
+
+#include "blk-dev-fix.h"
+
 #define MiB (1024ull * 1024)
 
 /* Writes of BE/sectors and BE/state: how many, and how many of them
@@ -54,15 +58,10 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 
 struct fix {
 	struct blk_dev d;
-	char img[64], log[64];
-	int saved_err;
+	char img[64];
+	struct blk_fix_log log;
 	char msg[256];
 };
-
-static void put(const char *path, const char *value)
-{
-	assert_true(fake_xs_write(NULL, XBT_NULL, path, value, strlen(value)));
-}
 
 static const char *node(const char *path)
 {
@@ -86,48 +85,26 @@ static int setup(void **state)
 	int fd;
 
 	assert_non_null(f);
-	fake_xs_reset();
-	put(BE "/frontend-id", "5");
-	put(BE "/online", "1");
+	blk_fix_store();
 	put(BE "/state", "4");
 	put(BE "/sectors", "131072");
 	put(FE "/state", "4");
-	put(REC "/backend", BE);
 
 	snprintf(f->img, sizeof(f->img), "/tmp/test-backend-resize.XXXXXX");
-	d->fd = mkstemp(f->img);
-	assert_true(d->fd >= 0);
+	fd = mkstemp(f->img);
+	assert_true(fd >= 0);
+	blk_fix_dev(d, f->img);
+	d->fd = fd;
 	assert_int_equal(ftruncate(d->fd, (off_t)(64 * MiB)), 0);
-	d->evtchn_fd = -1;
-	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
-		d->q[i].dev = d;
-		d->q[i].idx = i;
-		d->q[i].local_port = -1;
-	}
-	d->fe_domid = 5;
-	d->devid = 51728;
-	snprintf(d->be_path, sizeof(d->be_path), BE);
-	snprintf(d->fe_path, sizeof(d->fe_path), FE);
-	snprintf(d->record_path, sizeof(d->record_path), REC);
-	snprintf(d->tag, sizeof(d->tag), "vbd-5-51728");
-	d->params = strdup(f->img);
 	d->size = 64 * MiB;
 	d->sectors = d->size >> BLK_SECTOR_SHIFT;
 	d->sector_size = 512;
 	d->lim.sectors = d->sectors;
-	d->max_queues = BLK_MAX_QUEUES;
 	d->state = XBDEV_STATE_CONNECTED;
 	assert_int_equal(blk_io_map(d), 0);
 	assert_int_equal(xbdev_open(&d->xs), 0);
 	xbdev_set_log_fn(d->xs, blk_lib_log, d);
-
-	snprintf(f->log, sizeof(f->log), "/tmp/test-backend-resize.XXXXXX");
-	fd = mkstemp(f->log);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	f->saved_err = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	blk_fix_log_start(&f->log, "/tmp/test-backend-resize.XXXXXX");
 	blk_xb_publish(d, true);
 	be_writes = be_writes_bare = 0;
 	*state = f;
@@ -139,10 +116,7 @@ static int teardown(void **state)
 	struct fix *f = *state;
 
 	blk_xb_fini(&f->d);
-	fflush(stderr);
-	dup2(f->saved_err, STDERR_FILENO);
-	close(f->saved_err);
-	unlink(f->log);
+	blk_fix_log_end(&f->log);
 	unlink(f->img);
 	fake_xs_reset();
 	free(f);
