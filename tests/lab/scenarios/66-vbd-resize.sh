@@ -76,6 +76,8 @@ check_eq "the image is 128 MiB" 134217728 "$(stat -c %s $IMG)"
 check_eq "backend sectors 262144 when the command returns" 262144 "$(xenstore-read $BE/sectors)"
 check "both ends still Connected" ends_in $FEDIR 4 $BE 4
 check "guest's /sys/block/xvdb/size becomes 262144 within 20 s" guest_size xvdb 262144
+# xen-blkfront writes nothing back; its kernel log says what it took.
+diag "guest's log: $(guest_run $G 'dmesg | grep -i capacity | tail -n 2' | tr '\n' ' ')"
 check "resize2fs online in the guest" guest_run $G 'resize2fs /dev/xvdb 2>&1'
 kb1=$(fs_kb)
 diag "ext4 of $kb1 KiB after resize2fs"
