@@ -38,7 +38,8 @@ struct cli_cmd {
 extern const struct cli_cmd *const cli_cmds[];
 extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
 	cli_cmd_status, cli_cmd_watch, cli_cmd_block_list, cli_cmd_list_domains,
-	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit;
+	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit,
+	cli_cmd_resize;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
@@ -99,17 +100,23 @@ int cli_seconds(const char *arg, const char *opt, unsigned *out);
 
 /* cli/control.c: a request to the backend process serving DOMAIN's DEVICE
  * (the command line's words), for the commands that change a device live.
- * what (of what_len bytes) gets "DOMAIN class/devid" for messages. */
+ * timeout is their --timeout argument (NULL: CLI_REQUEST_TIMEOUT_S).  what
+ * (of what_len bytes) gets "DOMAIN class/devid" for messages. */
 struct cli_request {
-	const char *dom, *dev, *op, *arg;
-	unsigned timeout_s;
+	const char *dom, *dev, *op, *arg, *timeout;
 	char *what;
 	size_t what_len;
 };
-/* Exit code; every failure is said in one line (the backend's refusal with
- * its message).  On XBDEV_EXIT_OK *rec and *reply are set. */
-int cli_request(struct xbdev *x, const struct cli_request *q,
-		struct xbdev_record *rec, struct xbdev_ctl_reply *reply);
+#define CLI_REQUEST_TIMEOUT_S 10
+/* The --timeout option of those commands. */
+#define CLI_REQUEST_TIMEOUT_OPTION \
+	{ "timeout", 'T', "SECONDS", 0, \
+	  "Wait this long for the backend's answer (default 10)", 0 }
+/* Opens xenstore, asks, closes it.  Exit code; every failure is said in
+ * one line (the backend's refusal with its message).  On XBDEV_EXIT_OK
+ * *reply is set. */
+int cli_request(const struct cli_global *g, const struct cli_request *q,
+		struct xbdev_ctl_reply *reply);
 
 /* The I/O limit syntax (lib/limit.c), for error messages. */
 #define CLI_LIMIT_SYNTAX \

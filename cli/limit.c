@@ -9,16 +9,13 @@
 
 #include "cli.h"
 
-#define DEFAULT_TIMEOUT_S 10
-
 struct limit_args {
 	const char *dom, *dev, *spec, *timeout;
 };
 
 static const struct argp_option options[] = {
-	{ "timeout", 'T', "SECONDS", 0,
-	  "Wait this long for the backend's answer (default 10)", 0 },
-	{ 0 }
+	CLI_REQUEST_TIMEOUT_OPTION,
+	{ 0 },
 };
 
 static error_t parse(int key, char *arg, struct argp_state *state)
@@ -61,33 +58,25 @@ static int run(int argc, char **argv, const struct cli_global *g)
 {
 	struct limit_args a = { 0 };
 	struct xbdev_limit l;
-	struct xbdev_record rec;
 	struct xbdev_ctl_reply reply;
-	struct xbdev *x = NULL;
 	char spec[XBDEV_LIMIT_SPEC_MAX] = "", what[256], ed[CLI_ESCAPED_LEN];
 	struct cli_request q = { .op = "limit",
 				 .arg = spec,
-				 .timeout_s = DEFAULT_TIMEOUT_S,
 				 .what = what,
 				 .what_len = sizeof(what) };
-	int rc = 0;
+	int rc;
 
 	cli_parse(&argp, argc, argv, &a);
 	if (a.spec && (xbdev_limit_parse(a.spec, &l) ||
 		       xbdev_limit_format(&l, spec, sizeof(spec))))
 		return cli_err(XBDEV_EXIT_USAGE, "invalid limit '%s' (%s)",
 			       cli_esc(ed, a.spec), CLI_LIMIT_SYNTAX);
-	if (a.timeout)
-		rc = cli_seconds(a.timeout, "--timeout", &q.timeout_s);
-	if (!rc)
-		rc = cli_open(g, &x);
 	q.dom = a.dom;
 	q.dev = a.dev;
-	if (!rc)
-		rc = cli_request(x, &q, &rec, &reply);
+	q.timeout = a.timeout;
+	rc = cli_request(g, &q, &reply);
 	if (!rc)
 		printf("%s\n", cli_esc(ed, reply.msg));
-	xbdev_close(x);
 	return rc;
 }
 

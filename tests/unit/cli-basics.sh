@@ -25,7 +25,7 @@ for c in "" $("$X" help-commands) list-domains list-devices help-commands; do
 	else t fail "xbdev $c --help"; fi
 done
 "$X" --version | grep -q "^xbdev [0-9]" && t ok "--version" || t fail "--version"
-[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch limit block-list " ] &&
+[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach resize prune status watch limit block-list " ] &&
 	t ok "help-commands lists the public commands" || t fail "help-commands"
 "$X" help-commands attach | grep -qx -- "--disk=" && t ok "help-commands attach lists --disk=" ||
 	t fail "help-commands attach"
@@ -65,6 +65,14 @@ rc 2 "status: bad device" "$X" status 1 c/x
 rc 2 "detach: neither CLASS/DEVID nor a vdev" "$X" detach 1 frob
 rc 2 "detach: a bare number is no vdev" "$X" detach 1 51728
 rc 1 "detach by vdev name: parsed, then no xenstore" "$X" detach 1 xvdb
+rc 2 "resize: no SIZE and no --follow" "$X" resize 1 xvdb
+rc 2 "resize: SIZE and --follow" "$X" resize 1 xvdb 1G --follow
+rc 2 "resize: SIZE not a multiple of 512" "$X" resize 1 xvdb 1000
+rc 2 "resize: SIZE with an unknown suffix" "$X" resize 1 xvdb 1X
+rc 2 "resize: SIZE too large" "$X" resize 1 xvdb 9000000000T
+rc 2 "resize: neither CLASS/DEVID nor a vdev" "$X" resize 1 frob 1G
+rc 2 "resize: bad --timeout" "$X" resize 1 xvdb 1G --timeout 0
+rc 1 "resize: parsed, then no xenstore" "$X" resize 1 xvdb +16M
 rc 2 "prune: too many arguments" "$X" prune 1 2
 rc 2 "prune: bad --timeout" "$X" prune --timeout 0
 rc 1 "prune without xenstore" "$X" prune

@@ -156,6 +156,11 @@ expect "Domain-0 guest1 guest2 web" "block-list "
 expect "mydevice/0 mydevice/1 vbd/51728" "limit guest1 "
 expect "rbps= riops=" "limit guest1 xvdb r"
 expect "bps= burst=" "attach guest1 vbd --limit b"
+# resize: a device, then SIZE (nothing to offer), and its options.
+expect "mydevice/0 mydevice/1 vbd/51728" "resize guest1 "
+expect "" "resize guest1 xvdb "
+expect "--follow --force" "resize guest1 xvdb --f"
+expect "" "resize guest1 xvdb --timeout "
 # An option's separate value does not count as a positional argument.
 expect "~vbd mydevice" "attach --timeout 5 guest1 "
 expect "~vbd mydevice" "attach --wait=none guest1 "

@@ -51,65 +51,36 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 
 /* ---- a device in InitWait, its frontend about to connect ------------------ */
 
-#define BE "/local/domain/0/backend/xbdev-vbd/5/51728"
-#define FE "/local/domain/5/device/vbd/51728"
-#define REC "/xbdev/5/vbd/51728"
 #define FORGED "bogus\n2026-01-01T00:00:00.000Z xbdev-blkback[1] vbd-0-0: " \
 	       "FORGED \033[2J"
-
-struct fix {
-	struct blk_dev d;
-	char log[64];
-	int saved_err;
-};
 
 static void put(const char *path, const char *value)
 {
 	assert_true(fake_xs_write(NULL, XBT_NULL, path, value, strlen(value)));
 }
 
+#include "blk-dev-fix.h"
+
+struct fix {
+	struct blk_dev d;
+	struct blk_fix_log log;
+};
+
 static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	struct blk_dev *d = &f->d;
-	int fd;
 
 	assert_non_null(f);
-	fake_xs_reset();
-	put(BE "/frontend-id", "5");
-	put(BE "/online", "1");
-	put(BE "/state", "2");
+	blk_fix_store();
 	put(FE "/state", "1");
 	put(FE "/protocol", FORGED);
-	put(REC "/backend", BE);
 
-	d->fd = -1;
-	d->evtchn_fd = -1;
-	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
-		d->q[i].dev = d;
-		d->q[i].idx = i;
-		d->q[i].local_port = -1;
-	}
-	d->fe_domid = 5;
-	d->devid = 51728;
-	snprintf(d->be_path, sizeof(d->be_path), BE);
-	snprintf(d->fe_path, sizeof(d->fe_path), FE);
-	snprintf(d->record_path, sizeof(d->record_path), REC);
-	snprintf(d->tag, sizeof(d->tag), "vbd-5-51728");
-	d->params = strdup("/tmp/image");
-	d->max_queues = BLK_MAX_QUEUES;
+	blk_fix_dev(d, "/tmp/image");
 	d->state = XBDEV_STATE_INITWAIT;
 	assert_int_equal(xbdev_open(&d->xs), 0);
 	xbdev_set_log_fn(d->xs, blk_lib_log, d);
-
-	/* The log into a file of our own. */
-	snprintf(f->log, sizeof(f->log), "/tmp/test-backend-xenbus.XXXXXX");
-	fd = mkstemp(f->log);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	f->saved_err = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	blk_fix_log_start(&f->log, "/tmp/test-backend-xenbus.XXXXXX");
 	/* The start's publish: every key, once. */
 	blk_xb_publish(d, true);
 	reads = writes = 0;
@@ -122,10 +93,7 @@ static int teardown(void **state)
 	struct fix *f = *state;
 
 	blk_xb_fini(&f->d);
-	fflush(stderr);
-	dup2(f->saved_err, STDERR_FILENO);
-	close(f->saved_err);
-	unlink(f->log);
+	blk_fix_log_end(&f->log);
 	fake_xs_reset();
 	free(f);
 	return 0;
@@ -300,7 +268,7 @@ static void guest_text_reaches_the_log_escaped(void **state)
 	char *log;
 
 	wake_up(&f->d, "3", 1);
-	log = slurp(f->log);
+	log = slurp(f->log.path);
 	assert_non_null(strstr(log, "frontend protocol \"bogus\\x0a2026-01-01T"
 				    "00:00:00.000Z xbdev-blkback[1] vbd-0-0: "
 				    "FORGED \\x1b[2J\" not supported"));
@@ -322,7 +290,7 @@ static void flood_log_stays_small(void **state)
 		wake_up(&f->d, cycle[i % 6], 3);
 		f->d.renew_at = 0;
 	}
-	log = slurp(f->log);
+	log = slurp(f->log.path);
 	/* Three kinds of BLK_RL_BURST lines each, and a summary or so. */
 	assert_true(strlen(log) < 3 * (BLK_RL_BURST + 2) * 300);
 	free(log);
