@@ -8,7 +8,7 @@
 #include "cli.h"
 
 struct status_args {
-	const char *dom, *dev;
+	struct cli_target t;    /* [DOMAIN [DEVICE]] */
 	bool json;
 };
 
@@ -24,9 +24,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'j': a->json = true; break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom, &a->dev }, 2);
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -49,6 +46,7 @@ static const struct argp argp = {
 	       "a DEVICE (CLASS/DEVID, or a vbd's vdev name): all its nodes "
 	       "and their permissions, and what its backend daemon publishes."
 	       "\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
@@ -342,7 +340,7 @@ static int show_device(struct xbdev *x, const struct xbdev_dev_status *d,
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct status_args a = { 0 };
+	struct status_args a = { .t = { .max = 2 } };
 	struct xbdev_dev_status *v = NULL;
 	struct xbdev *x = NULL;
 	char cls[XBDEV_NAME_MAX + 1], ed[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
@@ -352,20 +350,20 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	int rc, err;
 
 	cli_parse(&argp, argc, argv, &a);
-	rc = a.dev ? cli_device(a.dev, cls, sizeof(cls), &devid) : 0;
+	rc = a.t.dev ? cli_device(a.t.dev, cls, sizeof(cls), &devid) : 0;
 	if (!rc)
 		rc = cli_open(g, &x);
-	if (!rc && a.dom)
-		rc = cli_domain_or_gone(x, a.dom, &domid);
+	if (!rc && a.t.dom)
+		rc = cli_domain_or_gone(x, a.t.dom, &domid);
 	if (rc)
 		goto out;
-	err = xbdev_status_list(x, a.dom ? (int)domid : -1, time(NULL), &v,
+	err = xbdev_status_list(x, a.t.dom ? (int)domid : -1, time(NULL), &v,
 				&n);
 	if (err) {
 		rc = cli_fail(err, "devices", "cannot list");
 		goto out;
 	}
-	if (a.dev) {
+	if (a.t.dev) {
 		for (i = 0; i < n; i++)
 			if (v[i].fe == domid && !strcmp(v[i].cls, cls) &&
 			    v[i].devid == devid)
@@ -374,9 +372,9 @@ static int run(int argc, char **argv, const struct cli_global *g)
 			rc = show_device(x, &v[i], a.json);
 			goto out;
 		}
-		snprintf(what, sizeof(what), "%s %s", cli_esc(ed, a.dom),
-			 cli_esc(ev, a.dev));
-		rc = cli_gone_device(x, a.dom, cls, devid, what,
+		snprintf(what, sizeof(what), "%s %s", cli_esc(ed, a.t.dom),
+			 cli_esc(ev, a.t.dev));
+		rc = cli_gone_device(x, a.t.dom, cls, devid, what,
 				     "no such device");
 		goto out;
 	}
