@@ -46,7 +46,8 @@ static const struct argp argp = {
 	       "rbps=SIZE,wbps=SIZE,bps=SIZE (bytes a second, K/M/G/T), "
 	       "burst=SECONDS (default 0.1); 0 or max: no limit; none: no "
 	       "limits.  SPEC replaces the limits in force.  Prints the "
-	       "limits in force."
+	       "limits in force.  A bad SPEC exits 2 before the backend is "
+	       "asked."
 	       "\v" CLI_EXIT_DOC,
 	.children = cli_target_children,
 };
