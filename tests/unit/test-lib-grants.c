@@ -29,13 +29,7 @@ static int setup(void **s)
 {
 	(void)s;
 	served_vbd_setup(1);
-	put(INFO "persistent-grants", "11");
-	put(INFO "persistent-grants-max", "1056");
-	put(INFO "persistent-grants-peak", "13");
-	put(INFO "ring-grants", "14");
-	put(INFO "grant-errors", "0");
-	put(INFO "map-failures", "0");
-	put(INFO "map-last-error", "");
+	served_vbd_grants("11", "1056", "13", "14");
 	return 0;
 }
 
