@@ -65,6 +65,19 @@ void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2),
 void cli_arg(const struct argp_state *state, char *arg,
 	     const char **const slots[], unsigned n);
 
+/* The DOMAIN and DEVICE positional arguments of detach, limit, status,
+ * watch, prune and block-list: an argp child (the command's .children =
+ * cli_target_children) that cli_parse gives the command's input, whose
+ * first member is a struct cli_target.  The command sets max and min; the arguments are DOMAIN, DEVICE and one more
+ * (limit's SPEC), in turn.  More than max is "too many arguments", fewer
+ * than min "DOMAIN is required" (min 1) or "DOMAIN and DEVICE are
+ * required" (min 2): usage errors (exit 2). */
+struct cli_target {
+	unsigned max, min;
+	const char *dom, *dev, *extra;  /* as given, or NULL */
+};
+extern const struct argp_child cli_target_children[];
+
 /* Open xenstore (logging to stderr when verbose); prints the error. */
 int cli_open(const struct cli_global *g, struct xbdev **x);
 

@@ -897,6 +897,57 @@ struct xbdev_dev_status {
 int xbdev_status_list(struct xbdev *x, int domid, int64_t now,
 		      struct xbdev_dev_status **out, unsigned *n);
 
+/* ---- grant use of a served vbd (lib/grants.c) ---------------------------- */
+
+/* The grant keys a vbd's xbdev-blkback publishes under its record's info/
+ * (backend/publish.c); status's JSON "grants" object has the same names. */
+enum xbdev_grant_key {
+	XBDEV_GRANT_MAPPED,         /* persistent-grants: mapped now */
+	XBDEV_GRANT_MAX,            /* persistent-grants-max: the cap, 0 none */
+	XBDEV_GRANT_PEAK,           /* persistent-grants-peak */
+	XBDEV_GRANT_RING,           /* ring-grants: the shared rings' pages */
+	XBDEV_GRANT_COPY_FAILURES,  /* grant-errors: requests whose grant
+				     * copy failed (the guest got EIO) */
+	XBDEV_GRANT_MAP_FAILURES,   /* map-failures: gntdev maps refused */
+	XBDEV_GRANT_NKEYS
+};
+/* Its node name ("persistent-grants", ...), "?" for no key. */
+const char *xbdev_grant_key_name(enum xbdev_grant_key k);
+/* The errno name of the last refused map ("EINVAL"), or "". */
+#define XBDEV_GRANT_LAST_ERROR "map-last-error"
+
+/* Mapped persistent grants at or above this share of their cap (percent)
+ * are warned about: past the cap a guest's new grants take grant copy. */
+#define XBDEV_GRANT_WARN_PCT 90
+
+/* What an admin should be told of (struct xbdev_grant_use's warn). */
+enum {
+	XBDEV_GRANT_WARN_CAP = 1 << 0,  /* XBDEV_GRANT_WARN_PCT of the cap */
+	XBDEV_GRANT_WARN_MAP = 1 << 1,  /* a gntdev map failed */
+	XBDEV_GRANT_WARN_COPY = 1 << 2, /* a grant copy failed */
+};
+
+struct xbdev_grant_use {
+	unsigned long long n[XBDEV_GRANT_NKEYS];    /* by enum xbdev_grant_key */
+	char last_error[32];        /* XBDEV_GRANT_LAST_ERROR, or "" */
+	unsigned pct;               /* of the cap mapped, rounded down; 0
+				     * without a cap */
+	unsigned warn;              /* XBDEV_GRANT_WARN_* */
+	/* gntdev's mmap says EINVAL for any map Xen refused (a bad grant, or
+	 * dom0's maptrack table full), ENOMEM or ENOSPC for a limit of dom0's
+	 * own (memory; gntdev's global limit before Linux 4.19): true for
+	 * the latter. */
+	bool map_dom0_limit;
+};
+
+/* The grant use of d (a vbd with xbdev's record) from the record's info/,
+ * read in one transaction as the backend writes them, and the warnings it
+ * calls for.  0; -ENOENT when d has no record, is no vbd, or its backend
+ * publishes no grant keys (not started yet, or older); -EBADMSG when one
+ * is not a number; -errno. */
+int xbdev_grant_use_read(struct xbdev *x, const struct xbdev_dev_status *d,
+			 struct xbdev_grant_use *g);
+
 /* ---- block devices of a domain (lib/blocklist.c) -------------------------- */
 
 /* A vbd of a guest, as `xbdev block-list` shows it (and `xl block-list`). */
