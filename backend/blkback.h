@@ -58,7 +58,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 38u      /* the KV lines of publish.c's pub_values */
+#define BLK_PUB_NKEYS 40u      /* the KV lines of publish.c's pub_values */
 #define BLK_PUB_INTERVAL_MS 1000
 
 /* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
