@@ -71,7 +71,7 @@ struct blk_limits {
 	uint64_t sectors;               /* device size in 512-byte sectors */
 	/* Logical sector size ("sector-size"): 512 or 4096 (0 means 512).
 	 * Every field stays in 512-byte units; offsets and lengths must be
-	 * multiples of it (blkif.h as reconciled in Xen 4.19). */
+	 * multiples of it (blkif.h as Xen 4.20 has it). */
 	unsigned sector_size;
 	bool readonly;
 	bool discard;                   /* feature-discard advertised */

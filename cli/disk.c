@@ -144,8 +144,7 @@ static int size_refusal(const struct cli_disk *d, uint64_t size)
 	return cli_err(XBDEV_EXIT_USAGE,
 		       "disk %s: size is not a multiple of %u bytes (%s): %llu",
 		       d->disk, by_lss ? lss : pss,
-		       by_lss ? (lss == 512 ? "a sector"
-					    : "--sector-size")
+		       by_lss ? (lss == 512 ? "a sector" : "--sector-size")
 			      : "--physical-sector-size",
 		       (unsigned long long)size);
 }

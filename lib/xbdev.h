@@ -606,7 +606,7 @@ bool xbdev_limit_any(const struct xbdev_limit *l);
 #define XBDEV_RECORD_PHYS_SECTOR_SIZE "physical-sector-size"
 
 /*
- * Sector sizes of a served vbd (blkif.h as reconciled in Xen 4.19:
+ * Sector sizes of a served vbd (blkif.h as Xen 4.20 has it:
  * "sector-size" is the logical block size, only for the length and
  * alignment of requests; "sectors" and every sector field of a request
  * stay in 512-byte units).  Logical: 512 or 4096 (Linux blkfront takes
