@@ -229,6 +229,12 @@ sectors "--sector-size 4096 on a disk of 1 MiB + 512 refused" "disk $odd: size i
 sectors "--physical-sector-size 4096 on a disk of 1 MiB + 512 refused" "disk $odd: size is not a multiple of 4096 bytes (--physical-sector-size): 1049088" --disk "$odd" --physical-sector-size 4096
 rm -f "$odd"
 rc 2 "attach: --sector-size without --disk" "$X" attach -n 1 vbd --sector-size 4096 -d 51728
+# An xl disk spec has no key for them (xl's parser has none either), but
+# attach's options go with one.
+out=$("$X" attach 4 vbd "vdev=xvdc,access=ro,target=$img" -n --sector-size 4096 2>&1)
+printf '%s\n' "$out" | grep -qx '/xbdev/4/vbd/51744/sector-size = "4096" (n0)' &&
+	t ok "xl disk spec with --sector-size: in the record" || t fail "xl disk spec with --sector-size" "$out"
+sectors "xl disk spec: sector-size= refused" "xl disk spec: unknown key 'sector-size'" "vdev=xvdc,sector-size=4096,target=$img"
 rc 2 "limit: bad spec (nothing asked)" "$X" limit 1 xvdb riops=1,,
 rc 2 "limit: missing DEVICE" "$X" limit 1
 rc 2 "limit: too many arguments" "$X" limit 1 xvdb riops=1 x
