@@ -392,6 +392,16 @@ static void image_is(struct blk_dev *d, uint64_t size, unsigned lss,
 	d->why[0] = '\0';
 }
 
+/* That image, offered with sector sizes lss and pss. */
+static void offered(struct blk_dev *d, uint64_t size, unsigned img_lss,
+		    unsigned img_pss, unsigned lss, unsigned pss)
+{
+	image_is(d, size, img_lss, img_pss, img_pss);
+	assert_int_equal(blk_sector_sizes(d), 0);
+	assert_int_equal(d->sector_size, lss);
+	assert_int_equal(d->phys_sector_size, pss);
+}
+
 /* The sector sizes offered: the image's own unless the record (attach
  * --sector-size, --physical-sector-size; dom0's alone) asks for others;
  * what the image cannot be is refused, with the reason in d->why. */
@@ -401,27 +411,16 @@ static void sector_sizes_come_from_the_record(void **state)
 	struct blk_dev *d = &f->d;
 
 	/* a file: 512, 4096; 1 MiB + 1 KiB only takes a 1024 physical */
-	image_is(d, 1 << 20, 512, 4096, 4096);
-	assert_int_equal(blk_sector_sizes(d), 0);
-	assert_int_equal(d->sector_size, 512);
-	assert_int_equal(d->phys_sector_size, 4096);
-	image_is(d, (1 << 20) + 1024, 512, 4096, 4096);
-	assert_int_equal(blk_sector_sizes(d), 0);
-	assert_int_equal(d->phys_sector_size, 1024);
+	offered(d, 1 << 20, 512, 4096, 512, 4096);
+	offered(d, (1 << 20) + 1024, 512, 4096, 512, 1024);
 	/* logical 4096 on a 512-byte block device: physical follows, and
 	 * so does a finer discard granularity */
 	put(REC "/sector-size", "4096");
-	image_is(d, 1 << 20, 512, 512, 512);
-	assert_int_equal(blk_sector_sizes(d), 0);
-	assert_int_equal(d->sector_size, 4096);
-	assert_int_equal(d->phys_sector_size, 4096);
+	offered(d, 1 << 20, 512, 512, 4096, 4096);
 	assert_int_equal(d->discard_granularity, 4096);
 	/* physical asked: taken as it is, never lowered */
 	put(REC "/physical-sector-size", "16384");
-	image_is(d, 1 << 20, 512, 4096, 4096);
-	assert_int_equal(blk_sector_sizes(d), 0);
-	assert_int_equal(d->sector_size, 4096);
-	assert_int_equal(d->phys_sector_size, 16384);
+	offered(d, 1 << 20, 512, 4096, 4096, 16384);
 	blk_xb_publish(d, true);
 	assert_string_equal(fake_find(REC "/info/sector-size")->value, "4096");
 	assert_string_equal(fake_find(REC "/info/physical-sector-size")->value,
