@@ -106,14 +106,11 @@ one() {
 	out=$(guest_run $G "dd if=/dev/xvdb bs=$lss skip=$((OFF2 / lss)) count=1 iflag=direct 2>/dev/null | sha256sum")
 	check_eq "$k: guest reads at byte $OFF2 what dom0 wrote there" "$dsum" "${out%% *}"
 
-	if [ $lss = 4096 ]; then
-		# The guest's kernel refuses a direct write of less than its
-		# logical block: the size it was told is the one it honours.
-		# (dd's own status, echoed: a guest that died answers nothing)
-		out=$(guest_run $G "head -c 512 /dev/urandom > /tmp/s && dd if=/tmp/s of=/dev/xvdb bs=512 seek=$((OFF / 512 + 1)) count=1 oflag=direct 2>/dev/null; echo dd=\$?")
-		check_match "$k: guest cannot write 512 bytes with O_DIRECT" '^dd=[1-9]' "$out"
-		check_eq "$k: and the image is unchanged there" "$gsum" "$(bytes_at $OFF $lss)"
-	fi
+	# (No check that the guest's kernel refuses a 512-byte direct write on
+	# 4096: busybox dd retries such a write without O_DIRECT, buffered,
+	# and the kernel's read-modify-write of the 4096-byte block is
+	# legitimate.  The backend's refusal of off-grid segments is
+	# test-backend-io's.)
 
 	check "$k: info/sector-size published" wait_for 10 sh -c "[ \"\$(xenstore-read $REC/info/sector-size)\" = $lss ]"
 	check_eq "$k: info/physical-sector-size" $pss "$(xenstore-read $REC/info/physical-sector-size)"
