@@ -58,7 +58,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 39u      /* the KV lines of publish.c's pub_values */
+#define BLK_PUB_NKEYS 41u      /* the KV lines of publish.c's pub_values */
 #define BLK_PUB_INTERVAL_MS 1000
 
 /* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
@@ -332,6 +332,13 @@ int blk_ctl_dispatch(struct blk_dev *d, const char *op, const char *arg,
 
 /* xenbus.c */
 int blk_xb_init(struct blk_dev *d, const char *be_path);
+/* The sector sizes offered (exposed for the unit test; open_backing calls
+ * it): from d->size and the image's own d->sector_size, phys_sector_size
+ * and the record's sector-size, physical-sector-size (attach --sector-size,
+ * --physical-sector-size), d->sector_size, phys_sector_size and
+ * discard_granularity as the guest is told them.  0, or -EINVAL (logged,
+ * d->why set) when the record asks for what the image cannot be. */
+int blk_sector_sizes(struct blk_dev *d);
 int blk_xb_probe(struct blk_dev *d);
 int blk_xb_watch(struct blk_dev *d);
 /* Drain the pending watch events (at most max), note which tokens fired,

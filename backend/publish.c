@@ -106,6 +106,8 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	KV("backing-file", "%s", d->params);
 	KU("size", d->size);
 	KU("sectors", d->sectors);
+	KU("sector-size", d->sector_size);
+	KU("physical-sector-size", d->phys_sector_size);
 	KV("read-only", "%d", d->readonly);
 	KV("direct-io", "%d", d->direct);
 	KV("discard", "%d", d->discard);

@@ -176,6 +176,9 @@ struct cli_disk {
 	bool readonly, cdrom, shared;
 	const char *limit;              /* --limit as given */
 	char limit_spec[XBDEV_LIMIT_SPEC_MAX];  /* its canonical form */
+	/* --sector-size, --physical-sector-size as given (into vbd by
+	 * cli_disk_check) */
+	const char *sector_size, *phys_sector_size;
 	struct xbdev_vbd vbd;
 	char path[PATH_MAX], daemon[PATH_MAX];
 	/* cli/xldisk.c: attach's xl disk spec argument, --backend, --format

@@ -368,6 +368,11 @@ struct xbdev_vbd {
 	 * physical-device. */
 	bool blockdev;
 	unsigned major, minor;
+	/* The sector sizes the guest is told (backend nodes sector-size and
+	 * physical-sector-size), 0 = the backend's default; checked by
+	 * xbdev_image_check (xbdev_sector_fit) and kept in the record as
+	 * XBDEV_RECORD_SECTOR_SIZE / _PHYS_SECTOR_SIZE. */
+	unsigned sector_size, phys_sector_size;
 };
 
 struct xbdev_attach_spec {
@@ -525,7 +530,8 @@ int xbdev_file_last_line(const char *path, char *buf, size_t len);
  * into resolved (PATH_MAX bytes; "" when PATH cannot be resolved, the
  * error then realpath's), then what xbdev_image_size refuses (-ENOTBLK,
  * -ENODATA, -EDOM; *size set), then the access v needs (read, and write
- * unless v->readonly).  On success v->params = resolved, and
+ * unless v->readonly), then v's sector sizes against the image
+ * (xbdev_sector_fit's errors).  On success v->params = resolved, and
  * v->blockdev, major and minor say whether it is a block device, which. */
 int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 		      uint64_t *size);
@@ -591,6 +597,35 @@ int xbdev_limit_parse(const char *spec, struct xbdev_limit *out);
 int xbdev_limit_format(const struct xbdev_limit *l, char *buf, size_t len);
 /* Is any rate limited? */
 bool xbdev_limit_any(const struct xbdev_limit *l);
+
+/* In a served vbd's record, when attach was given them: the logical and
+ * physical sector size its backend must offer (xbdev_vbd.sector_size,
+ * phys_sector_size).  The backend reads them from the record (dom0's
+ * alone), never from a node another domain can write. */
+#define XBDEV_RECORD_SECTOR_SIZE "sector-size"
+#define XBDEV_RECORD_PHYS_SECTOR_SIZE "physical-sector-size"
+
+/*
+ * Sector sizes of a served vbd (blkif.h as Xen 4.20 has it:
+ * "sector-size" is the logical block size, only for the length and
+ * alignment of requests; "sectors" and every sector field of a request
+ * stay in 512-byte units).  Logical: 512 or 4096 (Linux blkfront takes
+ * up to its page size); physical: a power of two from the logical size
+ * up to XBDEV_SECTOR_PHYS_MAX.  0 = not asked for.
+ * xbdev_sector_sizes_check: -EINVAL for a logical size, -ERANGE for a
+ * physical one that is not allowed.
+ * xbdev_sector_fit: that, then whether an image of size bytes whose own
+ * logical block size is dev_lss (512 for a file) can be served so:
+ * -EOPNOTSUPP when lss is below dev_lss (a 4096-byte device cannot do
+ * 512-byte writes), -ERANGE when pss is below the logical size the guest
+ * gets (lss, else dev_lss), -EDOM when size is not a multiple of that
+ * logical size, or of pss when that is given (blkif: sectors * 512 a
+ * multiple of physical-sector-size).
+ */
+#define XBDEV_SECTOR_PHYS_MAX 65536u
+int xbdev_sector_sizes_check(unsigned lss, unsigned pss);
+int xbdev_sector_fit(uint64_t size, unsigned dev_lss, unsigned lss,
+		     unsigned pss);
 
 /* In a record: the frontend domain's name when attach wrote it (from
  * /local/domain/<fe>/name; missing when it had none, or one longer than

@@ -6,9 +6,10 @@
  * merged into one evaluation of the states, our own directory re-read only
  * when it changed, connect attempts at least
  * BLK_CONNECT_GAP_MS apart, a malformed state ignored, a forced publish
- * writing only the info/ keys that changed, and the guest's protocol value
- * reaching the log escaped.  The watch events are queued by the test
- * (fake_xs_queue_event()); xs_read and xs_write are counted.
+ * writing only the info/ keys that changed, the guest's protocol value
+ * reaching the log escaped, and the sector sizes offered (the record's).
+ * The watch events are queued by the test (fake_xs_queue_event());
+ * xs_read and xs_write are counted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -348,6 +349,70 @@ static void toolstack_close_is_still_seen(void **state)
 	assert_string_equal(fake_find(BE "/state")->value, "6");
 }
 
+/* An image as open_backing found it: its size, its own sector sizes. */
+static void image_is(struct blk_dev *d, uint64_t size, unsigned lss,
+		     unsigned pss, unsigned granularity)
+{
+	d->size = size;
+	d->sector_size = lss;
+	d->phys_sector_size = pss;
+	d->discard_granularity = granularity;
+	d->why[0] = '\0';
+}
+
+/* That image, offered with sector sizes lss and pss. */
+static void offered(struct blk_dev *d, uint64_t size, unsigned img_lss,
+		    unsigned img_pss, unsigned lss, unsigned pss)
+{
+	image_is(d, size, img_lss, img_pss, img_pss);
+	assert_int_equal(blk_sector_sizes(d), 0);
+	assert_int_equal(d->sector_size, lss);
+	assert_int_equal(d->phys_sector_size, pss);
+}
+
+/* The sector sizes offered: the image's own unless the record (attach
+ * --sector-size, --physical-sector-size; dom0's alone) asks for others;
+ * what the image cannot be is refused, with the reason in d->why. */
+static void sector_sizes_come_from_the_record(void **state)
+{
+	struct fix *f = *state;
+	struct blk_dev *d = &f->d;
+
+	/* a file: 512, 4096; 1 MiB + 1 KiB only takes a 1024 physical */
+	offered(d, 1 << 20, 512, 4096, 512, 4096);
+	offered(d, (1 << 20) + 1024, 512, 4096, 512, 1024);
+	/* logical 4096 on a 512-byte block device: physical follows, and
+	 * so does a finer discard granularity */
+	put(REC "/sector-size", "4096");
+	offered(d, 1 << 20, 512, 512, 4096, 4096);
+	assert_int_equal(d->discard_granularity, 4096);
+	/* physical asked: taken as it is, never lowered */
+	put(REC "/physical-sector-size", "16384");
+	offered(d, 1 << 20, 512, 4096, 4096, 16384);
+	blk_xb_publish(d, true);
+	assert_string_equal(fake_find(REC "/info/sector-size")->value, "4096");
+	assert_string_equal(fake_find(REC "/info/physical-sector-size")->value,
+			    "16384");
+	/* refused: a size not a multiple of them, a 4096-byte device asked
+	 * for 512, a value no attach writes */
+	image_is(d, (1 << 20) + 4096, 512, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	assert_non_null(strstr(d->why, "sector-size 4096, physical-sector-size "
+				       "16384: its size is not a multiple"));
+	assert_true(xs_rm(NULL, XBT_NULL, REC "/physical-sector-size"));
+	put(REC "/sector-size", "512");
+	image_is(d, 1 << 20, 4096, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	assert_non_null(strstr(d->why, "cannot be emulated"));
+	put(REC "/sector-size", "2048");
+	image_is(d, 1 << 20, 512, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	put(REC "/sector-size", "4k");
+	image_is(d, 1 << 20, 512, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	assert_int_equal(d->sector_size, 512);  /* untouched when refused */
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -363,6 +428,7 @@ int main(void)
 		T(frontend_events_read_only_its_state),
 		T(our_own_state_change_rereads_our_directory),
 		T(toolstack_close_is_still_seen),
+		T(sector_sizes_come_from_the_record),
 	};
 #undef T
 
