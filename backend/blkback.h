@@ -58,7 +58,7 @@
 
 /* Keys of the info/ record (xenbus.c), and the least time between the end
  * of one publish and the start of the next. */
-#define BLK_PUB_NKEYS 38u      /* the KV lines of publish.c's pub_values */
+#define BLK_PUB_NKEYS 41u      /* the KV lines of publish.c's pub_values */
 #define BLK_PUB_INTERVAL_MS 1000
 
 /* The log (log.c): its size cap unless XBDEV_BLKBACK_LOG_MAX says
@@ -197,6 +197,8 @@ struct blk_dev {
 	uint8_t *map;                   /* the store mapped shared (io.c), or
 					   NULL: O_DIRECT, or mmap failed */
 	struct blk_limits lim;
+	int64_t resized_at;             /* unix time of the last resize, or 0 */
+	uint64_t resized_from;          /* d->size before it (bytes) */
 
 	/* negotiated */
 	enum xbdev_state state;         /* what we last wrote */
@@ -283,6 +285,10 @@ const char *blk_data_path(const struct blk_dev *d);
 /* Map the open store for the page-cache path (not with O_DIRECT). */
 int blk_io_map(struct blk_dev *d);
 void blk_io_unmap(struct blk_dev *d);
+/* The store is now size bytes (d->size still the old): the mapping follows
+ * (an error leaves none: the bounce-buffer path).  Main thread, between
+ * wake-ups. */
+int blk_io_resize(struct blk_dev *d, uint64_t size);
 
 /* The limits (request `limit` of control.c): arg "" reports them, else
  * a spec (lib/limit.c) replaces them, kept in the record for a restart. */
@@ -326,6 +332,13 @@ int blk_ctl_dispatch(struct blk_dev *d, const char *op, const char *arg,
 
 /* xenbus.c */
 int blk_xb_init(struct blk_dev *d, const char *be_path);
+/* The sector sizes offered (exposed for the unit test; open_backing calls
+ * it): from d->size and the image's own d->sector_size, phys_sector_size
+ * and the record's sector-size, physical-sector-size (attach --sector-size,
+ * --physical-sector-size), d->sector_size, phys_sector_size and
+ * discard_granularity as the guest is told them.  0, or -EINVAL (logged,
+ * d->why set) when the record asks for what the image cannot be. */
+int blk_sector_sizes(struct blk_dev *d);
 int blk_xb_probe(struct blk_dev *d);
 int blk_xb_watch(struct blk_dev *d);
 /* Drain the pending watch events (at most max), note which tokens fired,
@@ -348,6 +361,9 @@ void blk_xb_renew(struct blk_dev *d);
  * fails the device with it), then Closed when libxl closes the device. */
 int blk_xb_refuse(struct blk_dev *d);
 void blk_xb_fini(struct blk_dev *d);
+/* The ctl/ request "resize" (control.c): arg "follow", "N" or "+N" bytes,
+ * then " force" to allow a smaller size; see xenbus.c. */
+int blk_xb_resize(struct blk_dev *d, const char *arg, char *msg, size_t len);
 
 /* publish.c: the info/ record.  blk_xb_publish(d, false) is the periodic
  * one (handed to the publisher thread once started), force publishes now,

@@ -24,6 +24,7 @@ static const struct blk_ctl_op {
 	int (*fn)(struct blk_dev *d, const char *arg, char *msg, size_t len);
 } ctl_ops[] = {
 	{ "limit", blk_io_limit_op },
+	{ "resize", blk_xb_resize },
 	{ NULL, NULL }
 };
 

@@ -267,6 +267,40 @@ void blk_io_unmap(struct blk_dev *d)
 	d->map = NULL;
 }
 
+/*
+ * The mapping follows a resized store.  Nothing else may hold a pointer
+ * into d->map across the swap: a request points into it (io->cached) only
+ * from attach_buffer to the grant copy of its batch, and every batch is
+ * issued before the main loop goes on (queue_work, reap, flush), so between
+ * wake-ups - where control requests run - what is left of a cached request
+ * is at most its fdatasync.  Flushed here once more so that this holds
+ * whoever calls.  The bound checks use d->lim.sectors, which the caller
+ * changes after this, before the next request is taken.  mremap may move
+ * the mapping; on failure the store is left unmapped (bounce buffers).
+ */
+int blk_io_resize(struct blk_dev *d, uint64_t size)
+{
+	void *p;
+	int err;
+
+	gc_flush(d, &gc_in);
+	gc_flush(d, &gc_out);
+	if (!d->map)
+		return 0;
+	if (!size || size > SIZE_MAX) {
+		blk_io_unmap(d);
+		return -EINVAL;
+	}
+	p = mremap(d->map, (size_t)d->size, (size_t)size, MREMAP_MAYMOVE);
+	if (p == MAP_FAILED) {
+		err = -errno;
+		blk_io_unmap(d);
+		return err;
+	}
+	d->map = p;
+	return 0;
+}
+
 /* Are all pages of [off, off + len) in the page cache?  (For a shared file
  * mapping mincore reports the page cache, not our page tables.) */
 static bool in_page_cache(struct blk_dev *d, uint64_t off, size_t len)

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blkback.h"
@@ -73,11 +74,28 @@ static const char *limit_spec(const struct blk_dev *d, char *buf, size_t len)
 	return buf;
 }
 
+/* "2026-12-02T18:52:18Z 67108864 -> 134217728" (bytes), "" before any. */
+static const char *last_resize(const struct blk_dev *d, char *buf, size_t len)
+{
+	time_t t = (time_t)d->resized_at;
+	struct tm tm;
+	char at[32];
+
+	if (!d->resized_at || !gmtime_r(&t, &tm) ||
+	    !strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return "";
+	snprintf(buf, len, "%s %llu -> %llu", at,
+		 (unsigned long long)d->resized_from,
+		 (unsigned long long)d->size);
+	return buf;
+}
+
 /* Each key beside its value: the table of what info/ holds. */
 static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 {
 	const struct blk_stats *s = &d->st;
 	char lim[XBDEV_LIMIT_SPEC_MAX];
+	char when[96];
 	unsigned i = 0;
 
 #define KV(k, fmt, ...) (a->key[i] = (k), \
@@ -88,6 +106,8 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	KV("backing-file", "%s", d->params);
 	KU("size", d->size);
 	KU("sectors", d->sectors);
+	KU("sector-size", d->sector_size);
+	KU("physical-sector-size", d->phys_sector_size);
 	KV("read-only", "%d", d->readonly);
 	KV("direct-io", "%d", d->direct);
 	KV("discard", "%d", d->discard);
@@ -124,6 +144,7 @@ static void pub_values(const struct blk_dev *d, struct pub_arg *a)
 	KV("limit", "%s", limit_spec(d, lim, sizeof(lim)));
 	KU("limit-held-requests", d->limiter.held);
 	KU("limit-held-ms", d->limiter.held_ms);
+	KV("last-resize", "%s", last_resize(d, when, sizeof(when)));
 #undef KU
 #undef KV
 }

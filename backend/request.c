@@ -110,18 +110,31 @@ bool blk_range_ok(uint64_t sector, uint64_t n, uint64_t sectors)
 	return sector <= sectors && n <= sectors - sector;
 }
 
+bool blk_aligned(uint64_t sector, uint64_t n, const struct blk_limits *lim)
+{
+	/* A power of two (512 or 4096), in 512-byte units. */
+	uint64_t mask = lim->sector_size > (1u << BLK_SECTOR_SHIFT) ?
+				(lim->sector_size >> BLK_SECTOR_SHIFT) - 1 : 0;
+
+	return !(sector & mask) && !(n & mask);
+}
+
 int blk_segs_check(const struct blk_seg *seg, unsigned nr, uint64_t sector,
 		   const struct blk_limits *lim, uint64_t *nr_sectors)
 {
 	uint64_t total = 0;
 
 	for (unsigned i = 0; i < nr; i++) {
+		unsigned n = seg[i].last_sect - seg[i].first_sect + 1u;
+
 		if (seg[i].first_sect > seg[i].last_sect ||
-		    seg[i].last_sect >= BLK_SECTORS_PER_PAGE)
+		    seg[i].last_sect >= BLK_SECTORS_PER_PAGE ||
+		    !blk_aligned(seg[i].first_sect, n, lim))
 			return BLKIF_RSP_ERROR;
-		total += seg[i].last_sect - seg[i].first_sect + 1u;
+		total += n;
 	}
-	if (!blk_range_ok(sector, total, lim->sectors))
+	if (!blk_aligned(sector, 0, lim) ||
+	    !blk_range_ok(sector, total, lim->sectors))
 		return BLKIF_RSP_ERROR;
 	*nr_sectors = total;
 	return BLKIF_RSP_OKAY;
@@ -176,7 +189,11 @@ int blk_req_check(struct blk_req *req, const struct blk_limits *lim)
 			return BLKIF_RSP_EOPNOTSUPP;
 		if (lim->readonly)
 			return BLKIF_RSP_ERROR;
-		if (!blk_range_ok(req->sector, req->nr_sectors, lim->sectors))
+		/* blkif asks discard-granularity alignment of the guest; a
+		 * hint (Linux splits by it), so only the logical size is a
+		 * must here, as for reads and writes. */
+		if (!blk_aligned(req->sector, req->nr_sectors, lim) ||
+		    !blk_range_ok(req->sector, req->nr_sectors, lim->sectors))
 			return BLKIF_RSP_ERROR;
 		return BLKIF_RSP_OKAY;
 	case BLKIF_OP_WRITE_BARRIER:   /* not advertised */

@@ -69,6 +69,10 @@ struct blk_req {
 /* The device as the validator sees it. */
 struct blk_limits {
 	uint64_t sectors;               /* device size in 512-byte sectors */
+	/* Logical sector size ("sector-size"): 512 or 4096 (0 means 512).
+	 * Every field stays in 512-byte units; offsets and lengths must be
+	 * multiples of it (blkif.h as Xen 4.20 has it). */
+	unsigned sector_size;
 	bool readonly;
 	bool discard;                   /* feature-discard advertised */
 	bool flush;                     /* feature-flush-cache advertised */
@@ -97,12 +101,18 @@ int blk_req_check(struct blk_req *req, const struct blk_limits *lim);
 void blk_indirect_decode(const void *pages, unsigned nr, struct blk_seg *out);
 
 /*
- * Check segments (first_sect <= last_sect <= 7) and that [sector, sector +
- * sum) lies inside the device with no wrap-around; on success stores the
- * sum in *nr_sectors.  Returns BLKIF_RSP_OKAY or BLKIF_RSP_ERROR.
+ * Check segments (first_sect <= last_sect <= 7, each one's offset in its
+ * page and its length multiples of lim->sector_size), that sector is a
+ * multiple of it too, and that [sector, sector + sum) lies inside the
+ * device with no wrap-around; on success stores the sum in *nr_sectors.
+ * Returns BLKIF_RSP_OKAY or BLKIF_RSP_ERROR.
  */
 int blk_segs_check(const struct blk_seg *seg, unsigned nr, uint64_t sector,
 		   const struct blk_limits *lim, uint64_t *nr_sectors);
+
+/* Are sector and n (512-byte units) multiples of the logical sector
+ * size? */
+bool blk_aligned(uint64_t sector, uint64_t n, const struct blk_limits *lim);
 
 /* Is [sector, sector + n) inside a device of `sectors` sectors? */
 bool blk_range_ok(uint64_t sector, uint64_t n, uint64_t sectors);

@@ -229,6 +229,113 @@ static int image_claim(struct blk_dev *d)
 	return err;
 }
 
+/* A sector size the record asks for (0 when it asks for none). */
+static int record_sector_size(struct blk_dev *d, const char *key,
+			      unsigned *out)
+{
+	unsigned long n = 0;
+	char p[XBDEV_PATH_MAX];
+	int err = xbdev_path_join(p, sizeof(p), d->record_path, key);
+
+	if (!err)
+		err = xbdev_read_uint(d->xs, XBDEV_TXN_NONE, p,
+				      XBDEV_SECTOR_PHYS_MAX, &n);
+	if (err == -ENOENT) {
+		n = 0;
+		err = 0;
+	}
+	*out = (unsigned)n;
+	return err;
+}
+
+/*
+ * The sector sizes the guest is told, once the image's own are known
+ * (d->sector_size, d->phys_sector_size: 512 and 4096 for a file, a block
+ * device's).  Asked for at attach (xbdev_vbd.sector_size and
+ * phys_sector_size), they come from the record: dom0's alone, a guest or
+ * a driver domain cannot choose them.  A disk of an xl config has none
+ * there (xl's disk spec has no such key): the image's own.
+ *
+ * Units (Xen 4.20's blkif.h, after the commit "blkif: reconcile protocol
+ * specification with in-use implementations" and the xen-devel thread
+ * "Block protocol incompatibilities with 4K logical sector size disks";
+ * 4.17's header, the host's, predates it):
+ *   - "sector-size" is the logical block size, "only used for request
+ *     segment length and alignment": every request's offset
+ *     (sector_number * 512) and every segment's offset and length
+ *     (first_sect, last_sect, in 512-byte units within the page) must be
+ *     multiples of it (blk_segs_check refuses the rest with an error
+ *     response, request.c);
+ *   - "sectors", sector_number, first_sect/last_sect and a discard's
+ *     nr_sectors are 512-byte units whatever "sector-size" says;
+ *   - "physical-sector-size" is a multiple of the logical size, and
+ *     sectors * 512 a multiple of it;
+ *   - "feature-large-sector-size" is deprecated (note 12): "[neither]
+ *     should backends make any decisions based on it being exposed by the
+ *     frontend".  A frontend that writes it is served exactly as one that
+ *     does not: its units are the same 512-byte ones.  (4.17's blkif.h
+ *     still said that it switched sectors and the request fields to
+ *     sector-size units; QEMU's qdisk and the Windows PV drivers are the
+ *     only ones known to have done so, and neither Linux nor we follow
+ *     it.)
+ * Linux blkfront (6.1 and 6.12 alike): reads sector-size, sectors and
+ * physical-sector-size (defaulting to sector-size) once at connect;
+ * logical_block_size = sector-size, physical_block_size =
+ * physical-sector-size, capacity = sectors (512-byte units); it writes
+ * sector_number = blk_rq_pos() and first_sect = offset >> 9, both
+ * 512-byte units, and never writes feature-large-sector-size.  Linux
+ * blkback writes sectors = bdev_nr_sectors() (512-byte units) and the
+ * device's logical and physical block sizes.  So a 4096-byte disk
+ * served to Linux 6.1 or 6.12 has sector-size 4096, sectors = bytes /
+ * 512, and every request aligned to 4096 bytes.
+ */
+int blk_sector_sizes(struct blk_dev *d)
+{
+	unsigned lss = 0, pss = 0;
+	int err = record_sector_size(d, XBDEV_RECORD_SECTOR_SIZE, &lss);
+
+	if (!err)
+		err = record_sector_size(d, XBDEV_RECORD_PHYS_SECTOR_SIZE, &pss);
+	if (!err)
+		err = xbdev_sector_fit(d->size, d->sector_size, lss, pss);
+	if (err) {
+		const char *why = err == -EOPNOTSUPP ?
+			"its larger logical sector cannot be emulated" :
+			err == -EDOM ? "its size is not a multiple of them" :
+			"sizes not allowed";
+
+		blk_log(d, "%s: size %llu, logical sector %u bytes: cannot "
+			"serve it with sector-size %u, physical-sector-size "
+			"%u (%s); refusing to serve it", d->params,
+			(unsigned long long)d->size, d->sector_size, lss, pss,
+			why);
+		refusal(d, "%s: sector-size %u, physical-sector-size %u: %s",
+			d->params, lss, pss, why);
+		return -EINVAL;
+	}
+	if (lss)
+		d->sector_size = lss;
+	if (pss)
+		d->phys_sector_size = pss;
+	/* A default physical size (4096 for a file, a block device's own)
+	 * that does not divide the size: the largest power of two that
+	 * does, as blkif wants sectors * 512 a multiple of it.  The size is
+	 * a multiple of the logical one (xbdev_sector_fit), so this ends
+	 * there at the least. */
+	while (!pss && d->phys_sector_size > d->sector_size &&
+	       d->size % d->phys_sector_size)
+		d->phys_sector_size >>= 1;
+	/* blkif: a multiple of the logical size.  Only a default can be
+	 * below it (a 512-byte block device given --sector-size 4096);
+	 * xbdev_sector_fit refused a pss asked for below it. */
+	if (d->phys_sector_size < d->sector_size)
+		d->phys_sector_size = d->sector_size;
+	/* discard-granularity defaults to sector-size: never a finer one. */
+	if (d->discard_granularity < d->sector_size)
+		d->discard_granularity = d->sector_size;
+	return 0;
+}
+
 static int open_backing(struct blk_dev *d)
 {
 	int flags = (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
@@ -291,6 +398,9 @@ static int open_backing(struct blk_dev *d)
 			"not a multiple of 512 bytes" : "0 (empty)");
 		return -EINVAL;
 	}
+	err = blk_sector_sizes(d);
+	if (err)
+		return err;
 	d->sectors = d->size >> BLK_SECTOR_SHIFT;
 	return 0;
 }
@@ -613,6 +723,7 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 		d->discard = false;
 	d->lim = (struct blk_limits){
 		.sectors = d->sectors,
+		.sector_size = d->sector_size,
 		.readonly = d->readonly,
 		.discard = d->discard,
 		.flush = true,
@@ -636,8 +747,10 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 		return err;
 	}
 
-	blk_log(d, "serving %s (%llu sectors, %s%s, %s) to domain %u as %s",
-		d->params, (unsigned long long)d->sectors,
+	blk_log(d, "serving %s (%llu sectors, sector-size %u, "
+		"physical-sector-size %u, %s%s, %s) to domain %u as %s",
+		d->params, (unsigned long long)d->sectors, d->sector_size,
+		d->phys_sector_size,
 		d->readonly ? "read-only" : "read-write",
 		d->cdrom ? ", cdrom" : "", blk_data_path(d), d->fe_domid,
 		d->fe_path);
@@ -852,7 +965,8 @@ static int connect_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
 	struct blk_dev *d = arg;
 	int err = be_dir_present(x, t, d);
 
-	/* sectors are always 512-byte units, whatever sector-size says */
+	/* sectors are always 512-byte units, whatever sector-size says
+	 * (blk_sector_sizes() has the sources) */
 	if (!err)
 		err = wr(d, t, d->be_path, "sectors", "%llu",
 			 (unsigned long long)d->sectors);
@@ -1361,4 +1475,225 @@ void blk_xb_fini(struct blk_dev *d)
 	d->xce = NULL;
 	d->xgt = NULL;
 	d->xs = NULL;
+}
+
+/* ---- resize (the ctl/ request, control.c) ---------------------------------- */
+
+/*
+ * What `xbdev resize` asks (cli/resize.c writes the argument): "follow"
+ * (the store was resized by someone else - lvextend, losetup -c, truncate:
+ * take its size as the kernel has it now), "N" (make the image file N
+ * bytes) or "+N" (N bytes more than the disk has), then " force" to allow
+ * a smaller size.
+ */
+struct resize_req {
+	bool follow, relative, force;
+	uint64_t bytes;
+};
+
+static int resize_parse(const char *arg, struct resize_req *r)
+{
+	char buf[64], *sp;
+	const char *num = buf;
+	unsigned long v;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", arg);
+	sp = strchr(buf, ' ');
+	if (sp) {
+		if (strcmp(sp + 1, "force"))
+			return -EINVAL;
+		*sp = '\0';
+		r->force = true;
+	}
+	if (!strcmp(buf, "follow")) {
+		r->follow = true;
+		return 0;
+	}
+	if (buf[0] == '+') {
+		r->relative = true;
+		num++;
+	}
+	err = xbdev_parse_uint(num, INT64_MAX, &v);
+	if (err)
+		return err;
+	r->bytes = v;
+	return 0;
+}
+
+/* The store's size as the kernel has it now. */
+static int store_size(struct blk_dev *d, bool *is_file, uint64_t *out)
+{
+	struct stat sb;
+
+	if (fstat(d->fd, &sb))
+		return -errno;
+	*is_file = S_ISREG(sb.st_mode);
+	if (*is_file)
+		*out = (uint64_t)sb.st_size;
+	else if (ioctl(d->fd, BLKGETSIZE64, out))
+		return -errno;
+	return 0;
+}
+
+/* The size r asks for (*to), and whether the image file must be truncated
+ * to it (*set).  0, or -errno with the reason in msg; nothing changed. */
+static int resize_target(struct blk_dev *d, const struct resize_req *r,
+			 uint64_t *to, bool *set, char *msg, size_t len)
+{
+	unsigned ss = d->sector_size ? d->sector_size : 512;
+	uint64_t now = 0, floor;
+	bool is_file = false;
+	int err = store_size(d, &is_file, &now);
+
+	if (err) {
+		snprintf(msg, len, "cannot read the size of %s: %s", d->params,
+			 strerror(-err));
+		return err;
+	}
+	*set = false;
+	*to = now;
+	if (!r->follow) {
+		if (!is_file) {
+			snprintf(msg, len, "%s is a block device: grow it "
+				 "(lvextend, losetup -c) and use --follow",
+				 d->params);
+			return -EINVAL;
+		}
+		/* A read-only attach never modifies its image. */
+		if (d->readonly) {
+			snprintf(msg, len, "a read-only disk: its image is not "
+				 "changed (--follow takes a size set by hand)");
+			return -EROFS;
+		}
+		if (r->relative && r->bytes > (uint64_t)INT64_MAX - d->size) {
+			snprintf(msg, len, "%llu + %llu bytes is too large",
+				 (unsigned long long)d->size,
+				 (unsigned long long)r->bytes);
+			return -ERANGE;
+		}
+		*to = r->relative ? d->size + r->bytes : r->bytes;
+		*set = *to != now;
+	}
+	if (!*to || *to % ss) {
+		snprintf(msg, len, "%llu bytes%s is not a whole number of the "
+			 "disk's %u-byte sectors", (unsigned long long)*to,
+			 r->follow ? " (the size of the store now)" : "", ss);
+		return -EINVAL;
+	}
+	/* Smaller than the guest's disk, or than the file (data written
+	 * beyond the disk by hand): what lies past the new end is lost. */
+	floor = d->size;
+	if (*set && now > floor)
+		floor = now;
+	if (*to < floor && !r->force) {
+		snprintf(msg, len, "%llu bytes is smaller than the %llu the "
+			 "%s has; the data past it would be lost (--force)",
+			 (unsigned long long)*to, (unsigned long long)floor,
+			 floor == d->size ? "disk" : "image");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The guest learns it as from Linux blkback's xen_vbd_resize: the new
+ * sectors (512-byte units, as at connect) and our state again, Connected,
+ * in one transaction; xen-blkfront's watch on our state fires, it finds us
+ * still Connected, reads sectors and sets the disk's capacity.  Only over
+ * a Connected state node: one the toolstack rewrote to Closing (a detach
+ * under way) is not written back.
+ */
+static int resize_txn(struct xbdev *x, xbdev_txn_t t, void *arg)
+{
+	struct blk_dev *d = arg;
+	enum xbdev_state st;
+	int err = be_dir_present(x, t, d);
+
+	if (!err)
+		err = xbdev_state_read(x, t, d->be_path, &st);
+	if (!err && st != XBDEV_STATE_CONNECTED)
+		err = -EBUSY;
+	if (!err)
+		err = wr(d, t, d->be_path, "sectors", "%llu",
+			 (unsigned long long)d->sectors);
+	if (!err)
+		err = xbdev_state_write(x, t, d->be_path,
+					XBDEV_STATE_CONNECTED);
+	return err;
+}
+
+/* The store is now to bytes: our mapping, bounds and record follow it. */
+static void resize_apply(struct blk_dev *d, uint64_t to)
+{
+	int err = blk_io_resize(d, to);
+
+	if (err)
+		blk_log(d, "%s: cannot map %llu bytes (%s), every request goes "
+			"through a bounce buffer", d->params,
+			(unsigned long long)to, strerror(-err));
+	d->resized_from = d->size;
+	d->resized_at = (int64_t)time(NULL);
+	d->size = to;
+	d->sectors = to >> BLK_SECTOR_SHIFT;
+	d->lim.sectors = d->sectors;
+	d->info_dirty = true;
+}
+
+/*
+ * Runs in the main loop between wake-ups (control.c), so no request is
+ * half taken.  Growing needs no drain: what is in flight lies within the
+ * old size.  Shrinking (--force) first waits for everything in flight: a
+ * write past the new end completing later would grow the file again.  The
+ * answer follows the commit, and the info/ record is published first, so
+ * `xbdev status` shows the new size as soon as the command returns.
+ */
+int blk_xb_resize(struct blk_dev *d, const char *arg, char *msg, size_t len)
+{
+	struct resize_req r;
+	uint64_t from = d->size, to;
+	bool set, connected = d->state == XBDEV_STATE_CONNECTED;
+	int err = resize_parse(arg, &r);
+
+	if (err) {
+		snprintf(msg, len, "malformed resize request");
+		return -EINVAL;
+	}
+	if (d->closing) {
+		snprintf(msg, len, "the device is being detached");
+		return -EBUSY;
+	}
+	err = resize_target(d, &r, &to, &set, msg, len);
+	if (err)
+		return err;
+	if (to == from && !set) {
+		snprintf(msg, len, "already %llu bytes",
+			 (unsigned long long)to);
+		return 0;
+	}
+	if (to < from)
+		blk_io_drain(d, DRAIN_LOG_MS);
+	if (set && ftruncate(d->fd, (off_t)to)) {
+		err = -errno;
+		snprintf(msg, len, "cannot resize %s: %s", d->params,
+			 strerror(-err));
+		return err;
+	}
+	resize_apply(d, to);
+	err = connected ? xbdev_txn(d->xs, resize_txn, d) : 0;
+	blk_xb_publish(d, true);
+	if (err) {
+		snprintf(msg, len, "%llu -> %llu bytes, but the guest was not "
+			 "told: %s", (unsigned long long)from,
+			 (unsigned long long)to, err == -EBUSY ?
+			 "the device is closing" : strerror(-err));
+		return err;
+	}
+	snprintf(msg, len, "%llu -> %llu bytes%s", (unsigned long long)from,
+		 (unsigned long long)to, connected ? "" :
+		 " (the guest sees it when it connects)");
+	return 0;
 }

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 struct blocklist_args {
-	const char *dom;
+	struct cli_target t; /* DOMAIN */
 	bool json;
 };
 
@@ -26,13 +26,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'j':
 		a->json = true;
 		break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom }, 1);
-		break;
-	case ARGP_KEY_END:
-		if (!a->dom)
-			cli_usage("DOMAIN is required");
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -48,6 +41,7 @@ static const struct argp argp = {
 	       "backend domain, who serves it (xbdev, phy: the kernel's "
 	       "blkback, qdisk, tap), its mode and target (the backend's "
 	       "params), and both states.\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 static const struct cli_column cols[] = {
@@ -90,7 +84,7 @@ static json_object *block_json(const struct xbdev_block *b)
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct blocklist_args a = { 0 };
+	struct blocklist_args a = { .t = { .max = 1, .min = 1 } };
 	struct xbdev_block *v = NULL;
 	struct xbdev *x = NULL;
 	unsigned n = 0, i, domid = 0;
@@ -100,7 +94,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	cli_parse(&argp, argc, argv, &a);
 	rc = cli_open(g, &x);
 	if (!rc)
-		rc = cli_domain(x, a.dom, &domid);
+		rc = cli_domain(x, a.t.dom, &domid);
 	if (rc)
 		goto out;
 	err = xbdev_block_list(x, domid, &v, &n);

@@ -39,7 +39,7 @@ extern const struct cli_cmd *const cli_cmds[];
 extern const struct cli_cmd cli_cmd_attach, cli_cmd_detach, cli_cmd_prune,
 	cli_cmd_status, cli_cmd_watch, cli_cmd_block_list, cli_cmd_list_domains,
 	cli_cmd_list_devices, cli_cmd_help_commands, cli_cmd_limit,
-	cli_cmd_media;
+	cli_cmd_media, cli_cmd_resize;
 
 /* The command being run, for error messages ("attach"); NULL in main. */
 extern const char *cli_cmd_name;
@@ -64,6 +64,19 @@ void cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2),
  * usage error "too many arguments". */
 void cli_arg(const struct argp_state *state, char *arg,
 	     const char **const slots[], unsigned n);
+
+/* The DOMAIN and DEVICE positional arguments of detach, limit, status,
+ * watch, prune and block-list: an argp child (the command's .children =
+ * cli_target_children) that cli_parse gives the command's input, whose
+ * first member is a struct cli_target.  The command sets max and min; the arguments are DOMAIN, DEVICE and one more
+ * (limit's SPEC), in turn.  More than max is "too many arguments", fewer
+ * than min "DOMAIN is required" (min 1) or "DOMAIN and DEVICE are
+ * required" (min 2): usage errors (exit 2). */
+struct cli_target {
+	unsigned max, min;
+	const char *dom, *dev, *extra;  /* as given, or NULL */
+};
+extern const struct argp_child cli_target_children[];
 
 /* Open xenstore (logging to stderr when verbose); prints the error. */
 int cli_open(const struct cli_global *g, struct xbdev **x);
@@ -100,17 +113,23 @@ int cli_seconds(const char *arg, const char *opt, unsigned *out);
 
 /* cli/control.c: a request to the backend process serving DOMAIN's DEVICE
  * (the command line's words), for the commands that change a device live.
- * what (of what_len bytes) gets "DOMAIN class/devid" for messages. */
+ * timeout is their --timeout argument (NULL: CLI_REQUEST_TIMEOUT_S).  what
+ * (of what_len bytes) gets "DOMAIN class/devid" for messages. */
 struct cli_request {
-	const char *dom, *dev, *op, *arg;
-	unsigned timeout_s;
+	const char *dom, *dev, *op, *arg, *timeout;
 	char *what;
 	size_t what_len;
 };
-/* Exit code; every failure is said in one line (the backend's refusal with
- * its message).  On XBDEV_EXIT_OK *rec and *reply are set. */
-int cli_request(struct xbdev *x, const struct cli_request *q,
-		struct xbdev_record *rec, struct xbdev_ctl_reply *reply);
+#define CLI_REQUEST_TIMEOUT_S 10
+/* The --timeout option of those commands. */
+#define CLI_REQUEST_TIMEOUT_OPTION \
+	{ "timeout", 'T', "SECONDS", 0, \
+	  "Wait this long for the backend's answer (default 10)", 0 }
+/* Opens xenstore, asks, closes it.  Exit code; every failure is said in
+ * one line (the backend's refusal with its message).  On XBDEV_EXIT_OK
+ * *reply is set. */
+int cli_request(const struct cli_global *g, const struct cli_request *q,
+		struct xbdev_ctl_reply *reply);
 
 /* The record of DOMAIN's DEVICE (the command line's words; a live
  * domain), what (of len bytes) set to "DOMAIN class/devid": exit code,
@@ -163,6 +182,9 @@ struct cli_disk {
 	bool readonly, cdrom, shared;
 	const char *limit;              /* --limit as given */
 	char limit_spec[XBDEV_LIMIT_SPEC_MAX];  /* its canonical form */
+	/* --sector-size, --physical-sector-size as given (into vbd by
+	 * cli_disk_check) */
+	const char *sector_size, *phys_sector_size;
 	struct xbdev_vbd vbd;
 	char path[PATH_MAX], daemon[PATH_MAX];
 	/* cli/xldisk.c: attach's xl disk spec argument, --backend, --format

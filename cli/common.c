@@ -107,9 +107,19 @@ static void help_done(void)
 
 static error_t wrap_parser(int key, char *arg, struct argp_state *state)
 {
+	const struct argp_child *c = cli_argp_orig->children;
+	error_t err;
+	unsigned i;
+
 	if (key != ARGP_KEY_INIT)
 		help_done();
-	return cli_argp_orig->parser(key, arg, state);
+	err = cli_argp_orig->parser(key, arg, state);
+	/* A child the command's parser gave no input parses into the
+	 * command's own (cli_target_children: its struct cli_target first). */
+	for (i = 0; key == ARGP_KEY_INIT && c && c[i].argp; i++)
+		if (!state->child_inputs[i])
+			state->child_inputs[i] = state->input;
+	return err;
 }
 
 static void parse_failed(void)
@@ -180,6 +190,33 @@ void cli_arg(const struct argp_state *state, char *arg,
 		cli_usage("too many arguments");
 	*slots[state->arg_num] = arg;
 }
+
+/* (argp gives a child its own count of the arguments it took in arg_num) */
+static error_t target_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli_target *t = state->input;
+
+	switch (key) {
+	case ARGP_KEY_ARG:
+		cli_arg(state, arg,
+			(const char **[]){ &t->dom, &t->dev, &t->extra },
+			t->max < 3 ? t->max : 3);
+		return 0;
+	case ARGP_KEY_END:
+		if (state->arg_num < t->min)
+			cli_usage(t->min == 1 ? "DOMAIN is required"
+					      : "DOMAIN and DEVICE are required");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp target_argp = { .parser = target_parse };
+
+const struct argp_child cli_target_children[] = {
+	{ &target_argp, 0, NULL, 0 },
+	{ 0 },
+};
 
 /* -v: the library's log, a line each; its messages name paths and
  * domain names a guest may have chosen, so they are escaped. */

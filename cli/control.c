@@ -33,8 +33,9 @@ int cli_record(struct xbdev *x, const char *dom, const char *dev,
 	return XBDEV_EXIT_OK;
 }
 
-int cli_request(struct xbdev *x, const struct cli_request *q,
-		struct xbdev_record *rec, struct xbdev_ctl_reply *reply)
+static int request(struct xbdev *x, const struct cli_request *q,
+		   unsigned timeout_s, struct xbdev_record *rec,
+		   struct xbdev_ctl_reply *reply)
 {
 	char ed[CLI_ESCAPED_LEN];
 	int rc, err;
@@ -43,7 +44,7 @@ int cli_request(struct xbdev *x, const struct cli_request *q,
 	if (rc)
 		return rc;
 	err = xbdev_control(x, rec, q->op, q->arg,
-			    xbdev_now_ms() + (int64_t)q->timeout_s * 1000,
+			    xbdev_now_ms() + (int64_t)timeout_s * 1000,
 			    reply);
 	switch (-err) {
 	case 0:
@@ -57,7 +58,7 @@ int cli_request(struct xbdev *x, const struct cli_request *q,
 	case ETIMEDOUT:
 		return cli_err(XBDEV_EXIT_TIMEOUT, "%s: the backend did not "
 			       "answer within %u s (it may still do it: see "
-			       "%s)", q->what, q->timeout_s,
+			       "%s)", q->what, timeout_s,
 			       rec->log[0] ? rec->log : "its log");
 	default:
 		return cli_fail(err, q->what, q->op);
@@ -68,4 +69,22 @@ int cli_request(struct xbdev *x, const struct cli_request *q,
 			       reply->msg[0] ? cli_esc(ed, reply->msg)
 					     : strerror(-reply->result));
 	return XBDEV_EXIT_OK;
+}
+
+int cli_request(const struct cli_global *g, const struct cli_request *q,
+		struct xbdev_ctl_reply *reply)
+{
+	struct xbdev_record rec;
+	struct xbdev *x = NULL;
+	unsigned timeout_s = CLI_REQUEST_TIMEOUT_S;
+	int rc = 0;
+
+	if (q->timeout)
+		rc = cli_seconds(q->timeout, "--timeout", &timeout_s);
+	if (!rc)
+		rc = cli_open(g, &x);
+	if (!rc)
+		rc = request(x, q, timeout_s, &rec, reply);
+	xbdev_close(x);
+	return rc;
 }

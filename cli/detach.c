@@ -11,7 +11,8 @@
 #define DEFAULT_TIMEOUT_S 10    /* libxl's LIBXL_DESTROY_TIMEOUT */
 
 struct detach_args {
-	const char *dom, *dev, *timeout;
+	struct cli_target t;    /* DOMAIN DEVICE */
+	const char *timeout;
 	bool force;
 };
 
@@ -30,13 +31,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'f': a->force = true; break;
 	case 'T': a->timeout = arg; break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom, &a->dev }, 2);
-		break;
-	case ARGP_KEY_END:
-		if (state->arg_num < 2)
-			cli_usage("DOMAIN and DEVICE are required");
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -56,6 +50,7 @@ static const struct argp argp = {
 	       "prune), and so is a device whose backend process is gone "
 	       "(without waiting for its backend to close)."
 	       "\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 struct progress {
@@ -82,7 +77,7 @@ static void on_daemon_gone(long pid, void *arg)
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct detach_args a = { 0 };
+	struct detach_args a = { .t = { .max = 2, .min = 2 } };
 	struct xbdev_record rec;
 	struct xbdev_detach_opts o = { 0 };
 	enum xbdev_side stuck = XBDEV_SIDE_FRONTEND;
@@ -93,20 +88,20 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	int rc, err;
 
 	cli_parse(&argp, argc, argv, &a);
-	rc = cli_device(a.dev, cls, sizeof(cls), &devid);
+	rc = cli_device(a.t.dev, cls, sizeof(cls), &devid);
 	if (!rc && a.timeout)
 		rc = cli_seconds(a.timeout, "--timeout", &timeout);
 	if (!rc)
 		rc = cli_open(g, &x);
 	if (!rc)
-		rc = cli_domain_or_gone(x, a.dom, &fe);
+		rc = cli_domain_or_gone(x, a.t.dom, &fe);
 	if (rc)
 		goto out;
-	snprintf(what, sizeof(what), "%s %s/%u", cli_esc(ed, a.dom), cls,
+	snprintf(what, sizeof(what), "%s %s/%u", cli_esc(ed, a.t.dom), cls,
 		 devid);
 	err = xbdev_record_read(x, XBDEV_TXN_NONE, fe, cls, devid, &rec);
 	if (err == -ENOENT) {
-		rc = cli_gone_device(x, a.dom, cls, devid, what,
+		rc = cli_gone_device(x, a.t.dom, cls, devid, what,
 				     "no such device created by xbdev");
 		goto out;
 	}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The options of a disk served by xbdev-blkback (--disk, --vdev,
- * --readonly, --cdrom, --shared): an argp child, so that every command
+ * --readonly, --cdrom, --shared, --sector-size, --physical-sector-size):
+ * an argp child, so that every command
  * that takes a disk takes it the same way (attach today). */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +14,8 @@ enum {
 	OPT_CDROM,
 	OPT_SHARED,
 	OPT_LIMIT,
+	OPT_SECTOR_SIZE,
+	OPT_PHYS_SECTOR_SIZE,
 };
 
 static const struct argp_option options[] = {
@@ -31,6 +34,15 @@ static const struct argp_option options[] = {
 	{ "limit", OPT_LIMIT, "SPEC", 0,
 	  "I/O limits: riops=N,wiops=N,iops=N,rbps=SIZE,wbps=SIZE,bps=SIZE,"
 	  "burst=SECONDS (see xbdev limit)",
+	  0 },
+	{ "sector-size", OPT_SECTOR_SIZE, "BYTES", 0,
+	  "Logical sector size the guest sees: 512 or 4096 (default: 512, "
+	  "a block device's own)",
+	  0 },
+	{ "physical-sector-size", OPT_PHYS_SECTOR_SIZE, "BYTES", 0,
+	  "Physical sector size the guest sees: a power of two from the "
+	  "logical size to 65536 (default: 4096 for a file, a block "
+	  "device's own)",
 	  0 },
 	{ 0 }
 };
@@ -51,6 +63,12 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LIMIT:
 		d->limit = arg;
+		break;
+	case OPT_SECTOR_SIZE:
+		d->sector_size = arg;
+		break;
+	case OPT_PHYS_SECTOR_SIZE:
+		d->phys_sector_size = arg;
 		break;
 	case OPT_DISK:
 		d->disk = arg;
@@ -77,10 +95,59 @@ static const char *image_refusal(int err)
 		return "not a file or block device";
 	case -ENODATA:
 		return "empty: nothing to serve";
-	case -EDOM:
-		return "size is not a multiple of 512 bytes (a sector)";
 	}
 	return NULL;
+}
+
+/* --sector-size and --physical-sector-size into d->vbd: numbers, in
+ * the ranges blkif and Linux blkfront allow (xbdev_sector_sizes_check),
+ * for a disk xbdev-blkback serves (the kernel's blkback and QEMU choose
+ * their own).  The image is checked against them with the rest. */
+static int check_sectors(struct cli_disk *d, bool served)
+{
+	unsigned long lss = 0, pss = 0;
+
+	if (!d->sector_size && !d->phys_sector_size)
+		return 0;
+	if (!served)
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--sector-size and --physical-sector-size "
+			       "need --backend xbdev (%s chooses its own)",
+			       xbdev_vbd_backend_name(d->vbd.backend));
+	if (d->sector_size &&
+	    (xbdev_parse_uint(d->sector_size, XBDEV_SECTOR_PHYS_MAX, &lss) ||
+	     !lss || xbdev_sector_sizes_check((unsigned)lss, 0)))
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--sector-size: '%s' is not 512 or 4096",
+			       d->sector_size);
+	if (d->phys_sector_size &&
+	    (xbdev_parse_uint(d->phys_sector_size, XBDEV_SECTOR_PHYS_MAX,
+			      &pss) ||
+	     !pss || xbdev_sector_sizes_check((unsigned)lss, (unsigned)pss)))
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "--physical-sector-size: '%s' is not a power "
+			       "of two from %lu to %u",
+			       d->phys_sector_size, lss ? lss : 512,
+			       XBDEV_SECTOR_PHYS_MAX);
+	d->vbd.sector_size = (unsigned)lss;
+	d->vbd.phys_sector_size = (unsigned)pss;
+	return 0;
+}
+
+/* The image's size is not a multiple of a sector size asked for. */
+static int size_refusal(const struct xbdev_vbd *v, const char *disk,
+			uint64_t size)
+{
+	unsigned lss = v->sector_size ? v->sector_size : 512;
+	unsigned pss = v->phys_sector_size;
+	bool by_lss = size % lss != 0;
+
+	return cli_err(XBDEV_EXIT_USAGE,
+		       "disk %s: size is not a multiple of %u bytes (%s): %llu",
+		       disk, by_lss ? lss : pss,
+		       by_lss ? (lss == 512 ? "a sector" : "--sector-size")
+			      : "--physical-sector-size",
+		       (unsigned long long)size);
 }
 
 int cli_image_check(struct xbdev_vbd *v, const char *disk, char *path)
@@ -92,8 +159,13 @@ int cli_image_check(struct xbdev_vbd *v, const char *disk, char *path)
 		    (err == -EACCES || err == -EROFS || err == -EPERM);
 
 	if (err == -EDOM)
-		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s: %llu", disk, why,
-			       (unsigned long long)size);
+		return size_refusal(v, disk, size);
+	if (err == -EOPNOTSUPP)
+		return cli_err(XBDEV_EXIT_USAGE,
+			       "disk %s: a block device of larger logical "
+			       "sectors than --sector-size %u (it cannot be "
+			       "emulated)",
+			       disk, v->sector_size);
 	if (err)
 		return cli_err(XBDEV_EXIT_USAGE, "disk %s: %s%s", disk,
 			       why ? why : strerror(-err),
@@ -140,11 +212,13 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 	type = xbdev_vbd_backend_type(d->vbd.backend);
 	if (!d->disk) {
 		if (d->vdev || d->readonly || d->cdrom || d->shared ||
-		    d->limit || cli_xldisk_given(d))
+		    d->limit || d->sector_size || d->phys_sector_size ||
+		    cli_xldisk_given(d))
 			return cli_err(XBDEV_EXIT_USAGE,
 				       "--vdev, --readonly, --cdrom, --shared, "
-				       "--limit, --backend, --format and "
-				       "--no-discard need --disk");
+				       "--limit, --sector-size, "
+				       "--physical-sector-size, --backend, "
+				       "--format and --no-discard need --disk");
 		return 0;
 	}
 	if (strcmp(spec->cls, "vbd"))
@@ -172,6 +246,8 @@ int cli_disk_check(struct cli_disk *d, struct xbdev_attach_spec *spec,
 	d->vbd.readonly = d->readonly || d->cdrom;
 	d->vbd.shared = d->shared;
 	rc = check_limit(d, served);
+	if (!rc)
+		rc = check_sectors(d, served);
 	if (!rc)
 		rc = check_image(d);
 	if (!rc)

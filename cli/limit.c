@@ -9,16 +9,14 @@
 
 #include "cli.h"
 
-#define DEFAULT_TIMEOUT_S 10
-
 struct limit_args {
-	const char *dom, *dev, *spec, *timeout;
+	struct cli_target t; /* DOMAIN DEVICE [SPEC] */
+	const char *timeout;
 };
 
 static const struct argp_option options[] = {
-	{ "timeout", 'T', "SECONDS", 0,
-	  "Wait this long for the backend's answer (default 10)", 0 },
-	{ 0 }
+	CLI_REQUEST_TIMEOUT_OPTION,
+	{ 0 },
 };
 
 static error_t parse(int key, char *arg, struct argp_state *state)
@@ -28,14 +26,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'T':
 		a->timeout = arg;
-		break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg,
-			(const char **[]){ &a->dom, &a->dev, &a->spec }, 3);
-		break;
-	case ARGP_KEY_END:
-		if (state->arg_num < 2)
-			cli_usage("DOMAIN and DEVICE are required");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -53,41 +43,35 @@ static const struct argp argp = {
 	       "rbps=SIZE,wbps=SIZE,bps=SIZE (bytes a second, K/M/G/T), "
 	       "burst=SECONDS (default 0.1); 0 or max: no limit; none: no "
 	       "limits.  SPEC replaces the limits in force.  Prints the "
-	       "limits in force."
+	       "limits in force.  A bad SPEC exits 2 before the backend is "
+	       "asked."
 	       "\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct limit_args a = { 0 };
+	struct limit_args a = { .t = { .max = 3, .min = 2 } };
 	struct xbdev_limit l;
-	struct xbdev_record rec;
 	struct xbdev_ctl_reply reply;
-	struct xbdev *x = NULL;
 	char spec[XBDEV_LIMIT_SPEC_MAX] = "", what[256], ed[CLI_ESCAPED_LEN];
 	struct cli_request q = { .op = "limit",
 				 .arg = spec,
-				 .timeout_s = DEFAULT_TIMEOUT_S,
 				 .what = what,
 				 .what_len = sizeof(what) };
-	int rc = 0;
+	int rc;
 
 	cli_parse(&argp, argc, argv, &a);
-	if (a.spec && (xbdev_limit_parse(a.spec, &l) ||
-		       xbdev_limit_format(&l, spec, sizeof(spec))))
+	if (a.t.extra && (xbdev_limit_parse(a.t.extra, &l) ||
+			  xbdev_limit_format(&l, spec, sizeof(spec))))
 		return cli_err(XBDEV_EXIT_USAGE, "invalid limit '%s' (%s)",
-			       cli_esc(ed, a.spec), CLI_LIMIT_SYNTAX);
-	if (a.timeout)
-		rc = cli_seconds(a.timeout, "--timeout", &q.timeout_s);
-	if (!rc)
-		rc = cli_open(g, &x);
-	q.dom = a.dom;
-	q.dev = a.dev;
-	if (!rc)
-		rc = cli_request(x, &q, &rec, &reply);
+			       cli_esc(ed, a.t.extra), CLI_LIMIT_SYNTAX);
+	q.dom = a.t.dom;
+	q.dev = a.t.dev;
+	q.timeout = a.timeout;
+	rc = cli_request(g, &q, &reply);
 	if (!rc)
 		printf("%s\n", cli_esc(ed, reply.msg));
-	xbdev_close(x);
 	return rc;
 }
 

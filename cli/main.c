@@ -9,6 +9,7 @@
 const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_attach,
 	&cli_cmd_detach,
+	&cli_cmd_resize,
 	&cli_cmd_prune,
 	&cli_cmd_status,
 	&cli_cmd_watch,

@@ -11,7 +11,8 @@
 #define DEFAULT_TIMEOUT_S 10 /* detach's */
 
 struct prune_args {
-	const char *dom, *timeout;
+	struct cli_target t; /* [DOMAIN] */
+	const char *timeout;
 	bool yes, json;
 };
 
@@ -40,9 +41,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'j':
 		a->json = true;
 		break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom }, 1);
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -65,6 +63,7 @@ static const struct argp argp = {
 	       "usage error or a DOMAIN that is a running domain id, 4 when "
 	       "DOMAIN has no device left."
 	       "\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 /* "5 mydevice/0 (guest1)": escaped, into buf (a device line). */
@@ -166,7 +165,7 @@ static int prune_one(struct xbdev *x, const struct xbdev_record *r,
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct prune_args a = { 0 };
+	struct prune_args a = { .t = { .max = 1 } };
 	struct xbdev_record *v = NULL;
 	struct xbdev *x = NULL;
 	unsigned n = 0, i, timeout = DEFAULT_TIMEOUT_S;
@@ -179,7 +178,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	if (!rc)
 		rc = cli_open(g, &x);
 	if (!rc)
-		rc = select_devices(x, a.dom, &v, &n);
+		rc = select_devices(x, a.t.dom, &v, &n);
 	if (rc)
 		goto out;
 	if (a.json) {
@@ -214,7 +213,8 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	else if (!a.yes && n && isatty(1))
 		printf("(nothing removed: run 'xbdev prune%s%s --yes' to "
 		       "remove %s)\n",
-		       a.dom ? " " : "", a.dom ? cli_esc(line, a.dom) : "",
+		       a.t.dom ? " " : "",
+		       a.t.dom ? cli_esc(line, a.t.dom) : "",
 		       n == 1 ? "it" : "them");
 	else if (!n && isatty(1))
 		printf("no device of a guest that is gone\n");

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 struct status_args {
-	const char *dom, *dev;
+	struct cli_target t;    /* [DOMAIN [DEVICE]] */
 	bool json;
 };
 
@@ -24,9 +24,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'j': a->json = true; break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom, &a->dev }, 2);
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -51,6 +48,7 @@ static const struct argp argp = {
 	       "a DEVICE (CLASS/DEVID, or a vbd's vdev name): all its nodes "
 	       "and their permissions, and what its backend daemon publishes."
 	       "\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
@@ -95,91 +93,37 @@ static json_object *dev_json(struct xbdev *x, const struct xbdev_dev_status *d)
 	return o;
 }
 
-/* ---- grant use (a served vbd's info/) ---- */
+/* ---- grant use (a served vbd's info/, lib/grants.c) ---- */
 
-/* Mapped persistent grants at or above this share of their cap (percent)
- * are warned about. */
-#define GRANT_WARN_PCT 90
-
-/* The grant keys of info/, as the backend publishes them (backend/
- * publish.c); the JSON "grants" object has the same names. */
-static const char *const grant_keys[] = {
-	"persistent-grants", "persistent-grants-max", "persistent-grants-peak",
-	"ring-grants", "grant-errors", "map-failures",
-};
-#define GRANT_NKEYS (sizeof(grant_keys) / sizeof(grant_keys[0]))
-#define GRANT_LAST_ERROR "map-last-error"
-
-struct grant_use {
-	bool known;                     /* the backend publishes them */
-	unsigned long long n[GRANT_NKEYS];      /* by grant_keys[] */
-	char last_error[32];            /* a failed map's errno name, or "" */
-};
-enum { G_MAPPED, G_MAX, G_PEAK, G_RING, G_COPY_FAIL, G_MAP_FAIL };
-
-/* From info/ (key -> string value); a backend too old to publish them,
- * or a value that is not a number, leaves known false. */
-static void grant_use_from(json_object *info, struct grant_use *g)
-{
-	json_object *v;
-	unsigned long n;
-	unsigned i;
-
-	memset(g, 0, sizeof(*g));
-	for (i = 0; i < GRANT_NKEYS; i++) {
-		if (!info || !json_object_object_get_ex(info, grant_keys[i], &v) ||
-		    xbdev_parse_uint(json_object_get_string(v), ULONG_MAX, &n))
-			return;
-		g->n[i] = n;
-	}
-	if (json_object_object_get_ex(info, GRANT_LAST_ERROR, &v))
-		snprintf(g->last_error, sizeof(g->last_error), "%s",
-			 json_object_get_string(v));
-	g->known = true;
-}
-
-/* Percent of the cap mapped (rounded down), 0 without a cap. */
-static unsigned grant_pct(const struct grant_use *g)
-{
-	return g->n[G_MAX] ? (unsigned)(g->n[G_MAPPED] * 100 / g->n[G_MAX]) : 0;
-}
-
-/* What an admin should know, one line each: the persistent grants near
- * their cap, a gntdev map that failed, a grant copy that failed. */
-static json_object *grant_warnings(const struct grant_use *g)
+/* What an admin should know of g, one line each: the persistent grants
+ * near their cap, a gntdev map that failed, a grant copy that failed. */
+static json_object *grant_warnings(const struct xbdev_grant_use *g)
 {
 	json_object *w = json_object_new_array();
 	const char *e = g->last_error[0] ? g->last_error : "?";
 	char *line;
 
-	if (!g->known)
-		return w;
-	if (g->n[G_MAX] &&
-	    g->n[G_MAPPED] * 100 >= g->n[G_MAX] * GRANT_WARN_PCT &&
+	if ((g->warn & XBDEV_GRANT_WARN_CAP) &&
 	    asprintf(&line, "persistent grants at %u%% of the cap (%llu/%llu "
 		     "mapped): past it the guest's new grants go through "
-		     "grant copy (slower)", grant_pct(g), g->n[G_MAPPED],
-		     g->n[G_MAX]) >= 0) {
+		     "grant copy (slower)", g->pct, g->n[XBDEV_GRANT_MAPPED],
+		     g->n[XBDEV_GRANT_MAX]) >= 0) {
 		json_object_array_add(w, json_object_new_string(line));
 		free(line);
 	}
-	/* gntdev's mmap says EINVAL for any map Xen refused (a bad grant,
-	 * or dom0's maptrack table full), ENOMEM/ENOSPC for a limit of
-	 * dom0's own (memory; gntdev's global limit before Linux 4.19). */
-	if (g->n[G_MAP_FAIL] &&
+	if ((g->warn & XBDEV_GRANT_WARN_MAP) &&
 	    asprintf(&line, "grant mapping failed %llu times (last: %s): %s",
-		     g->n[G_MAP_FAIL], e,
-		     !strcmp(e, "ENOMEM") || !strcmp(e, "ENOSPC")
+		     g->n[XBDEV_GRANT_MAP_FAILURES], e, g->map_dom0_limit
 			     ? "gntdev/maptrack limit reached?"
 			     : "a bad grant from the guest, or dom0's maptrack "
 			       "table full? (xl debug-keys g)") >= 0) {
 		json_object_array_add(w, json_object_new_string(line));
 		free(line);
 	}
-	if (g->n[G_COPY_FAIL] &&
+	if ((g->warn & XBDEV_GRANT_WARN_COPY) &&
 	    asprintf(&line, "grant copy failed for %llu requests: the guest "
 		     "got I/O errors (a bad or revoked grant)",
-		     g->n[G_COPY_FAIL]) >= 0) {
+		     g->n[XBDEV_GRANT_COPY_FAILURES]) >= 0) {
 		json_object_array_add(w, json_object_new_string(line));
 		free(line);
 	}
@@ -187,63 +131,38 @@ static json_object *grant_warnings(const struct grant_use *g)
 }
 
 /* The JSON "grants" object: numbers, and the last error or null. */
-static json_object *grant_json(const struct grant_use *g)
+static json_object *grant_json(const struct xbdev_grant_use *g)
 {
 	json_object *o = json_object_new_object();
 	unsigned i;
 
-	for (i = 0; i < GRANT_NKEYS; i++)
-		json_object_object_add(o, grant_keys[i],
+	for (i = 0; i < XBDEV_GRANT_NKEYS; i++)
+		json_object_object_add(o, xbdev_grant_key_name(i),
 				       json_object_new_int64((int64_t)g->n[i]));
-	json_object_object_add(o, GRANT_LAST_ERROR, g->last_error[0] ?
+	json_object_object_add(o, XBDEV_GRANT_LAST_ERROR, g->last_error[0] ?
 			       json_object_new_string(g->last_error) : NULL);
 	return o;
 }
 
 /* The text line: "812/2112 persistent mapped (38%), peak 900, ...". */
-static void grant_line(const struct grant_use *g, char *buf, size_t len)
+static void grant_line(const struct xbdev_grant_use *g, char *buf, size_t len)
 {
 	int k = 0;
 
-	if (g->n[G_MAX])
+	if (g->n[XBDEV_GRANT_MAX])
 		k = snprintf(buf, len, "%llu/%llu persistent mapped (%u%%), "
-			     "peak %llu, ", g->n[G_MAPPED], g->n[G_MAX],
-			     grant_pct(g), g->n[G_PEAK]);
+			     "peak %llu, ", g->n[XBDEV_GRANT_MAPPED],
+			     g->n[XBDEV_GRANT_MAX], g->pct,
+			     g->n[XBDEV_GRANT_PEAK]);
 	else
 		k = snprintf(buf, len, "no persistent grants mapped (peak "
-			     "%llu), ", g->n[G_PEAK]);
+			     "%llu), ", g->n[XBDEV_GRANT_PEAK]);
 	if (k < 0 || (size_t)k >= len)
 		return;
 	snprintf(buf + k, len - k, "ring %llu, copy failures %llu, map "
-		 "failures %llu", g->n[G_RING], g->n[G_COPY_FAIL],
-		 g->n[G_MAP_FAIL]);
-}
-
-/* A served vbd's grant use read from its record's info/ (for the list). */
-static void grant_use_read(struct xbdev *x, const struct xbdev_dev_status *d,
-			   struct grant_use *g)
-{
-	json_object *info = json_object_new_object();
-	char rec[XBDEV_PATH_MAX], p[XBDEV_PATH_MAX], key[64], *v;
-	unsigned i;
-
-	memset(g, 0, sizeof(*g));
-	if (!d->has_record || strcmp(d->cls, "vbd") ||
-	    xbdev_path_record(rec, sizeof(rec), d->fe, d->cls, d->devid)) {
-		json_object_put(info);
-		return;
-	}
-	for (i = 0; i <= GRANT_NKEYS; i++) {
-		snprintf(key, sizeof(key), "info/%s", i < GRANT_NKEYS ?
-			 grant_keys[i] : GRANT_LAST_ERROR);
-		v = NULL;
-		if (!xbdev_path_join(p, sizeof(p), rec, key) &&
-		    !xbdev_read(x, XBDEV_TXN_NONE, p, &v))
-			cli_json_str(info, key + 5, v);
-		free(v);
-	}
-	grant_use_from(info, g);
-	json_object_put(info);
+		 "failures %llu", g->n[XBDEV_GRANT_RING],
+		 g->n[XBDEV_GRANT_COPY_FAILURES],
+		 g->n[XBDEV_GRANT_MAP_FAILURES]);
 }
 
 /* In the table, a guest that is gone is shown by the name its record
@@ -340,21 +259,17 @@ static json_object *walk_json(struct xbdev *x, const char *dir,
 	return c.arr;
 }
 
-/* The grants line and the warnings of a device's JSON, as text. */
-static void print_grants(json_object *o)
+/* The grants line (when the backend publishes them) and the warnings of
+ * a device's JSON, as text. */
+static void print_grants(json_object *o, const struct xbdev_grant_use *g)
 {
 	char line[256], ev[CLI_ESCAPED_LEN];
-	json_object *v, *info;
-	struct grant_use g;
+	json_object *v;
 	size_t i;
 
-	if (json_object_object_get_ex(o, "grants", &v) &&
-	    json_object_object_get_ex(o, "info", &info)) {
-		grant_use_from(info, &g);
-		if (g.known) {
-			grant_line(&g, line, sizeof(line));
-			printf("%-15s %s\n", "grants", line);
-		}
+	if (json_object_object_get_ex(o, "grants", NULL)) {
+		grant_line(g, line, sizeof(line));
+		printf("%-15s %s\n", "grants", line);
 	}
 	if (json_object_object_get_ex(o, "warnings", &v))
 		for (i = 0; i < json_object_array_length(v); i++)
@@ -363,7 +278,7 @@ static void print_grants(json_object *o)
 					       json_object_array_get_idx(v, i))));
 }
 
-static void print_device(json_object *o)
+static void print_device(json_object *o, const struct xbdev_grant_use *g)
 {
 	static const char *const sections[][2] = {
 		{ "frontend-nodes", "Frontend" },
@@ -381,7 +296,7 @@ static void print_device(json_object *o)
 		printf("%-15s %s\n", key,
 		       val ? cli_esc(ev, json_object_get_string(val)) : "-");
 	}
-	print_grants(o);
+	print_grants(o, g);
 	if (json_object_object_get_ex(o, "info", &v) &&
 	    json_object_object_length(v)) {
 		printf("info:\n");
@@ -403,7 +318,8 @@ static int show_device(struct xbdev *x, const struct xbdev_dev_status *d,
 {
 	json_object *o = dev_json(x, d), *info = json_object_new_object();
 	char rec[XBDEV_PATH_MAX];
-	struct grant_use g;
+	struct xbdev_grant_use g;
+	bool grants = !xbdev_grant_use_read(x, d, &g);
 
 	if (d->has_front)
 		json_object_object_add(o, "frontend-nodes",
@@ -416,21 +332,20 @@ static int show_device(struct xbdev *x, const struct xbdev_dev_status *d,
 		json_object_object_add(o, "record-nodes",
 				       walk_json(x, rec, info));
 	json_object_object_add(o, "info", info);
-	grant_use_from(info, &g);
-	if (g.known)
+	if (grants)
 		json_object_object_add(o, "grants", grant_json(&g));
 	json_object_object_add(o, "warnings", grant_warnings(&g));
 	if (json)
 		cli_print_json(o);
 	else
-		print_device(o);
+		print_device(o, &g);
 	json_object_put(o);
 	return XBDEV_EXIT_OK;
 }
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct status_args a = { 0 };
+	struct status_args a = { .t = { .max = 2 } };
 	struct xbdev_dev_status *v = NULL;
 	struct xbdev *x = NULL;
 	char cls[XBDEV_NAME_MAX + 1], ed[CLI_ESCAPED_LEN], ev[CLI_ESCAPED_LEN];
@@ -440,20 +355,20 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	int rc, err;
 
 	cli_parse(&argp, argc, argv, &a);
-	rc = a.dev ? cli_device(a.dev, cls, sizeof(cls), &devid) : 0;
+	rc = a.t.dev ? cli_device(a.t.dev, cls, sizeof(cls), &devid) : 0;
 	if (!rc)
 		rc = cli_open(g, &x);
-	if (!rc && a.dom)
-		rc = cli_domain_or_gone(x, a.dom, &domid);
+	if (!rc && a.t.dom)
+		rc = cli_domain_or_gone(x, a.t.dom, &domid);
 	if (rc)
 		goto out;
-	err = xbdev_status_list(x, a.dom ? (int)domid : -1, time(NULL), &v,
+	err = xbdev_status_list(x, a.t.dom ? (int)domid : -1, time(NULL), &v,
 				&n);
 	if (err) {
 		rc = cli_fail(err, "devices", "cannot list");
 		goto out;
 	}
-	if (a.dev) {
+	if (a.t.dev) {
 		for (i = 0; i < n; i++)
 			if (v[i].fe == domid && !strcmp(v[i].cls, cls) &&
 			    v[i].devid == devid)
@@ -462,18 +377,19 @@ static int run(int argc, char **argv, const struct cli_global *g)
 			rc = show_device(x, &v[i], a.json);
 			goto out;
 		}
-		snprintf(what, sizeof(what), "%s %s", cli_esc(ed, a.dom),
-			 cli_esc(ev, a.dev));
-		rc = cli_gone_device(x, a.dom, cls, devid, what,
+		snprintf(what, sizeof(what), "%s %s", cli_esc(ed, a.t.dom),
+			 cli_esc(ev, a.t.dev));
+		rc = cli_gone_device(x, a.t.dom, cls, devid, what,
 				     "no such device");
 		goto out;
 	}
 	rows = json_object_new_array();
 	for (i = 0; i < n; i++) {
 		json_object *row = dev_json(x, &v[i]);
-		struct grant_use gu;
+		struct xbdev_grant_use gu;
 
-		grant_use_read(x, &v[i], &gu);
+		/* (what is unreadable is left unsaid: gu is all 0 then) */
+		xbdev_grant_use_read(x, &v[i], &gu);
 		json_object_object_add(row, "warnings", grant_warnings(&gu));
 		json_object_array_add(rows, row);
 	}

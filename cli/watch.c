@@ -11,7 +11,8 @@
 #include "cli.h"
 
 struct watch_args {
-	const char *dom, *dev, *until, *timeout;
+	struct cli_target t;    /* [DOMAIN [DEVICE]] */
+	const char *until, *timeout;
 	bool json;
 };
 
@@ -31,9 +32,6 @@ static error_t parse(int key, char *arg, struct argp_state *state)
 	case 'u': a->until = arg; break;
 	case 'T': a->timeout = arg; break;
 	case 'j': a->json = true; break;
-	case ARGP_KEY_ARG:
-		cli_arg(state, arg, (const char **[]){ &a->dom, &a->dev }, 2);
-		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
 	}
@@ -49,6 +47,7 @@ static const struct argp argp = {
 	       "until --until is "
 	       "reached, --timeout passes or the watch is interrupted."
 	       "\v" CLI_EXIT_DOC,
+	.children = cli_target_children,
 };
 
 struct watcher {
@@ -148,7 +147,7 @@ static void on_signal(int sig)
 
 static int run(int argc, char **argv, const struct cli_global *g)
 {
-	struct watch_args a = { 0 };
+	struct watch_args a = { .t = { .max = 2 } };
 	struct watcher w = { .until = -1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	enum xbdev_state until;
@@ -158,7 +157,7 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	int rc, err;
 
 	cli_parse(&argp, argc, argv, &a);
-	rc = a.dev ? cli_device(a.dev, cls, sizeof(cls), &devid) : 0;
+	rc = a.t.dev ? cli_device(a.t.dev, cls, sizeof(cls), &devid) : 0;
 	if (!rc && a.until && xbdev_state_parse(a.until, &until))
 		rc = cli_err(XBDEV_EXIT_USAGE, "--until: unknown state '%s'",
 			     a.until);
@@ -166,8 +165,8 @@ static int run(int argc, char **argv, const struct cli_global *g)
 		rc = cli_seconds(a.timeout, "--timeout", &timeout);
 	if (!rc)
 		rc = cli_open(g, &w.x);
-	if (!rc && a.dom)
-		rc = cli_domain(w.x, a.dom, &domid);
+	if (!rc && a.t.dom)
+		rc = cli_domain(w.x, a.t.dom, &domid);
 	if (rc)
 		goto out;
 	w.json = a.json;
@@ -182,8 +181,8 @@ static int run(int argc, char **argv, const struct cli_global *g)
 	xbdev_set_cancel_fd(w.x, stop_pipe[0]);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	err = xbdev_monitor(w.x, a.dom ? (int)domid : -1, a.dev ? cls : NULL,
-			    a.dev ? (long)devid : -1, deadline, on_event, &w);
+	err = xbdev_monitor(w.x, a.t.dom ? (int)domid : -1, a.t.dev ? cls : NULL,
+			    a.t.dev ? (long)devid : -1, deadline, on_event, &w);
 	if (err == -ETIMEDOUT)
 		rc = w.until >= 0 ? cli_err(XBDEV_EXIT_TIMEOUT,
 					    "%s not reached within %u s",

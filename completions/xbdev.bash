@@ -15,7 +15,8 @@
 #   xbdev CMD --help               its first line names the arguments, its
 #                                  option lines pair short and long names
 # Only protocol constants (XenBus state names), the values of --wait,
-# --backend and --format and the keys of a limit spec are listed here.  Works without the bash-completion package.
+# --backend, --format, --sector-size and --physical-sector-size and the
+# keys of a limit spec are listed here.  Works without the bash-completion package.
 
 # _xbdev_ask XBDEV ARGS...: the helper's output, nothing on any error
 # (no xenstored, not root, an older xbdev without the helpers).
@@ -84,6 +85,14 @@ _xbdev_value()
 		;;
 	--format)
 		_xbdev_compgen raw
+		;;
+	--sector-size)
+		# blkif's logical sizes that Linux blkfront takes (xbdev(1)).
+		_xbdev_compgen "$(printf '%s\n' 512 4096)"
+		;;
+	--physical-sector-size)
+		_xbdev_compgen "$(printf '%s\n' 512 1024 2048 4096 8192 16384 \
+			32768 65536)"
 		;;
 	--limit)
 		_xbdev_limit_keys

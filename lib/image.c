@@ -86,6 +86,59 @@ int xbdev_image_size(const char *path, uint64_t *size)
 	return err;
 }
 
+int xbdev_sector_sizes_check(unsigned lss, unsigned pss)
+{
+	if (lss && lss != 512 && lss != 4096)
+		return -EINVAL;
+	if (pss && (pss & (pss - 1) || pss < (lss ? lss : 512) ||
+		    pss > XBDEV_SECTOR_PHYS_MAX))
+		return -ERANGE;
+	return 0;
+}
+
+int xbdev_sector_fit(uint64_t size, unsigned dev_lss, unsigned lss,
+		     unsigned pss)
+{
+	int err = xbdev_sector_sizes_check(lss, pss);
+
+	if (err)
+		return err;
+	if (lss && lss < dev_lss)
+		return -EOPNOTSUPP;
+	/* The logical size the guest gets: asked for, or the image's. */
+	if (!lss)
+		lss = dev_lss;
+	if (pss && pss < lss)
+		return -ERANGE;
+	if (size % lss || (pss && size % pss))
+		return -EDOM;
+	return 0;
+}
+
+/* The sector sizes asked for in v, against the image at path: its size,
+ * and a block device's own logical block size. */
+static int image_sectors_fit(const struct xbdev_vbd *v, const char *path)
+{
+	uint64_t size = 0;
+	int lss = SECTOR_BYTES, fd, err;
+
+	if (!v->sector_size && !v->phys_sector_size)
+		return 0;
+	err = xbdev_image_size(path, &size);
+	if (err)
+		return err;
+	if (v->blockdev) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return -errno;
+		if (ioctl(fd, BLKSSZGET, &lss) || lss < (int)SECTOR_BYTES)
+			lss = SECTOR_BYTES;
+		close(fd);
+	}
+	return xbdev_sector_fit(size, (unsigned)lss, v->sector_size,
+				v->phys_sector_size);
+}
+
 int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 		      uint64_t *size)
 {
@@ -107,6 +160,9 @@ int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 	v->blockdev = S_ISBLK(st.st_mode);
 	v->major = v->blockdev ? major(st.st_rdev) : 0;
 	v->minor = v->blockdev ? minor(st.st_rdev) : 0;
+	err = image_sectors_fit(v, resolved);
+	if (err)
+		return err;
 	v->params = resolved;
 	return 0;
 }

@@ -311,6 +311,13 @@ static int add_record(struct builder *b, const struct xbdev_attach_spec *s)
 	if (!err && s->vbd && s->vbd->cdrom)
 		err = add(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_MEDIA,
 			  s->vbd->params);
+	/* Read by the backend too: what it offers the guest. */
+	if (!err && s->vbd && s->vbd->sector_size)
+		err = addf(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_SECTOR_SIZE, "%u",
+			   s->vbd->sector_size);
+	if (!err && s->vbd && s->vbd->phys_sector_size)
+		err = addf(b, XBDEV_SIDE_RECORD, XBDEV_RECORD_PHYS_SECTOR_SIZE,
+			   "%u", s->vbd->phys_sector_size);
 	if (!err && p->daemon)
 		err = add_front_copy(b);
 	return err;

@@ -368,6 +368,11 @@ struct xbdev_vbd {
 	 * physical-device. */
 	bool blockdev;
 	unsigned major, minor;
+	/* The sector sizes the guest is told (backend nodes sector-size and
+	 * physical-sector-size), 0 = the backend's default; checked by
+	 * xbdev_image_check (xbdev_sector_fit) and kept in the record as
+	 * XBDEV_RECORD_SECTOR_SIZE / _PHYS_SECTOR_SIZE. */
+	unsigned sector_size, phys_sector_size;
 };
 
 struct xbdev_attach_spec {
@@ -530,7 +535,8 @@ int xbdev_file_last_line(const char *path, char *buf, size_t len);
  * into resolved (PATH_MAX bytes; "" when PATH cannot be resolved, the
  * error then realpath's), then what xbdev_image_size refuses (-ENOTBLK,
  * -ENODATA, -EDOM; *size set), then the access v needs (read, and write
- * unless v->readonly).  On success v->params = resolved, and
+ * unless v->readonly), then v's sector sizes against the image
+ * (xbdev_sector_fit's errors).  On success v->params = resolved, and
  * v->blockdev, major and minor say whether it is a block device, which. */
 int xbdev_image_check(struct xbdev_vbd *v, const char *path, char *resolved,
 		      uint64_t *size);
@@ -596,6 +602,35 @@ int xbdev_limit_parse(const char *spec, struct xbdev_limit *out);
 int xbdev_limit_format(const struct xbdev_limit *l, char *buf, size_t len);
 /* Is any rate limited? */
 bool xbdev_limit_any(const struct xbdev_limit *l);
+
+/* In a served vbd's record, when attach was given them: the logical and
+ * physical sector size its backend must offer (xbdev_vbd.sector_size,
+ * phys_sector_size).  The backend reads them from the record (dom0's
+ * alone), never from a node another domain can write. */
+#define XBDEV_RECORD_SECTOR_SIZE "sector-size"
+#define XBDEV_RECORD_PHYS_SECTOR_SIZE "physical-sector-size"
+
+/*
+ * Sector sizes of a served vbd (blkif.h as Xen 4.20 has it:
+ * "sector-size" is the logical block size, only for the length and
+ * alignment of requests; "sectors" and every sector field of a request
+ * stay in 512-byte units).  Logical: 512 or 4096 (Linux blkfront takes
+ * up to its page size); physical: a power of two from the logical size
+ * up to XBDEV_SECTOR_PHYS_MAX.  0 = not asked for.
+ * xbdev_sector_sizes_check: -EINVAL for a logical size, -ERANGE for a
+ * physical one that is not allowed.
+ * xbdev_sector_fit: that, then whether an image of size bytes whose own
+ * logical block size is dev_lss (512 for a file) can be served so:
+ * -EOPNOTSUPP when lss is below dev_lss (a 4096-byte device cannot do
+ * 512-byte writes), -ERANGE when pss is below the logical size the guest
+ * gets (lss, else dev_lss), -EDOM when size is not a multiple of that
+ * logical size, or of pss when that is given (blkif: sectors * 512 a
+ * multiple of physical-sector-size).
+ */
+#define XBDEV_SECTOR_PHYS_MAX 65536u
+int xbdev_sector_sizes_check(unsigned lss, unsigned pss);
+int xbdev_sector_fit(uint64_t size, unsigned dev_lss, unsigned lss,
+		     unsigned pss);
 
 /* In a record: the frontend domain's name when attach wrote it (from
  * /local/domain/<fe>/name; missing when it had none, or one longer than
@@ -948,6 +983,57 @@ struct xbdev_dev_status {
  * time used for the stuck verdict. */
 int xbdev_status_list(struct xbdev *x, int domid, int64_t now,
 		      struct xbdev_dev_status **out, unsigned *n);
+
+/* ---- grant use of a served vbd (lib/grants.c) ---------------------------- */
+
+/* The grant keys a vbd's xbdev-blkback publishes under its record's info/
+ * (backend/publish.c); status's JSON "grants" object has the same names. */
+enum xbdev_grant_key {
+	XBDEV_GRANT_MAPPED,         /* persistent-grants: mapped now */
+	XBDEV_GRANT_MAX,            /* persistent-grants-max: the cap, 0 none */
+	XBDEV_GRANT_PEAK,           /* persistent-grants-peak */
+	XBDEV_GRANT_RING,           /* ring-grants: the shared rings' pages */
+	XBDEV_GRANT_COPY_FAILURES,  /* grant-errors: requests whose grant
+				     * copy failed (the guest got EIO) */
+	XBDEV_GRANT_MAP_FAILURES,   /* map-failures: gntdev maps refused */
+	XBDEV_GRANT_NKEYS
+};
+/* Its node name ("persistent-grants", ...), "?" for no key. */
+const char *xbdev_grant_key_name(enum xbdev_grant_key k);
+/* The errno name of the last refused map ("EINVAL"), or "". */
+#define XBDEV_GRANT_LAST_ERROR "map-last-error"
+
+/* Mapped persistent grants at or above this share of their cap (percent)
+ * are warned about: past the cap a guest's new grants take grant copy. */
+#define XBDEV_GRANT_WARN_PCT 90
+
+/* What an admin should be told of (struct xbdev_grant_use's warn). */
+enum {
+	XBDEV_GRANT_WARN_CAP = 1 << 0,  /* XBDEV_GRANT_WARN_PCT of the cap */
+	XBDEV_GRANT_WARN_MAP = 1 << 1,  /* a gntdev map failed */
+	XBDEV_GRANT_WARN_COPY = 1 << 2, /* a grant copy failed */
+};
+
+struct xbdev_grant_use {
+	unsigned long long n[XBDEV_GRANT_NKEYS];    /* by enum xbdev_grant_key */
+	char last_error[32];        /* XBDEV_GRANT_LAST_ERROR, or "" */
+	unsigned pct;               /* of the cap mapped, rounded down; 0
+				     * without a cap */
+	unsigned warn;              /* XBDEV_GRANT_WARN_* */
+	/* gntdev's mmap says EINVAL for any map Xen refused (a bad grant, or
+	 * dom0's maptrack table full), ENOMEM or ENOSPC for a limit of dom0's
+	 * own (memory; gntdev's global limit before Linux 4.19): true for
+	 * the latter. */
+	bool map_dom0_limit;
+};
+
+/* The grant use of d (a vbd with xbdev's record) from the record's info/,
+ * read in one transaction as the backend writes them, and the warnings it
+ * calls for.  0; -ENOENT when d has no record, is no vbd, or its backend
+ * publishes no grant keys (not started yet, or older); -EBADMSG when one
+ * is not a number; -errno. */
+int xbdev_grant_use_read(struct xbdev *x, const struct xbdev_dev_status *d,
+			 struct xbdev_grant_use *g);
 
 /* ---- block devices of a domain (lib/blocklist.c) -------------------------- */
 

@@ -36,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lim.readonly = data[0] & 2;
 	lim.discard = !(data[0] & 4);
 	lim.max_indirect_segs = data[0] & 8 ? 0 : BLK_MAX_INDIRECT_SEGS;
+	lim.sector_size = data[0] & 16 ? 4096 : 512;
 	memcpy(&sectors, data + 1, 8);
 	lim.sectors = sectors;
 	memcpy(&slot, data + 9, sizeof(slot));
@@ -60,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a bare flush has no range, its sector is ignored */
 		CHECK(!req.nr_segments ||
 		      blk_range_ok(req.sector, req.nr_sectors, lim.sectors));
+		CHECK(!req.nr_segments ||
+		      blk_aligned(req.sector, req.nr_sectors, &lim));
 		CHECK(req.operation == BLKIF_OP_READ || !lim.readonly ||
 		      req.nr_segments == 0);
 		CHECK(req.nr_segments || req.operation ==
@@ -71,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case BLKIF_OP_DISCARD:
 		CHECK(lim.discard && !lim.readonly);
 		CHECK(blk_range_ok(req.sector, req.nr_sectors, lim.sectors));
+		CHECK(blk_aligned(req.sector, req.nr_sectors, &lim));
 		break;
 	case BLKIF_OP_INDIRECT:
 		CHECK(lim.max_indirect_segs);
@@ -84,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   &n) == BLKIF_RSP_OKAY) {
 			CHECK(n <= req.nr_segments * 8u);
 			CHECK(blk_range_ok(req.sector, n, lim.sectors));
+			CHECK(blk_aligned(req.sector, n, &lim));
 			/* the byte length used for the bounce buffer */
 			CHECK((n << BLK_SECTOR_SHIFT) <=
 			      (uint64_t)BLK_MAX_INDIRECT_SEGS * BLK_PAGE_SIZE);

@@ -8,7 +8,7 @@
 #                   scenarios and their library), /lab/bench/seed-attach.sh
 #                   (from tests/bench/) and the guest's images;
 #   guest.cpio.gz - busybox, xen-blkfront, the xenstore-* client tools,
-#                   xbdev's frontend, mkfs.ext4/e2fsck (fio with
+#                   xbdev's frontend, mkfs.ext4/e2fsck/resize2fs (fio with
 #                   LAB_WITH_FIO=1), /lab/guest scripts and /lab/modules.
 # Every ELF file brings the shared libraries ldd finds for it, looked up in
 # the Xen cache first.  LAB_XEN=4.20: xbdev, its sanitizer build and the
@@ -177,7 +177,8 @@ for t in xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-rm \
 	[ -e "$g/usr/bin/xenstore" ] || copy_elf "$g" "$X/usr/bin/xenstore" /usr/bin/xenstore
 	ln -sf xenstore "$g/usr/bin/$t"
 done
-for f in /sbin/mkfs.ext4 /sbin/e2fsck /sbin/mke2fs /usr/bin/cmp /usr/bin/sha256sum; do
+for f in /sbin/mkfs.ext4 /sbin/e2fsck /sbin/mke2fs /sbin/resize2fs \
+	 /usr/bin/cmp /usr/bin/sha256sum; do
 	src=$(tool "$f")
 	[ -e "$src" ] && copy_elf "$g" "$src" "$f"
 done

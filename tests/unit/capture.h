@@ -40,3 +40,27 @@ static __attribute__((unused)) char *captured_stderr(void)
 	stderr = saved_stderr;
 	return err_out;
 }
+
+/* A command's run() (cli/NAME.c, included by the test) on "xbdev NAME"
+ * and up to three arguments (a NULL ends them): its exit code, what it
+ * printed on stdout in *o and on stderr in *e (the caller frees both).
+ * Needs cli.h. */
+static __attribute__((unused)) int
+run_captured(int (*run_fn)(int, char **, const struct cli_global *),
+	     const char *name, char **o, char **e, const char *a1,
+	     const char *a2, const char *a3)
+{
+	char *argv[] = { (char *)name, (char *)a1, (char *)a2, (char *)a3,
+			 NULL };
+	struct cli_global g = { 0 };
+	int argc = 1, rc;
+
+	while (argc < 4 && argv[argc])
+		argc++;
+	capture();
+	capture_stderr();
+	rc = run_fn(argc, argv, &g);
+	*e = captured_stderr();
+	*o = captured();
+	return rc;
+}

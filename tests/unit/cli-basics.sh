@@ -25,7 +25,7 @@ for c in "" $("$X" help-commands) list-domains list-devices help-commands; do
 	else t fail "xbdev $c --help"; fi
 done
 "$X" --version | grep -q "^xbdev [0-9]" && t ok "--version" || t fail "--version"
-[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach prune status watch limit media block-list " ] &&
+[ "$("$X" help-commands | tr '\n' ' ')" = "attach detach resize prune status watch limit media block-list " ] &&
 	t ok "help-commands lists the public commands" || t fail "help-commands"
 "$X" help-commands attach | grep -qx -- "--disk=" && t ok "help-commands attach lists --disk=" ||
 	t fail "help-commands attach"
@@ -70,6 +70,14 @@ rc 2 "status: bad device" "$X" status 1 c/x
 rc 2 "detach: neither CLASS/DEVID nor a vdev" "$X" detach 1 frob
 rc 2 "detach: a bare number is no vdev" "$X" detach 1 51728
 rc 1 "detach by vdev name: parsed, then no xenstore" "$X" detach 1 xvdb
+rc 2 "resize: no SIZE and no --follow" "$X" resize 1 xvdb
+rc 2 "resize: SIZE and --follow" "$X" resize 1 xvdb 1G --follow
+rc 2 "resize: SIZE not a multiple of 512" "$X" resize 1 xvdb 1000
+rc 2 "resize: SIZE with an unknown suffix" "$X" resize 1 xvdb 1X
+rc 2 "resize: SIZE too large" "$X" resize 1 xvdb 9000000000T
+rc 2 "resize: neither CLASS/DEVID nor a vdev" "$X" resize 1 frob 1G
+rc 2 "resize: bad --timeout" "$X" resize 1 xvdb 1G --timeout 0
+rc 1 "resize: parsed, then no xenstore" "$X" resize 1 xvdb +16M
 rc 2 "prune: too many arguments" "$X" prune 1 2
 rc 2 "prune: bad --timeout" "$X" prune --timeout 0
 rc 1 "prune without xenstore" "$X" prune
@@ -202,6 +210,44 @@ printf '%s\n' "$out" | grep -q '/limit = ' && t fail "--limit none writes no lim
 rc 2 "attach: bad --limit" "$X" attach 4 vbd --disk "$img" -r -n --limit riops=fast
 rc 2 "attach: --limit without --disk" "$X" attach -n 1 vbd --limit riops=1 -d 51728
 rc 2 "attach: --limit for the kernel's blkback" "$X" attach 4 vbd --disk "$img" -r -n --backend phy --limit riops=1
+# --sector-size, --physical-sector-size: kept in the record for the backend
+# (none when not given); refused in one line, exit 2, before xenstore is
+# even opened (no -n here: nothing could have been written).
+out=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -r -n --sector-size 4096 --physical-sector-size 8192 2>&1)
+printf '%s\n' "$out" | grep -qx '/xbdev/4/vbd/51744/sector-size = "4096" (n0)' &&
+	t ok "vbd dry-run --sector-size: in the record" || t fail "vbd --sector-size record" "$out"
+printf '%s\n' "$out" | grep -qx '/xbdev/4/vbd/51744/physical-sector-size = "8192" (n0)' &&
+	t ok "vbd dry-run --physical-sector-size: in the record" || t fail "vbd --physical-sector-size record" "$out"
+out=$("$X" attach 4 vbd --disk "$img" --vdev xvdc -r -n 2>&1)
+printf '%s\n' "$out" | grep -q 'sector-size' && t fail "no sector sizes asked: none in the record" "$out" ||
+	t ok "vbd dry-run: no sector sizes asked, none in the record"
+# sectors: exit 2 and exactly this line
+sectors() {
+	desc=$1 line=$2; shift 2
+	err=$("$X" attach 4 vbd -r "$@" 2>&1); got=$?
+	[ "$got" = 2 ] && [ "$err" = "xbdev: attach: $line" ] && t ok "$desc (exit 2)" ||
+		t fail "$desc" "exit $got: $err"
+}
+sectors "--sector-size 1024 refused" "--sector-size: '1024' is not 512 or 4096" --disk "$img" --sector-size 1024
+sectors "--sector-size 4k refused" "--sector-size: '4k' is not 512 or 4096" --disk "$img" --sector-size 4k
+sectors "--sector-size 0 refused" "--sector-size: '0' is not 512 or 4096" --disk "$img" --sector-size 0
+sectors "--physical-sector-size 256 refused" "--physical-sector-size: '256' is not a power of two from 512 to 65536" --disk "$img" --physical-sector-size 256
+sectors "--physical-sector-size 3000 refused" "--physical-sector-size: '3000' is not a power of two from 512 to 65536" --disk "$img" --physical-sector-size 3000
+sectors "--physical-sector-size 131072 refused" "--physical-sector-size: '131072' is not a power of two from 512 to 65536" --disk "$img" --physical-sector-size 131072
+sectors "--physical-sector-size below --sector-size refused" "--physical-sector-size: '2048' is not a power of two from 4096 to 65536" --disk "$img" --sector-size 4096 --physical-sector-size 2048
+sectors "--sector-size for the kernel's blkback refused" "--sector-size and --physical-sector-size need --backend xbdev (phy chooses its own)" --disk "$img" --backend phy --sector-size 4096
+sectors "--physical-sector-size for QEMU refused" "--sector-size and --physical-sector-size need --backend xbdev (qdisk chooses its own)" --disk "$img" --backend qdisk --physical-sector-size 4096
+odd=$(mktemp); truncate -s 1049088 "$odd"
+sectors "--sector-size 4096 on a disk of 1 MiB + 512 refused" "disk $odd: size is not a multiple of 4096 bytes (--sector-size): 1049088" --disk "$odd" --sector-size 4096
+sectors "--physical-sector-size 4096 on a disk of 1 MiB + 512 refused" "disk $odd: size is not a multiple of 4096 bytes (--physical-sector-size): 1049088" --disk "$odd" --physical-sector-size 4096
+rm -f "$odd"
+rc 2 "attach: --sector-size without --disk" "$X" attach -n 1 vbd --sector-size 4096 -d 51728
+# An xl disk spec has no key for them (xl's parser has none either), but
+# attach's options go with one.
+out=$("$X" attach 4 vbd "vdev=xvdc,access=ro,target=$img" -n --sector-size 4096 2>&1)
+printf '%s\n' "$out" | grep -qx '/xbdev/4/vbd/51744/sector-size = "4096" (n0)' &&
+	t ok "xl disk spec with --sector-size: in the record" || t fail "xl disk spec with --sector-size" "$out"
+sectors "xl disk spec: sector-size= refused" "xl disk spec: unknown key 'sector-size'" "vdev=xvdc,sector-size=4096,target=$img"
 rc 2 "limit: bad spec (nothing asked)" "$X" limit 1 xvdb riops=1,,
 rc 2 "limit: missing DEVICE" "$X" limit 1
 rc 2 "limit: too many arguments" "$X" limit 1 xvdb riops=1 x

@@ -153,6 +153,16 @@ t "xbdev --help documents exit statuses" test -s "$tmp/codes"
 for code in $(sort -u "$tmp/codes"); do
 	t "man: exit status $code under EXIT STATUS" grep -qx "\\.B $code" "$tmp/exit"
 done
+# A bad limit SPEC (exit 2) where limit is described: its --help, its
+# section, and under EXIT STATUS.
+"$bin" limit --help 2>&1 | tr '\n' ' ' > "$tmp/lhelp"
+t "xbdev limit --help: a bad SPEC exits 2" grep -q "bad SPEC exits 2" "$tmp/lhelp"
+subsection limit | tr '\n' ' ' > "$tmp/lsec"
+t "man: limit's section: a bad SPEC exits with status 2" \
+	grep -q "bad \.I SPEC exits with status 2" "$tmp/lsec"
+tr '\n' ' ' < "$tmp/exit" > "$tmp/lexit"
+t "man: EXIT STATUS 2 names an invalid limit SPEC" \
+	grep -q "\.B 2 .*invalid limit \.I SPEC.*\.B 3" "$tmp/lexit"
 # ---- the other programs: their own man pages ---------------------------------
 # Each $B/xbdev-* with a man/<name>.1, and $B/xbdevd with man/xbdevd.8,
 # must document its long options and exit

@@ -128,7 +128,7 @@ for s in $shells; do
 	check_eq "$s: add, no backend: hotplug-status error" error "$(get $BE/hotplug-status)"
 	check "$s: add, no backend: the same line on stderr" \
 		grep -qx "xbdev: no xbdev backend answered for $BE within 1 s: is xbdevd running?" "$tmp/err"
-	check "$s: add, no backend: gave up within 2 s ($took ms)" test "$took" -lt 2500
+	check "$s: add, no backend: gave up after its 1 s, far before the default 20 ($took ms)" test "$took" -lt 6000
 
 	reset; put $BE/state 2
 	(sleep 0.5; rm -rf "$FAKE_XS/local/domain/0/backend") &
@@ -152,7 +152,7 @@ for s in $shells; do
 	reset; put $BE/state 6
 	run "$sh" remove
 	check_eq "$s: remove, no record and no backend process: exit 0" 0 "$rc"
-	check "$s: remove, nothing to wait for: at once ($took ms)" test "$took" -lt 1000
+	check "$s: remove, nothing to wait for: at once, not its 10 s wait ($took ms)" test "$took" -lt 5000
 
 	reset; put $BE/state 6
 	backend 1
@@ -169,7 +169,7 @@ for s in $shells; do
 	put /xbdev/$FE/vbd/$DEV/pid $bg
 	run "$sh" remove
 	check_eq "$s: remove, the record's pid is another device's process: exit 0" 0 "$rc"
-	check "$s: remove, another device's process: not waited for ($took ms)" test "$took" -lt 1000
+	check "$s: remove, another device's process: not waited for, it runs 5 s ($took ms)" test "$took" -lt 4000
 	kill $bg; wait
 
 	# Without a record the script looks for xbdev-blkback processes: a
@@ -186,7 +186,7 @@ for s in $shells; do
 	rm -rf "$tmp/proc/4242"
 	run "$sh" remove XBDEV_HOTPLUG_PROC="$tmp/proc"
 	check_eq "$s: remove, no record, only other processes: exit 0" 0 "$rc"
-	check "$s: remove, no record, other processes: not waited for ($took ms)" test "$took" -lt 1000
+	check "$s: remove, no record, other processes: not waited for (the default wait is 10 s; $took ms)" test "$took" -lt 5000
 	rm -rf "$tmp/proc"
 
 	reset; put $BE/state 6
@@ -197,7 +197,7 @@ for s in $shells; do
 	check_eq "$s: remove timeout: hotplug-error" \
 		"xbdev: the xbdev backend of $BE (pid $bg) is still running after 1 s: its image may still be in use" \
 		"$(get $BE/hotplug-error)"
-	check "$s: remove timeout: gave up within 2 s ($took ms)" test "$took" -lt 2500
+	check "$s: remove timeout: gave up after its 1 s, far before the default 10 ($took ms)" test "$took" -lt 6000
 	kill $bg; wait
 
 	# ---- bad input ----------------------------------------------------------------

@@ -485,6 +485,70 @@ static void test_flush_discard(void **state)
 	assert_memory_equal(buf, zero, 4096);
 }
 
+/* sector-size 4096 (xenbus.c's blk_sector_sizes put it in lim): sector
+ * numbers stay 512-byte units, so a write at sector 16 lands at byte 8192;
+ * a request off the 4096-byte grid is answered with an error and writes
+ * nothing (direct, indirect, discard). */
+static void test_sector_4k(void **state)
+{
+	struct fx *f = *state;
+	struct xb_seg seg[2] = { { .gref = 1, .first_sect = 0, .last_sect = 7 },
+				 { .gref = 2, .first_sect = 0, .last_sect = 7 } };
+	struct xb_seg half[1] = { { .gref = 1, .first_sect = 0,
+				    .last_sect = 3 } };
+	struct xb_seg off[1] = { { .gref = 1, .first_sect = 1,
+				   .last_sect = 7 } };
+	struct xb_seg back[2] = { { .gref = 3, .first_sect = 0, .last_sect = 7 },
+				  { .gref = 4, .first_sect = 0, .last_sect = 7 } };
+	struct xb_seg *ip = (struct xb_seg *)gpage[10];
+	uint8_t buf[8192], want[8192], zero[8192] = { 0 };
+
+	f->d.lim.sector_size = 4096;
+	fill(1, 0x41);
+	fill(2, 0x42);
+	put(f, BLKIF_OP_WRITE, 1, 16, 2, seg);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 1, 1), BLKIF_RSP_OKAY);
+	memset(want, 0x41, 4096);
+	memset(want + 4096, 0x42, 4096);
+	assert_int_equal(pread(f->d.fd, buf, 8192, 8192), 8192);
+	assert_memory_equal(buf, want, 8192);
+	assert_int_equal(pread(f->d.fd, buf, 4096, 4096), 4096);
+	assert_memory_equal(buf, zero, 4096);
+	put(f, BLKIF_OP_READ, 2, 16, 2, back);
+	assert_int_equal(run(f), 0);
+	assert_int_equal(status_of(f, 2, 2), BLKIF_RSP_OKAY);
+	assert_memory_equal(gpage[3], want, 4096);
+	assert_memory_equal(gpage[4], want + 4096, 4096);
+
+	/* off the grid: each an error, nothing written from byte 32768 */
+	put(f, BLKIF_OP_WRITE, 3, 65, 1, seg);          /* byte 33280 */
+	put(f, BLKIF_OP_WRITE, 4, 64, 1, half);         /* 2048 bytes */
+	put(f, BLKIF_OP_WRITE, 5, 64, 1, off);          /* page offset 512 */
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 6, 68, 1, seg);
+	for (unsigned i = 0; i < 3; i++)
+		ip[i] = (struct xb_seg){ .gref = 1, .first_sect = 0,
+					 .last_sect = 7 };
+	ip[1].last_sect = 6;                            /* 3584 bytes */
+	put_indirect(f, BLKIF_OP_WRITE, 7, 64, 3, 10);
+	put_indirect(f, BLKIF_OP_WRITE, 8, 66, 1, 10);  /* byte 33792 */
+	put_discard(f, 9, 65, 8);
+	put_discard(f, 10, 64, 7);
+	assert_int_equal(run(f), 0);
+	for (unsigned id = 3; id <= 10; id++)
+		assert_int_equal(status_of(f, 10, id), BLKIF_RSP_ERROR);
+	assert_int_equal(pread(f->d.fd, buf, 8192, 32768), 8192);
+	assert_memory_equal(buf, zero, 8192);
+	/* the same grid, aligned: served */
+	put_indirect(f, BLKIF_OP_WRITE, 11, 64, 1, 10);
+	put_discard(f, 12, 64, 8);
+	put(f, BLKIF_OP_FLUSH_DISKCACHE, 13, 72, 0, seg); /* bare flush */
+	assert_int_equal(run(f), 0);
+	for (unsigned id = 11; id <= 13; id++)
+		assert_int_equal(status_of(f, 13, id), BLKIF_RSP_OKAY);
+	assert_int_equal(f->d.st.errors, 8);
+}
+
 static void test_prod_overflow(void **state)
 {
 	struct fx *f = *state;
@@ -843,6 +907,7 @@ int main(void)
 		BOTH(test_bad_requests),
 		BOTH(test_readonly),
 		BOTH(test_flush_discard),
+		BOTH(test_sector_4k),
 		BOTH(test_prod_overflow),
 		BOTH(test_many_in_flight),
 		BOTH(test_throttle),
@@ -853,6 +918,7 @@ int main(void)
 		CACHED(test_bad_requests),
 		CACHED(test_readonly),
 		CACHED(test_flush_discard),
+		CACHED(test_sector_4k),
 		CACHED(test_many_in_flight),
 		CACHED(test_batch_partial_failure),
 		CACHED(test_page_cache_path),
@@ -861,6 +927,7 @@ int main(void)
 		PERSISTENT(test_bad_requests),
 		PERSISTENT(test_readonly),
 		PERSISTENT(test_flush_discard),
+		PERSISTENT(test_sector_4k),
 		PERSISTENT(test_many_in_flight),
 		PERSISTENT(test_batch_partial_failure),
 		PERSISTENT(test_persistent_path),

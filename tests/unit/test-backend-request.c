@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Unit tests of backend/request.c: blkif decoding for both x86 ABIs,
- * direct and indirect, validation limits, and the backend ring (producer
- * overflow, responses written field by field, batching).
+ * direct and indirect, validation limits (sector-size alignment too), and
+ * the backend ring (producer overflow, responses written field by field,
+ * batching).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -322,6 +323,91 @@ static void test_discard(void **state)
 	}
 }
 
+/* sector-size 4096 (blkif as Xen 4.20 has it): every field stays in
+ * 512-byte units, and a request whose byte offset (sector * 512) or any
+ * segment's offset or length in its page is not a multiple of 4096 is an
+ * error; 512 and 0 (not set) take any. */
+static void test_sector_size(void **state)
+{
+	struct blk_limits k4 = lim_rw, k512 = lim_rw;
+	struct xb_seg seg[11];
+	struct blk_seg segs[3];
+	uint8_t slot[128];
+	uint64_t n;
+
+	k4.sector_size = 4096;
+	k512.sector_size = 512;
+	assert_true(blk_aligned(0, 0, &k4));
+	assert_true(blk_aligned(8, 16, &k4));
+	assert_false(blk_aligned(1, 8, &k4));
+	assert_false(blk_aligned(7, 8, &k4));
+	assert_false(blk_aligned(8, 4, &k4));
+	assert_false(blk_aligned(8, 9, &k4));
+	assert_true(blk_aligned(3, 5, &k512));
+	assert_true(blk_aligned(3, 5, &lim_rw));        /* 0: 512 */
+	for (unsigned k = 0; k < 2; k++) {
+		enum blk_abi abi = abis[k];
+		struct blk_req r;
+
+		for (unsigned i = 0; i < 11; i++)
+			seg[i] = (struct xb_seg){ .gref = i, .first_sect = 0,
+						  .last_sect = 7 };
+		/* two whole pages at byte 8192, the last 8 sectors too */
+		memset(slot, 0, sizeof(slot));
+		put_rw(abi, slot, BLKIF_OP_WRITE, 2, 1, 16, seg);
+		blk_req_decode(abi, slot, &r);
+		assert_int_equal(blk_req_check(&r, &k4), BLKIF_RSP_OKAY);
+		assert_int_equal(r.nr_sectors, 16);
+		assert_int_equal(r.sector, 16);         /* still 512-byte units */
+		put_rw(abi, slot, BLKIF_OP_READ, 1, 1, 2048 - 8, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_OKAY);
+		/* byte offset 512 * 12: not a multiple of 4096 */
+		put_rw(abi, slot, BLKIF_OP_WRITE, 1, 1, 12, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		assert_int_equal(slot_status(abi, slot, &k512), BLKIF_RSP_OKAY);
+		put_rw(abi, slot, BLKIF_OP_READ, 1, 1, 1, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		/* a segment of half a page, then one at offset 512 */
+		seg[1].last_sect = 3;
+		put_rw(abi, slot, BLKIF_OP_READ, 2, 1, 0, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		assert_int_equal(slot_status(abi, slot, &k512), BLKIF_RSP_OKAY);
+		seg[1] = (struct xb_seg){ .gref = 1, .first_sect = 1,
+					  .last_sect = 7 };
+		put_rw(abi, slot, BLKIF_OP_WRITE, 2, 1, 0, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		/* write + flush is a write; a bare flush has no offset */
+		seg[1].first_sect = 0;
+		put_rw(abi, slot, BLKIF_OP_FLUSH_DISKCACHE, 1, 1, 4, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		put_rw(abi, slot, BLKIF_OP_FLUSH_DISKCACHE, 0, 1, 4, seg);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_OKAY);
+		/* discard: offset and length */
+		put_discard(abi, slot, 5, 8, 2040);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_OKAY);
+		put_discard(abi, slot, 5, 9, 2032);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		put_discard(abi, slot, 5, 8, 2039);
+		assert_int_equal(slot_status(abi, slot, &k4), BLKIF_RSP_ERROR);
+		assert_int_equal(slot_status(abi, slot, &k512), BLKIF_RSP_OKAY);
+	}
+	/* indirect segments: checked as direct ones */
+	segs[0] = (struct blk_seg){ .gref = 1, .first_sect = 0, .last_sect = 7 };
+	segs[1] = segs[0];
+	segs[2] = segs[0];
+	assert_int_equal(blk_segs_check(segs, 3, 8, &k4, &n), BLKIF_RSP_OKAY);
+	assert_int_equal(n, 24);
+	assert_int_equal(blk_segs_check(segs, 3, 4, &k4, &n), BLKIF_RSP_ERROR);
+	segs[2].last_sect = 6;
+	assert_int_equal(blk_segs_check(segs, 3, 8, &k4, &n), BLKIF_RSP_ERROR);
+	assert_int_equal(blk_segs_check(segs, 3, 8, &k512, &n), BLKIF_RSP_OKAY);
+	segs[2] = (struct blk_seg){ .gref = 1, .first_sect = 4, .last_sect = 7 };
+	assert_int_equal(blk_segs_check(segs, 3, 8, &k4, &n), BLKIF_RSP_ERROR);
+	/* a bad segment is refused before its length is looked at */
+	segs[2] = (struct blk_seg){ .gref = 1, .first_sect = 7, .last_sect = 0 };
+	assert_int_equal(blk_segs_check(segs, 3, 8, &k4, &n), BLKIF_RSP_ERROR);
+}
+
 static void test_range(void **state)
 {
 	assert_true(blk_range_ok(0, 0, 0));
@@ -487,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_indirect),
 		cmocka_unit_test(test_discard),
 		cmocka_unit_test(test_range),
+		cmocka_unit_test(test_sector_size),
 		cmocka_unit_test(test_ring_sizes),
 		cmocka_unit_test(test_ring_roundtrip),
 		cmocka_unit_test(test_ring_overflow),

@@ -6,9 +6,10 @@
  * merged into one evaluation of the states, our own directory re-read only
  * when it changed, connect attempts at least
  * BLK_CONNECT_GAP_MS apart, a malformed state ignored, a forced publish
- * writing only the info/ keys that changed, and the guest's protocol value
- * reaching the log escaped.  The watch events are queued by the test
- * (fake_xs_queue_event()); xs_read and xs_write are counted.
+ * writing only the info/ keys that changed, the guest's protocol value
+ * reaching the log escaped, and the sector sizes offered (the record's).
+ * The watch events are queued by the test (fake_xs_queue_event());
+ * xs_read and xs_write are counted.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,65 +52,36 @@ bool xs_write(struct xs_handle *h, xs_transaction_t t, const char *path,
 
 /* ---- a device in InitWait, its frontend about to connect ------------------ */
 
-#define BE "/local/domain/0/backend/xbdev-vbd/5/51728"
-#define FE "/local/domain/5/device/vbd/51728"
-#define REC "/xbdev/5/vbd/51728"
 #define FORGED "bogus\n2026-01-01T00:00:00.000Z xbdev-blkback[1] vbd-0-0: " \
 	       "FORGED \033[2J"
-
-struct fix {
-	struct blk_dev d;
-	char log[64];
-	int saved_err;
-};
 
 static void put(const char *path, const char *value)
 {
 	assert_true(fake_xs_write(NULL, XBT_NULL, path, value, strlen(value)));
 }
 
+#include "blk-dev-fix.h"
+
+struct fix {
+	struct blk_dev d;
+	struct blk_fix_log log;
+};
+
 static int setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	struct blk_dev *d = &f->d;
-	int fd;
 
 	assert_non_null(f);
-	fake_xs_reset();
-	put(BE "/frontend-id", "5");
-	put(BE "/online", "1");
-	put(BE "/state", "2");
+	blk_fix_store();
 	put(FE "/state", "1");
 	put(FE "/protocol", FORGED);
-	put(REC "/backend", BE);
 
-	d->fd = -1;
-	d->evtchn_fd = -1;
-	for (unsigned i = 0; i < BLK_MAX_QUEUES; i++) {
-		d->q[i].dev = d;
-		d->q[i].idx = i;
-		d->q[i].local_port = -1;
-	}
-	d->fe_domid = 5;
-	d->devid = 51728;
-	snprintf(d->be_path, sizeof(d->be_path), BE);
-	snprintf(d->fe_path, sizeof(d->fe_path), FE);
-	snprintf(d->record_path, sizeof(d->record_path), REC);
-	snprintf(d->tag, sizeof(d->tag), "vbd-5-51728");
-	d->params = strdup("/tmp/image");
-	d->max_queues = BLK_MAX_QUEUES;
+	blk_fix_dev(d, "/tmp/image");
 	d->state = XBDEV_STATE_INITWAIT;
 	assert_int_equal(xbdev_open(&d->xs), 0);
 	xbdev_set_log_fn(d->xs, blk_lib_log, d);
-
-	/* The log into a file of our own. */
-	snprintf(f->log, sizeof(f->log), "/tmp/test-backend-xenbus.XXXXXX");
-	fd = mkstemp(f->log);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	f->saved_err = dup(STDERR_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
+	blk_fix_log_start(&f->log, "/tmp/test-backend-xenbus.XXXXXX");
 	/* The start's publish: every key, once. */
 	blk_xb_publish(d, true);
 	reads = writes = 0;
@@ -122,10 +94,7 @@ static int teardown(void **state)
 	struct fix *f = *state;
 
 	blk_xb_fini(&f->d);
-	fflush(stderr);
-	dup2(f->saved_err, STDERR_FILENO);
-	close(f->saved_err);
-	unlink(f->log);
+	blk_fix_log_end(&f->log);
 	fake_xs_reset();
 	free(f);
 	return 0;
@@ -300,7 +269,7 @@ static void guest_text_reaches_the_log_escaped(void **state)
 	char *log;
 
 	wake_up(&f->d, "3", 1);
-	log = slurp(f->log);
+	log = slurp(f->log.path);
 	assert_non_null(strstr(log, "frontend protocol \"bogus\\x0a2026-01-01T"
 				    "00:00:00.000Z xbdev-blkback[1] vbd-0-0: "
 				    "FORGED \\x1b[2J\" not supported"));
@@ -322,7 +291,7 @@ static void flood_log_stays_small(void **state)
 		wake_up(&f->d, cycle[i % 6], 3);
 		f->d.renew_at = 0;
 	}
-	log = slurp(f->log);
+	log = slurp(f->log.path);
 	/* Three kinds of BLK_RL_BURST lines each, and a summary or so. */
 	assert_true(strlen(log) < 3 * (BLK_RL_BURST + 2) * 300);
 	free(log);
@@ -380,6 +349,70 @@ static void toolstack_close_is_still_seen(void **state)
 	assert_string_equal(fake_find(BE "/state")->value, "6");
 }
 
+/* An image as open_backing found it: its size, its own sector sizes. */
+static void image_is(struct blk_dev *d, uint64_t size, unsigned lss,
+		     unsigned pss, unsigned granularity)
+{
+	d->size = size;
+	d->sector_size = lss;
+	d->phys_sector_size = pss;
+	d->discard_granularity = granularity;
+	d->why[0] = '\0';
+}
+
+/* That image, offered with sector sizes lss and pss. */
+static void offered(struct blk_dev *d, uint64_t size, unsigned img_lss,
+		    unsigned img_pss, unsigned lss, unsigned pss)
+{
+	image_is(d, size, img_lss, img_pss, img_pss);
+	assert_int_equal(blk_sector_sizes(d), 0);
+	assert_int_equal(d->sector_size, lss);
+	assert_int_equal(d->phys_sector_size, pss);
+}
+
+/* The sector sizes offered: the image's own unless the record (attach
+ * --sector-size, --physical-sector-size; dom0's alone) asks for others;
+ * what the image cannot be is refused, with the reason in d->why. */
+static void sector_sizes_come_from_the_record(void **state)
+{
+	struct fix *f = *state;
+	struct blk_dev *d = &f->d;
+
+	/* a file: 512, 4096; 1 MiB + 1 KiB only takes a 1024 physical */
+	offered(d, 1 << 20, 512, 4096, 512, 4096);
+	offered(d, (1 << 20) + 1024, 512, 4096, 512, 1024);
+	/* logical 4096 on a 512-byte block device: physical follows, and
+	 * so does a finer discard granularity */
+	put(REC "/sector-size", "4096");
+	offered(d, 1 << 20, 512, 512, 4096, 4096);
+	assert_int_equal(d->discard_granularity, 4096);
+	/* physical asked: taken as it is, never lowered */
+	put(REC "/physical-sector-size", "16384");
+	offered(d, 1 << 20, 512, 4096, 4096, 16384);
+	blk_xb_publish(d, true);
+	assert_string_equal(fake_find(REC "/info/sector-size")->value, "4096");
+	assert_string_equal(fake_find(REC "/info/physical-sector-size")->value,
+			    "16384");
+	/* refused: a size not a multiple of them, a 4096-byte device asked
+	 * for 512, a value no attach writes */
+	image_is(d, (1 << 20) + 4096, 512, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	assert_non_null(strstr(d->why, "sector-size 4096, physical-sector-size "
+				       "16384: its size is not a multiple"));
+	assert_true(xs_rm(NULL, XBT_NULL, REC "/physical-sector-size"));
+	put(REC "/sector-size", "512");
+	image_is(d, 1 << 20, 4096, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	assert_non_null(strstr(d->why, "cannot be emulated"));
+	put(REC "/sector-size", "2048");
+	image_is(d, 1 << 20, 512, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	put(REC "/sector-size", "4k");
+	image_is(d, 1 << 20, 512, 4096, 4096);
+	assert_int_equal(blk_sector_sizes(d), -EINVAL);
+	assert_int_equal(d->sector_size, 512);  /* untouched when refused */
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -395,6 +428,7 @@ int main(void)
 		T(frontend_events_read_only_its_state),
 		T(our_own_state_change_rereads_our_directory),
 		T(toolstack_close_is_still_seen),
+		T(sector_sizes_come_from_the_record),
 	};
 #undef T
 

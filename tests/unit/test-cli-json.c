@@ -223,6 +223,8 @@ static void test_exit_codes(void **s)
 #define HOSTILE "x\x1b[2J\nhealth          ok"
 #define HOSTILE_SHOWN "x\\x1b[2J\\x0ahealth          ok"
 
+static const struct xbdev_grant_use no_grants;
+
 static void test_device_text_escaped(void **s)
 {
 	json_object *o = json_object_new_object(), *nodes, *node, *info;
@@ -241,7 +243,7 @@ static void test_device_text_escaped(void **s)
 	cli_json_str(info, "protocol", HOSTILE);
 	json_object_object_add(o, "info", info);
 	capture();
-	print_device(o);
+	print_device(o, &no_grants);
 	t = captured();
 	assert_null(strchr(t, '\x1b'));
 	assert_null(strchr(t, '\x07'));
@@ -291,68 +293,82 @@ static void test_table_escaped(void **s)
 	json_object_put(rows);
 }
 
-/* Grant use from info/: the warning at 90% of the cap and not at 89%, a
- * map failure worded by its errno, the text line and the JSON numbers. */
-static struct grant_use grants_of(const char *mapped, const char *max,
-				  const char *mapfail, const char *err)
+/* Grant use as lib/grants.c judges it (test-lib-grants.c tests that): the
+ * warning of each kind in words, a map failure worded by its cause, the
+ * text line and the JSON numbers. */
+static struct xbdev_grant_use grants_of(unsigned long long mapped,
+					unsigned long long max, unsigned pct,
+					unsigned warn)
 {
-	json_object *info = json_object_new_object();
-	struct grant_use g;
+	struct xbdev_grant_use g = { .pct = pct, .warn = warn };
 
-	cli_json_str(info, "persistent-grants", mapped);
-	cli_json_str(info, "persistent-grants-max", max);
-	cli_json_str(info, "persistent-grants-peak", mapped);
-	cli_json_str(info, "ring-grants", "2");
-	cli_json_str(info, "grant-errors", "0");
-	cli_json_str(info, "map-failures", mapfail);
-	cli_json_str(info, "map-last-error", err);
-	grant_use_from(info, &g);
-	json_object_put(info);
+	g.n[XBDEV_GRANT_MAPPED] = g.n[XBDEV_GRANT_PEAK] = mapped;
+	g.n[XBDEV_GRANT_MAX] = max;
+	g.n[XBDEV_GRANT_RING] = 2;
 	return g;
+}
+
+static const char *warning(json_object *w, size_t i)
+{
+	return json_object_get_string(json_object_array_get_idx(w, i));
 }
 
 static void test_grant_warnings(void **s)
 {
-	struct grant_use g = grants_of("89", "100", "0", "");
+	struct xbdev_grant_use g = grants_of(89, 100, 89, 0);
 	json_object *w = grant_warnings(&g), *o, *v;
 	char line[256];
 
-	assert_true(g.known);
 	assert_int_equal(json_object_array_length(w), 0);
 	json_object_put(w);
-	g = grants_of("90", "100", "0", "");
+	g = grants_of(90, 100, 90, XBDEV_GRANT_WARN_CAP);
 	w = grant_warnings(&g);
 	assert_int_equal(json_object_array_length(w), 1);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(
-				    w, 0)), "persistent grants at 90% of the "
+	assert_string_equal(warning(w, 0), "persistent grants at 90% of the "
 			    "cap (90/100 mapped): past it the guest's new "
 			    "grants go through grant copy (slower)");
 	json_object_put(w);
-	g = grants_of("950", "1056", "0", "");  /* 89.96%: not yet */
+	g = grants_of(0, 0, 0, XBDEV_GRANT_WARN_MAP | XBDEV_GRANT_WARN_COPY);
+	g.n[XBDEV_GRANT_MAP_FAILURES] = 3;
+	g.n[XBDEV_GRANT_COPY_FAILURES] = 4;
+	g.map_dom0_limit = true;
+	strcpy(g.last_error, "ENOMEM");
 	w = grant_warnings(&g);
-	assert_int_equal(json_object_array_length(w), 0);
+	assert_int_equal(json_object_array_length(w), 2);
+	assert_string_equal(warning(w, 0), "grant mapping failed 3 times "
+			    "(last: ENOMEM): gntdev/maptrack limit reached?");
+	assert_string_equal(warning(w, 1), "grant copy failed for 4 "
+			    "requests: the guest got I/O errors (a bad or "
+			    "revoked grant)");
 	json_object_put(w);
-	g = grants_of("0", "0", "3", "ENOMEM");  /* no cap: no 90% */
+	g.map_dom0_limit = false;
+	g.last_error[0] = '\0';
+	g.warn = XBDEV_GRANT_WARN_MAP;
 	w = grant_warnings(&g);
 	assert_int_equal(json_object_array_length(w), 1);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(
-				    w, 0)), "grant mapping failed 3 times (last: "
-			    "ENOMEM): gntdev/maptrack limit reached?");
+	assert_string_equal(warning(w, 0), "grant mapping failed 3 times "
+			    "(last: ?): a bad grant from the guest, or dom0's "
+			    "maptrack table full? (xl debug-keys g)");
 	json_object_put(w);
-	g = grants_of("812", "2112", "0", "");
+	g = grants_of(812, 2112, 38, 0);
 	grant_line(&g, line, sizeof(line));
 	assert_string_equal(line, "812/2112 persistent mapped (38%), peak "
 			    "812, ring 2, copy failures 0, map failures 0");
+	g = grants_of(0, 0, 0, 0);
+	grant_line(&g, line, sizeof(line));
+	assert_string_equal(line, "no persistent grants mapped (peak 0), "
+			    "ring 2, copy failures 0, map failures 0");
+	g = grants_of(812, 2112, 38, 0);
 	o = grant_json(&g);
 	assert_true(json_object_object_get_ex(o, "persistent-grants-max", &v));
 	assert_true(json_object_is_type(v, json_type_int));
 	assert_int_equal(json_object_get_int64(v), 2112);
+	assert_true(json_object_object_get_ex(o, "persistent-grants", &v));
+	assert_int_equal(json_object_get_int64(v), 812);
 	assert_true(json_object_object_get_ex(o, "map-last-error", &v));
 	assert_null(v);
+	assert_int_equal(json_object_object_length(o), XBDEV_GRANT_NKEYS + 1);
 	json_object_put(o);
-	/* an old backend without the keys: nothing known, no warning */
-	g = grants_of("x", "100", "0", "");
-	assert_false(g.known);
 }
 
 static void test_health_names(void **s)

@@ -73,19 +73,7 @@ static bool gone(const char *path)
 static int prune(char **o, char **e, const char *a1, const char *a2,
 		 const char *a3)
 {
-	char *argv[] = { "xbdev prune", (char *)a1, (char *)a2, (char *)a3,
-			 NULL };
-	struct cli_global g = { 0 };
-	int argc = 1, rc;
-
-	while (argc < 4 && argv[argc])
-		argc++;
-	capture();
-	capture_stderr();
-	rc = run(argc, argv, &g);
-	*e = captured_stderr();
-	*o = captured();
-	return rc;
+	return run_captured(run, "xbdev prune", o, e, a1, a2, a3);
 }
 
 /* Without --yes: a list, nothing changed. */

@@ -2,7 +2,8 @@
 /*
  * libxbdev: what attach learns of a disk image (lib/image.c): a format
  * other than raw by its first sector (xbdev_image_format), and whether it
- * is a block device, which one (xbdev_image_check).
+ * is a block device, which one (xbdev_image_check), and the sector sizes
+ * it can be served with (xbdev_sector_sizes_check, xbdev_sector_fit).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +101,61 @@ static void test_check_file(void **s)
 	unlink(path);
 }
 
+/* The sector sizes attach takes (xbdev_sector_sizes_check) and whether an
+ * image can be served with them (xbdev_sector_fit, xbdev_image_check). */
+static void test_sector_sizes(void **s)
+{
+	struct xbdev_vbd v = { 0 };
+	char resolved[PATH_MAX];
+	uint64_t size = 0;
+	int fd;
+
+	assert_int_equal(xbdev_sector_sizes_check(0, 0), 0);
+	assert_int_equal(xbdev_sector_sizes_check(512, 0), 0);
+	assert_int_equal(xbdev_sector_sizes_check(4096, 0), 0);
+	assert_int_equal(xbdev_sector_sizes_check(1024, 0), -EINVAL);
+	assert_int_equal(xbdev_sector_sizes_check(8192, 0), -EINVAL);
+	assert_int_equal(xbdev_sector_sizes_check(256, 0), -EINVAL);
+	assert_int_equal(xbdev_sector_sizes_check(0, 512), 0);
+	assert_int_equal(xbdev_sector_sizes_check(0, 256), -ERANGE);
+	assert_int_equal(xbdev_sector_sizes_check(512, 4096), 0);
+	assert_int_equal(xbdev_sector_sizes_check(512, 65536), 0);
+	assert_int_equal(xbdev_sector_sizes_check(512, 131072), -ERANGE);
+	assert_int_equal(xbdev_sector_sizes_check(512, 3072), -ERANGE);
+	assert_int_equal(xbdev_sector_sizes_check(4096, 4096), 0);
+	assert_int_equal(xbdev_sector_sizes_check(4096, 2048), -ERANGE);
+
+	assert_int_equal(xbdev_sector_fit(1 << 20, 512, 4096, 0), 0);
+	assert_int_equal(xbdev_sector_fit(1 << 20, 512, 0, 65536), 0);
+	assert_int_equal(xbdev_sector_fit((1 << 20) + 512, 512, 4096, 0),
+			 -EDOM);
+	assert_int_equal(xbdev_sector_fit((1 << 20) + 4096, 512, 0, 8192),
+			 -EDOM);
+	assert_int_equal(xbdev_sector_fit((1 << 20) + 512, 512, 0, 0), 0);
+	/* a 4096-byte device: no 512-byte sectors, no smaller physical */
+	assert_int_equal(xbdev_sector_fit(1 << 20, 4096, 512, 0), -EOPNOTSUPP);
+	assert_int_equal(xbdev_sector_fit(1 << 20, 4096, 0, 2048), -ERANGE);
+	assert_int_equal(xbdev_sector_fit(1 << 20, 4096, 0, 0), 0);
+	assert_int_equal(xbdev_sector_fit(1 << 20, 512, 1024, 0), -EINVAL);
+
+	strcpy(path, "/tmp/xbdev-test-image-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 8192 + 512), 0);
+	assert_int_equal(xbdev_image_check(&v, path, resolved, &size), 0);
+	v.sector_size = 4096;
+	assert_int_equal(xbdev_image_check(&v, path, resolved, &size), -EDOM);
+	v.sector_size = 0;
+	v.phys_sector_size = 4096;
+	assert_int_equal(xbdev_image_check(&v, path, resolved, &size), -EDOM);
+	assert_int_equal(ftruncate(fd, 8192), 0);
+	v.sector_size = 4096;
+	assert_int_equal(xbdev_image_check(&v, path, resolved, &size), 0);
+	assert_ptr_equal(v.params, resolved);
+	close(fd);
+	unlink(path);
+}
+
 /* A block device with something on it, when this host lets us read one
  * (root: its disk). */
 static void test_check_blockdev(void **s)
@@ -130,6 +186,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_check_file),
+		cmocka_unit_test(test_sector_sizes),
 		cmocka_unit_test(test_check_blockdev),
 	};
 

@@ -4,9 +4,9 @@
 # timeout: 180
 guest_start rebooter || exit 1
 t0=$(date +%s)
-( sleep 3; xl reboot rebooter >/dev/null 2>&1 || xl destroy rebooter ) &
-GUEST_RUN_TIMEOUT=100 guest_run rebooter 'sleep 90'; rc=$?
-wait
+# The guest's own kernel reboots it (sysrq b: at once, as a reset): `xl
+# reboot` asks the guest's init, which the lab's init does not answer.
+GUEST_RUN_TIMEOUT=100 guest_run rebooter 'sleep 3; echo b > /proc/sysrq-trigger; sleep 90'; rc=$?
 t=$(( $(date +%s) - t0 ))
 check "the rebooted guest is gone" wait_for 20 sh -c '! xl domid rebooter'
 if [ $rc = 125 ] && [ $t -le 13 ]; then ok "guest_run returns 125 within 10 s"
