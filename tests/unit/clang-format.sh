@@ -17,14 +17,10 @@ tests/unit/test-cli-prune.c tests/unit/test-cli-attach.c
 lib/log-tail.c lib/devnode.c
 tests/unit/test-lib-devnode.c
 lib/limit.c backend/limit.c cli/limit.c tests/unit/test-backend-limit.c
-<<<<<<< HEAD
 tests/fuzz/fuzz-xs-limit.c
 cli/resize.c tests/unit/test-cli-resize.c tests/unit/test-backend-resize.c
-tests/unit/blk-dev-fix.h"
-=======
-tests/fuzz/fuzz-xs-limit.c lib/grants.c tests/unit/test-lib-grants.c
+tests/unit/blk-dev-fix.h lib/grants.c tests/unit/test-lib-grants.c
 tests/unit/test-cli-status.c"
->>>>>>> i18-grants2
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"
