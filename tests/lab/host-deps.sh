@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the host packages the build, the lab and the Debian package
-# (make check-deb: dpkg-dev, debhelper, lintian) need (as root), or names
+# (make check-deb: dpkg-dev, debhelper, lintian) and the unit suite's
+# style check (clang-format) need (as root), or names
 # them in one error.  Xen itself is never installed on the host: fetch.sh
 # only downloads and unpacks it (debootstrap makes the 4.20 flavour's
 # build root in the lab cache).
@@ -10,7 +11,7 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed";
 for p in build-essential pkg-config libxen-dev liburing-dev libjson-c-dev \
 	 libcmocka-dev qemu-system-x86 busybox-static cpio gzip kmod \
 	 clang libclang-rt-14-dev e2fsprogs fio bc valgrind gnuplot-nox \
-	 debootstrap xz-utils dpkg-dev debhelper lintian; do
+	 debootstrap xz-utils dpkg-dev debhelper lintian clang-format; do
 	have "$p" || need="$need $p"
 done
 [ -z "$need" ] && exit 0
