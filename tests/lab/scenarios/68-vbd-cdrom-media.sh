@@ -41,9 +41,10 @@ BED=/local/domain/0/backend/xbdev-vbd/$FE/$CD
 store_snapshot
 cp "$L/store.$SCENARIO" "$L/store.$SCENARIO.start"
 
-# The first 16 bytes of the guest's xvdc, read past its page cache.
+# The first 16 bytes of the guest's xvdc, read past its page cache, on a
+# line of their own (guest_run returns whole lines only).
 label() {
-	guest_run $G "dd if=/dev/xvdc bs=512 count=1 iflag=direct 2>/dev/null | head -c 16"
+	guest_run $G "dd if=/dev/xvdc bs=512 count=1 iflag=direct 2>/dev/null | head -c 16; echo"
 }
 
 check "attach --cdrom A as xvdc" xbdev attach $G vbd --disk $A --cdrom --vdev xvdc --timeout 90 || { vbd_logs $FE $CD 60; exit 0; }
