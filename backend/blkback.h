@@ -339,6 +339,9 @@ int blk_xb_init(struct blk_dev *d, const char *be_path);
  * discard_granularity as the guest is told them.  0, or -EINVAL (logged,
  * d->why set) when the record asks for what the image cannot be. */
 int blk_sector_sizes(struct blk_dev *d);
+/* d->lim, what the validator checks every request against, from the
+ * device as offered (its size, logical sector size, read-only, discard). */
+void blk_limits_set(struct blk_dev *d);
 int blk_xb_probe(struct blk_dev *d);
 int blk_xb_watch(struct blk_dev *d);
 /* Drain the pending watch events (at most max), note which tokens fired,

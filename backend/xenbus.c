@@ -643,6 +643,18 @@ static int take_from_kernel(struct blk_dev *d)
 /* A Xen device node we cannot open (libxengnttab's /dev/xen/gntdev,
  * libxenevtchn's /dev/xen/evtchn): the log and libxl's hotplug-error say
  * which, and which dom0 module makes it when it is absent. */
+void blk_limits_set(struct blk_dev *d)
+{
+	d->lim = (struct blk_limits){
+		.sectors = d->sectors,
+		.sector_size = d->sector_size,
+		.readonly = d->readonly,
+		.discard = d->discard,
+		.flush = true,
+		.max_indirect_segs = BLK_MAX_INDIRECT_SEGS,
+	};
+}
+
 static int open_failed(struct blk_dev *d, const char *node, int err)
 {
 	char why[160];
@@ -721,14 +733,7 @@ int blk_xb_init(struct blk_dev *d, const char *be_path)
 	v = NULL;
 	if (d->readonly)
 		d->discard = false;
-	d->lim = (struct blk_limits){
-		.sectors = d->sectors,
-		.sector_size = d->sector_size,
-		.readonly = d->readonly,
-		.discard = d->discard,
-		.flush = true,
-		.max_indirect_segs = BLK_MAX_INDIRECT_SEGS,
-	};
+	blk_limits_set(d);
 	d->max_queues = BLK_MAX_QUEUES;
 
 	d->xgt = xengnttab_open(NULL, 0);

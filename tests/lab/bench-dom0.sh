@@ -638,7 +638,9 @@ fi
 # Guest A ($G) reads its disk (the bench file), attached with a limit
 # (--limit riops=LIMIT_ATTACH); guest B ($GB, 512 MiB) reads its own image
 # with none; the same job in both at once: A's IOPS against its limit, B's
-# beside A against B alone.  First, A alone, the cost of the limiter when
+# beside A against B alone and beside A unlimited (what the limit spares
+# B: on a host whose CPUs the two guests saturate, B gets what A leaves).
+# First, A alone, the cost of the limiter when
 # off: the job with no limit (`xbdev limit ... none`) and with one far
 # above reach, repeats interleaved.  Then A's limit is a quarter of what A
 # alone reached (LIMIT_IOPS; the lab's speed varies with the host's load,
@@ -706,7 +708,14 @@ limit_rows() {
 		bpid=$!
 		NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-a
 		wait $bpid
-		for cfg in limit-a limit-b-beside; do
+		# the same pair with A unlimited: what the limit spares B
+		limit_set none || break
+		( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-b-beside-unlimited ) &
+		bpid=$!
+		NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-a-unlimited
+		wait $bpid
+		limit_set riops=$LIMIT_IOPS || break
+		for cfg in limit-a limit-b-beside limit-a-unlimited limit-b-beside-unlimited; do
 			say "  $cfg: $(grep "\"config\":\"$cfg\",\"rep\":$rep," "$L/logs/bench-results.log" | tail -n1 | summary)"
 		done
 	done

@@ -219,6 +219,13 @@ END {
 		printf "%-32s %10s %22s\n", "B alone", fmt(lv["limit-b-alone"]), ""
 		printf "%-32s %10s %22s\n", "B beside A", fmt(lv["limit-b-beside"]), \
 			(lv["limit-b-alone"] ? sprintf("%.3fx B alone", lv["limit-b-beside"] / lv["limit-b-alone"]) : "-")
+		printf "%-32s %10s %22s\n", "A+B, A limited", fmt(lv["limit-a"] + lv["limit-b-beside"]), \
+			(lv["limit-b-alone"] ? sprintf("%.3fx B alone", (lv["limit-a"] + lv["limit-b-beside"]) / lv["limit-b-alone"]) : "-")
+		printf "%-32s %10s %22s\n", "A unlimited, beside B", fmt(lv["limit-a-unlimited"]), ""
+		printf "%-32s %10s %22s\n", "B beside A unlimited", fmt(lv["limit-b-beside-unlimited"]), \
+			(lv["limit-b-alone"] ? sprintf("%.3fx B alone", lv["limit-b-beside-unlimited"] / lv["limit-b-alone"]) : "-")
+		printf "%-32s %10s %22s\n", "B beside A: limited/unlimited", "", \
+			(lv["limit-b-beside-unlimited"] ? sprintf("%.3fx", lv["limit-b-beside"] / lv["limit-b-beside-unlimited"]) : "-")
 		printf "%-32s %10s %22s\n", "limiter off: no limit", fmt(lv["limit-unset"]), ""
 		printf "%-32s %10s %22s\n", "limiter on, far above reach", fmt(lv["limit-far"]), \
 			(lv["limit-unset"] ? sprintf("%.3fx no limit", lv["limit-far"] / lv["limit-unset"]) : "-")

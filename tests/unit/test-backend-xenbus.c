@@ -413,6 +413,46 @@ static void sector_sizes_come_from_the_record(void **state)
 	assert_int_equal(d->sector_size, 512);  /* untouched when refused */
 }
 
+/* One read of one segment [first, last] at sector, checked as the ring
+ * loop checks it: against d->lim. */
+static int read_checked(struct blk_dev *d, uint64_t sector, uint8_t first,
+			uint8_t last)
+{
+	struct blk_req req = {
+		.operation = BLKIF_OP_READ,
+		.op = BLKIF_OP_READ,
+		.nr_segments = 1,
+		.sector = sector,
+		.seg = { { .gref = 8, .first_sect = first, .last_sect = last } },
+	};
+
+	return blk_req_check(&req, &d->lim);
+}
+
+/* The validator is told what the guest is: a disk offered with 4096-byte
+ * logical sectors takes only whole 4096-byte sectors (blkif.h: fields in
+ * 512-byte units, offsets and lengths multiples of sector-size); one
+ * offered with 512 takes a single 512-byte sector. */
+static void requests_are_checked_in_the_offered_sector_size(void **state)
+{
+	struct blk_dev *d = &((struct fix *)*state)->d;
+
+	put(REC "/sector-size", "4096");
+	offered(d, 1 << 20, 512, 512, 4096, 4096);
+	d->sectors = d->size >> 9;
+	blk_limits_set(d);
+	assert_int_equal(read_checked(d, 0, 0, 7), BLKIF_RSP_OKAY);
+	assert_int_equal(read_checked(d, 0, 0, 0), BLKIF_RSP_ERROR);
+	assert_int_equal(read_checked(d, 1, 0, 7), BLKIF_RSP_ERROR);
+	assert_int_equal(read_checked(d, 2040, 0, 7), BLKIF_RSP_OKAY);
+	assert_int_equal(read_checked(d, 2048, 0, 7), BLKIF_RSP_ERROR);
+
+	put(REC "/sector-size", "512");
+	offered(d, 1 << 20, 512, 4096, 512, 4096);
+	blk_limits_set(d);
+	assert_int_equal(read_checked(d, 1, 3, 3), BLKIF_RSP_OKAY);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -429,6 +469,7 @@ int main(void)
 		T(our_own_state_change_rereads_our_directory),
 		T(toolstack_close_is_still_seen),
 		T(sector_sizes_come_from_the_record),
+		T(requests_are_checked_in_the_offered_sector_size),
 	};
 #undef T
 
