@@ -25,7 +25,7 @@ CPIMG=/tmp/cp.img               # small file for the control-plane runs
 VDEV=xvdb DEVID=51728           # where the file appears in the guest
 LIBEXEC=${XBDEV_LIBEXECDIR:-/usr/libexec/xbdev}
 
-MODE=full RUNTIME=5 RAMP=1 REPEATS=3 SIZE=256 SKIP=
+MODE=full RUNTIME=5 RAMP=1 REPEATS=3 SIZE=256 SKIP= LIMIT_DIV=10
 for w in $LAB_ONLY; do
 	case "$w" in
 	quick) MODE=quick ;;
@@ -41,6 +41,7 @@ for w in $LAB_ONLY; do
 	busy) BUSY=1 ;;
 	busy=*) BUSY=1 XSBUSY=${w#*=} ;;
 	profile) PROFILE=1 ;;
+	limitdiv=*) LIMIT_DIV=${w#*=} ;; # limit stage: A's limit, 1/N of A alone
 	esac
 done
 if [ $MODE = quick ]; then
@@ -642,8 +643,8 @@ fi
 # B: on a host whose CPUs the two guests saturate, B gets what A leaves).
 # First, A alone, the cost of the limiter when
 # off: the job with no limit (`xbdev limit ... none`) and with one far
-# above reach, repeats interleaved.  Then A's limit is a quarter of what A
-# alone reached (LIMIT_IOPS; the lab's speed varies with the host's load,
+# above reach, repeats interleaved.  Then A's limit is 1/LIMIT_DIV of what
+# A alone reached (LIMIT_IOPS; the lab's speed varies with the host's load,
 # a fixed limit may be out of reach): one that binds, and leaves B room.
 # Every change of the limit after the attach is live (`xbdev limit`).
 GB=benchb
@@ -664,12 +665,12 @@ limit_info() {  # limit_info WHO GUEST: what its backend says of the limits
 	emit "{\"kind\":\"limit-info\",\"who\":\"$1\",\"info\":$(jstr "$info")}"
 	say "  $1: $info"
 }
-# limit_quarter: a quarter of the median read IOPS of A's runs without a
+# limit_share: 1/LIMIT_DIV of the median read IOPS of A's runs without a
 # limit (limit-unset), in tens, at least 20.
-limit_quarter() {
+limit_share() {
 	grep '"config":"limit-unset"' "$L/logs/bench-results.log" |
 		sed -n 's/.*"read_iops":\([0-9]*\).*/\1/p' | sort -n |
-		awk '{ v[NR] = $1 } END { m = NR ? v[int((NR + 1) / 2)] : 0; q = int(m / 40) * 10; print (q < 20 ? 20 : q) }'
+		awk -v div="$LIMIT_DIV" '{ v[NR] = $1 } END { m = NR ? v[int((NR + 1) / 2)] : 0; q = int(m / div / 10) * 10; print (q < 20 ? 20 : q) }'
 }
 limit_rows() {
 	local rep cfg bpid out
@@ -687,8 +688,8 @@ limit_rows() {
 				say "  limiter off ($cfg): $(tail -n1 "$L/logs/bench-results.log" | summary)"
 		done
 	done
-	LIMIT_IOPS=$(limit_quarter)
-	say "  A's limit: riops=$LIMIT_IOPS (a quarter of A alone without a limit)"
+	LIMIT_IOPS=$(limit_share)
+	say "  A's limit: riops=$LIMIT_IOPS (1/$LIMIT_DIV of A alone without a limit)"
 	emit "{\"kind\":\"limit-setup\",\"riops\":$LIMIT_IOPS,\"far\":$LIMIT_FAR,\"job\":\"${LIMIT_JOB%%:*}\"}"
 	limit_set riops=$LIMIT_IOPS || { detach_any; return 1; }
 	dd if=/dev/zero of=$IMGB bs=1M count="$SIZE" status=none
