@@ -108,6 +108,7 @@ struct blk_be_seen {
 enum { BLK_LIM_RIOPS, BLK_LIM_WIOPS, BLK_LIM_RBPS, BLK_LIM_WBPS,
        BLK_LIM_BUCKETS };
 #define BLK_LIM_MIN_BURST_MS 5u
+#define BLK_LIM_BATCH_MS 20   /* the longest least wait (limit.c) */
 
 struct blk_bucket {
 	double rate;            /* tokens a ms, 0: no limit */
@@ -120,6 +121,8 @@ struct blk_limiter {
 	bool on;                /* any rate set: io.c's one test when off */
 	struct xbdev_limit spec;
 	struct blk_bucket b[BLK_LIM_BUCKETS];
+	int64_t batch_ms;       /* the least wait: a quarter of the burst,
+				   at most BLK_LIM_BATCH_MS */
 	int64_t due_ms;         /* a held request may go then, 0: none */
 	uint64_t held;          /* requests that had to wait */
 	uint64_t held_ms;       /* their waits, summed over the queues */
@@ -300,7 +303,7 @@ void blk_io_limit_due(struct blk_dev *d);
 void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 		     int64_t now_ms);
 /* 0: a request (write or read, of bytes) may go now and was counted;
- * else the ms until it may (nothing counted). */
+ * else the ms until it may (nothing counted), at least l->batch_ms. */
 int64_t blk_limiter_admit(struct blk_limiter *l, bool write, uint64_t bytes,
 			  int64_t now_ms);
 /* What req costs: true for the write direction; *bytes its data. */

@@ -34,6 +34,19 @@ void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 
 	l->spec = *spec;
 	l->on = xbdev_limit_any(spec);
+	/* Held requests go in batches: a wait is never shorter than a
+	 * quarter of the burst, so that each wake-up of the main loop (a
+	 * timer and a trip through Xen in a PV dom0) lets what the buckets
+	 * gathered meanwhile go, not one request (at most BLK_LIM_BATCH_MS,
+	 * what a request may wait more).  The buckets hold the whole burst,
+	 * so no token is lost and the rates still hold. */
+	l->batch_ms = (spec->burst_ms > BLK_LIM_MIN_BURST_MS
+			       ? spec->burst_ms
+			       : BLK_LIM_MIN_BURST_MS) / 4;
+	if (l->batch_ms > BLK_LIM_BATCH_MS)
+		l->batch_ms = BLK_LIM_BATCH_MS;
+	if (l->batch_ms < 1)
+		l->batch_ms = 1;
 	/* A new limit starts with full buckets. */
 	for (unsigned i = 0; i < BLK_LIM_BUCKETS; i++) {
 		struct blk_bucket *b = &l->b[i];
@@ -90,7 +103,7 @@ int64_t blk_limiter_admit(struct blk_limiter *l, bool write, uint64_t bytes,
 	if (wb > w)
 		w = wb;
 	if (w)
-		return w;
+		return w > l->batch_ms ? w : l->batch_ms;
 	if (ops->rate > 0)
 		ops->tokens -= 1.0;
 	if (by->rate > 0)

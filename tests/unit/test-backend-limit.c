@@ -101,15 +101,44 @@ static void test_burst(void **s)
 	while (!blk_limiter_admit(&lim, false, 4096, t))
 		n++;
 	assert_int_equal(n, 200);
-	/* then one per 10 ms */
-	assert_int_equal(blk_limiter_admit(&lim, false, 4096, t), 10);
-	assert_int_equal(blk_limiter_admit(&lim, false, 4096, t + 10), 0);
+	/* then one per 10 ms, in batches: the wait is 20 ms (a quarter of
+	 * the burst, at most BLK_LIM_BATCH_MS), and then two go */
+	assert_int_equal(blk_limiter_admit(&lim, false, 4096, t), 20);
+	assert_int_equal(blk_limiter_admit(&lim, false, 4096, t + 20), 0);
+	assert_int_equal(blk_limiter_admit(&lim, false, 4096, t + 20), 0);
+	assert_int_not_equal(blk_limiter_admit(&lim, false, 4096, t + 20), 0);
 	/* the default burst: 0.1 s */
 	set("wiops=1000", t);
 	n = 0;
 	while (!blk_limiter_admit(&lim, true, 0, t))
 		n++;
 	assert_int_equal(n, 100);
+}
+
+/* A deep queue under riops=150 (default burst): the rate holds and the
+ * main loop wakes about every 20 ms (a quarter of the burst), not once a
+ * request (every 7 ms). */
+static void test_held_requests_go_in_batches(void **s)
+{
+	int64_t t = 1000, end;
+	unsigned n = 0, wakeups = 0;
+
+	(void)s;
+	set("riops=150", t);
+	flood(false, 4096, &t, 1000);
+	for (end = t + 10000; t < end;) {
+		int64_t w = blk_limiter_admit(&lim, false, 4096, t);
+
+		if (!w) {
+			n++;
+			continue;
+		}
+		assert_true(w >= 20);
+		wakeups++;
+		t += w;
+	}
+	within(n, 1500, 1);
+	assert_true(wakeups <= 10000 / 20 + 1);
 }
 
 static void test_oversize_passes(void **s)
@@ -214,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rates_hold),
 		cmocka_unit_test(test_burst),
+		cmocka_unit_test(test_held_requests_go_in_batches),
 		cmocka_unit_test(test_oversize_passes),
 		cmocka_unit_test(test_directions),
 		cmocka_unit_test(test_off),
