@@ -40,9 +40,10 @@ void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 	 * gathered meanwhile go, not one request (at most BLK_LIM_BATCH_MS,
 	 * what a request may wait more).  The buckets hold the whole burst,
 	 * so no token is lost and the rates still hold. */
-	l->batch_ms = (spec->burst_ms > BLK_LIM_MIN_BURST_MS
-			       ? spec->burst_ms
-			       : BLK_LIM_MIN_BURST_MS) / 4;
+	l->batch_ms =
+		(spec->burst_ms > BLK_LIM_MIN_BURST_MS ? spec->burst_ms
+						       : BLK_LIM_MIN_BURST_MS) /
+		4;
 	if (l->batch_ms > BLK_LIM_BATCH_MS)
 		l->batch_ms = BLK_LIM_BATCH_MS;
 	if (l->batch_ms < 1)
