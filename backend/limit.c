@@ -31,6 +31,9 @@ void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 		[BLK_LIM_RBPS] = spec->rbps,
 		[BLK_LIM_WBPS] = spec->wbps,
 	};
+	const unsigned burst_ms = spec->burst_ms > BLK_LIM_MIN_BURST_MS
+					  ? spec->burst_ms
+					  : BLK_LIM_MIN_BURST_MS;
 
 	l->spec = *spec;
 	l->on = xbdev_limit_any(spec);
@@ -40,10 +43,7 @@ void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 	 * gathered meanwhile go, not one request (at most BLK_LIM_BATCH_MS,
 	 * what a request may wait more).  The buckets hold the whole burst,
 	 * so no token is lost and the rates still hold. */
-	l->batch_ms =
-		(spec->burst_ms > BLK_LIM_MIN_BURST_MS ? spec->burst_ms
-						       : BLK_LIM_MIN_BURST_MS) /
-		4;
+	l->batch_ms = burst_ms / 4;
 	if (l->batch_ms > BLK_LIM_BATCH_MS)
 		l->batch_ms = BLK_LIM_BATCH_MS;
 	if (l->batch_ms < 1)
@@ -55,9 +55,7 @@ void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,
 		b->rate = (double)rate[i] / 1000.0;
 		/* Never less than the timer's resolution refills: else a
 		 * wait of 1 ms would overflow a bucket refilled faster. */
-		b->cap = b->rate * (spec->burst_ms > BLK_LIM_MIN_BURST_MS
-					    ? spec->burst_ms
-					    : BLK_LIM_MIN_BURST_MS);
+		b->cap = b->rate * burst_ms;
 		b->tokens = b->cap;
 		b->at_ms = now_ms;
 	}
