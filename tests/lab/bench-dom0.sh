@@ -243,16 +243,20 @@ fio_args() {  # fio_args RW BS QD EXTRA: the common part of every job
 	     "--output-format=terse --terse-version=3"
 }
 # terse v3: 7 read KiB/s, 8 read IOPS, 16 read clat mean (us),
-# 48 write KiB/s, 49 write IOPS, 57 write clat mean (us).
+# 48 write KiB/s, 49 write IOPS, 57 write clat mean (us); 88 and 89 the
+# job's user and system CPU (% of its runtime; in the guest, fio's own
+# share of its vCPU), 90 its context switches.
 terse_json() {
-	awk -F';' '/^3;/ { printf "\"read_kbs\":%s,\"read_iops\":%s,\"read_clat_us\":%s,\"write_kbs\":%s,\"write_iops\":%s,\"write_clat_us\":%s", $7, $8, $16, $48, $49, $57; found = 1; exit }
+	awk -F';' '/^3;/ { sub(/%$/, "", $88); sub(/%$/, "", $89)
+		printf "\"read_kbs\":%s,\"read_iops\":%s,\"read_clat_us\":%s,\"write_kbs\":%s,\"write_iops\":%s,\"write_clat_us\":%s,\"fio_usr_pct\":%s,\"fio_sys_pct\":%s,\"fio_ctx\":%s", $7, $8, $16, $48, $49, $57, $88 + 0, $89 + 0, $90 + 0; found = 1; exit }
 		END { if (!found) exit 1 }'
 }
 summary() {  # one result line, for the progress output
 	tr ',' '\n' | tr -d '{}"' | awk -F: '{ v[$1] = $2 }
-		END { printf "read %d IOPS %.1f MB/s, write %d IOPS %.1f MB/s, clat %.1f/%.1f ms, dom0 busy %s%%, backend cpu %ss",
+		END { printf "read %d IOPS %.1f MB/s, write %d IOPS %.1f MB/s, clat %.1f/%.1f ms, dom0 busy %s%%, backend cpu %ss, fio usr/sys %.0f/%.0f%%",
 			v["read_iops"], v["read_kbs"] / 1024, v["write_iops"], v["write_kbs"] / 1024,
-			v["read_clat_us"] / 1000, v["write_clat_us"] / 1000, v["dom0_busy_pct"], v["backend_cpu_s"] }'
+			v["read_clat_us"] / 1000, v["write_clat_us"] / 1000, v["dom0_busy_pct"], v["backend_cpu_s"],
+			v["fio_usr_pct"], v["fio_sys_pct"] }'
 }
 # profile PID SECONDS: what the backend process does while a job runs (no
 # perf in dom0): user vs system time per thread, and a histogram of the
@@ -657,6 +661,31 @@ limit_set() {  # limit_set SPEC: guest A's limit, live
 	T 30 xbdev limit "$G" $VDEV "$1" >> "$L/logs/bench-limit.log" 2>&1 ||
 		{ say "  xbdev limit $G $VDEV $1 failed: $(tail -n 1 "$L/logs/bench-limit.log")"; return 1; }
 }
+# Each domain's CPU time (all its vCPUs, xl list's Time(s)) since a mark:
+# where the host's CPUs go while the pair runs, and what the guests take
+# when idle (the lab's guests share the host's 2 CPUs with dom0 under TCG).
+cpu_mark() { xl list 2>/dev/null | awk 'NR > 1 { print $1, $NF }' > "$L/cpu-mark"; }
+cpu_since() {
+	xl list 2>/dev/null | awk 'NR == FNR { t[$1] = $2; next }
+		FNR > 1 && ($1 in t) { printf "%s%s +%.1fs", sep, $1, $NF - t[$1]; sep = ", " }' "$L/cpu-mark" -
+}
+cpu_note() {  # cpu_note REP WHAT: each domain's CPU time since cpu_mark
+	local out
+	out=$(cpu_since)
+	emit "{\"kind\":\"domain-cpu\",\"what\":$(jstr "$2"),\"rep\":$1,\"cpu\":$(jstr "$out")}"
+	say "  CPU time per domain, $2: $out"
+}
+# limit_pair REP SUFFIX HOW: the job in B and A at once (configs
+# limit-b-beside$SUFFIX and limit-a$SUFFIX), A's limit as it is (HOW).
+limit_pair() {
+	local bpid
+	cpu_mark
+	( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" "$1" "limit-b-beside$2" ) &
+	bpid=$!
+	NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" "$1" "limit-a$2"
+	wait $bpid
+	cpu_note "$1" "B beside A $3"
+}
 limit_info() {  # limit_info WHO GUEST: what its backend says of the limits
 	local rec info
 	rec=/xbdev/$(guest_domid "$2")/vbd/$DEVID/info
@@ -673,7 +702,7 @@ limit_share() {
 		awk -v div="$LIMIT_DIV" '{ v[NR] = $1 } END { m = NR ? v[int((NR + 1) / 2)] : 0; q = int(m / div / 10) * 10; print (q < 20 ? 20 : q) }'
 }
 limit_rows() {
-	local rep cfg bpid out
+	local rep cfg out
 	say "I/O limits: guest $G limited beside guest $GB without a limit (${LIMIT_JOB%%:*})"
 	if ! out=$(T 90 xbdev attach "$G" vbd --disk "$IMG" --vdev $VDEV --limit riops=$LIMIT_ATTACH --timeout 60 2>&1); then
 		emit "{\"kind\":\"attach-error\",\"backend\":\"xbdev\",\"config\":\"limit\",\"error\":$(jstr "$out")}"
@@ -702,19 +731,16 @@ limit_rows() {
 		emit "{\"kind\":\"attach-error\",\"backend\":\"xbdev\",\"config\":\"limit-b\",\"error\":$(jstr "$out")}"
 		guest_destroy "$GB"; detach_any; rm -f $IMGB; return 1
 	fi
+	cpu_mark; sleep 10; cpu_note 0 "both guests idle for 10 s"
 	for rep in $(seq 1 "$REPEATS"); do
+		cpu_mark
 		G=$GB run_job guest xbdev "$LIMIT_JOB" $rep limit-b-alone &&
 			say "  B alone: $(tail -n1 "$L/logs/bench-results.log" | summary)"
-		( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-b-beside ) &
-		bpid=$!
-		NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-a
-		wait $bpid
+		cpu_note $rep "B alone"
+		limit_pair $rep "" limited
 		# the same pair with A unlimited: what the limit spares B
 		limit_set none || break
-		( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-b-beside-unlimited ) &
-		bpid=$!
-		NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" $rep limit-a-unlimited
-		wait $bpid
+		limit_pair $rep -unlimited unlimited
 		limit_set riops=$LIMIT_IOPS || break
 		for cfg in limit-a limit-b-beside limit-a-unlimited limit-b-beside-unlimited; do
 			say "  $cfg: $(grep "\"config\":\"$cfg\",\"rep\":$rep," "$L/logs/bench-results.log" | tail -n1 | summary)"

@@ -267,6 +267,13 @@ END {
 			(rp[n] != "" ? sprintf(", VmHWM %6.0f kB", rp[n]) : "") }
 	}
 }' "$OUT/medians.tsv" > "$table"
+# The limit stage's CPU time per domain (xl list), each sample as it came:
+# the lab's domains share the host's 2 CPUs, so what B loses beside A is
+# read against what each domain took.
+awk "$AWKLIB"'/"kind":"domain-cpu"/ {
+	if (!n++) printf "\nI/O limits: CPU time each domain used (xl list'"'"'s Time, all its vCPUs; the lab'"'"'s domains share\nthe host'"'"'s 2 CPUs)\n"
+	printf "  %-34s %s\n", get("what") (get("rep") + 0 > 0 ? ", repeat " get("rep") : ""), get("cpu")
+}' "$raw" >> "$table"
 skips=$(awk "$AWKLIB"'/"kind":"skip"/ { print "  skipped: " (get("backend") ? get("backend") : get("what")) ": " get("why") }' "$raw")
 errors=$(awk "$AWKLIB"'/"kind":"(io-error|attach-error|error)"/ { print "  error: " $0 }' "$raw" | cut -c1-300)
 { [ -n "$skips" ] && printf '\n%s\n' "$skips"; [ -n "$errors" ] && printf '\n%s\n' "$errors"; } >> "$table"
