@@ -25,7 +25,7 @@ CPIMG=/tmp/cp.img               # small file for the control-plane runs
 VDEV=xvdb DEVID=51728           # where the file appears in the guest
 LIBEXEC=${XBDEV_LIBEXECDIR:-/usr/libexec/xbdev}
 
-MODE=full RUNTIME=5 RAMP=1 REPEATS=3 SIZE=256 SKIP= LIMIT_DIV=10
+MODE=full RUNTIME=5 RAMP=1 REPEATS=3 SIZE=256 SKIP= LIMIT_DIV=10 SHARED_IOPS=0
 for w in $LAB_ONLY; do
 	case "$w" in
 	quick) MODE=quick ;;
@@ -42,6 +42,7 @@ for w in $LAB_ONLY; do
 	busy=*) BUSY=1 XSBUSY=${w#*=} ;;
 	profile) PROFILE=1 ;;
 	limitdiv=*) LIMIT_DIV=${w#*=} ;; # limit stage: A's limit, 1/N of A alone
+	shared-iops=*) SHARED_IOPS=${w#*=} ;; # limit stage: the shared disk's capacity
 	esac
 done
 if [ $MODE = quick ]; then
@@ -640,23 +641,35 @@ fi
 
 
 # ---- I/O limits: a limited noisy guest beside an unlimited one -------------------
-# Guest A ($G) reads its disk (the bench file), attached with a limit
-# (--limit riops=LIMIT_ATTACH); guest B ($GB, 512 MiB) reads its own image
-# with none; the same job in both at once: A's IOPS against its limit, B's
-# beside A against B alone and beside A unlimited (what the limit spares
-# B: on a host whose CPUs the two guests saturate, B gets what A leaves).
-# First, A alone, the cost of the limiter when
-# off: the job with no limit (`xbdev limit ... none`) and with one far
-# above reach, repeats interleaved.  Then A's limit is 1/LIMIT_DIV of what
-# A alone reached (LIMIT_IOPS; the lab's speed varies with the host's load,
-# a fixed limit may be out of reach): one that binds, and leaves B room.
-# Every change of the limit after the attach is live (`xbdev limit`).
+# First, guest A ($G) alone on the bench file, attached with a limit
+# (--limit riops=LIMIT_ATTACH): the cost of the limiter when off, the job
+# with no limit (`xbdev limit ... none`) and with one far above reach,
+# repeats interleaved.  Every change of the limit after the attach is live
+# (`xbdev limit`).
+# Then A beside guest B ($GB, 512 MiB, no limit), the same pair with A
+# limited and unlimited, and B alone.  Where the lab has the shared disk
+# (run.sh's LAB_SHARED_IOPS: two virtio disks that QEMU throttles together
+# to SHARED_IOPS requests a second, serving the two in turn), A reads
+# /dev/vda and B /dev/vdb, both O_DIRECT so that every request reaches the
+# shared disk: the resource a noisy guest takes from its neighbours.  A's
+# limit is a sixth of the disk; B asks for two thirds of it (fio
+# --rate_iops), so that B and the limited A fit the disk together, and B
+# unharmed means B gets all it asks beside the limited A, where an
+# unlimited A (QD32) takes every other turn of the disk.  The first row
+# of A alone on the shared disk shows what the disk gives one guest.
+# Without the shared disk (BENCH_SHARED_IOPS=0), each reads its own tmpfs
+# file, the same job in both; A's limit is 1/LIMIT_DIV of what A alone
+# reached (the lab's speed varies with the host's load, a fixed limit may
+# be out of reach); there the host's 2 CPUs are what the two share.
 GB=benchb
 IMGB=/tmp/bench-b.img
 LIMIT_ATTACH=1000
 LIMIT_IOPS=
 LIMIT_FAR=100000000     # the most a spec takes: never reached
 LIMIT_JOB="randread-4k-qd32:randread:4k:32"
+LIMIT_JOB_B=$LIMIT_JOB          # B's job (on the shared disk: at a rate)
+DISK_A= DISK_B=$IMGB ENV_SHARED=
+limit_on_shared_disk() { [ "$SHARED_IOPS" -gt 0 ] && [ -b /dev/vda ] && [ -b /dev/vdb ]; }
 limit_set() {  # limit_set SPEC: guest A's limit, live
 	T 30 xbdev limit "$G" $VDEV "$1" >> "$L/logs/bench-limit.log" 2>&1 ||
 		{ say "  xbdev limit $G $VDEV $1 failed: $(tail -n 1 "$L/logs/bench-limit.log")"; return 1; }
@@ -680,7 +693,7 @@ cpu_note() {  # cpu_note REP WHAT: each domain's CPU time since cpu_mark
 limit_pair() {
 	local bpid
 	cpu_mark
-	( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" "$1" "limit-b-beside$2" ) &
+	( G=$GB NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB_B" "$1" "limit-b-beside$2" ) &
 	bpid=$!
 	NO_LOAD_SAMPLE=1 run_job guest xbdev "$LIMIT_JOB" "$1" "limit-a$2"
 	wait $bpid
@@ -701,6 +714,22 @@ limit_share() {
 		sed -n 's/.*"read_iops":\([0-9]*\).*/\1/p' | sort -n |
 		awk -v div="$LIMIT_DIV" '{ v[NR] = $1 } END { m = NR ? v[int((NR + 1) / 2)] : 0; q = int(m / div / 10) * 10; print (q < 20 ? 20 : q) }'
 }
+# limit_shared_setup: A leaves the bench file for /dev/vda, limited to a
+# sixth of the shared disk; B will read /dev/vdb at two thirds of it.
+limit_shared_setup() {
+	local out
+	detach_any
+	DISK_A=/dev/vda DISK_B=/dev/vdb ENV_SHARED=XBDEV_BLKBACK_DIRECT=1
+	LIMIT_IOPS=$((SHARED_IOPS / 6))
+	LIMIT_JOB_B="randread-4k-qd32-rate$((SHARED_IOPS * 2 / 3)):randread:4k:32:--rate_iops=$((SHARED_IOPS * 2 / 3))"
+	say "  the shared disk: $SHARED_IOPS requests a second for $DISK_A and $DISK_B; A's limit riops=$LIMIT_IOPS, B's job ${LIMIT_JOB_B%%:*}"
+	if ! out=$(T 90 env $ENV_SHARED xbdev attach "$G" vbd --disk "$DISK_A" --vdev $VDEV --limit riops=$LIMIT_IOPS --timeout 60 2>&1) ||
+	   ! guest_has_dev yes $VDEV; then
+		emit "{\"kind\":\"attach-error\",\"backend\":\"xbdev\",\"config\":\"limit-shared\",\"error\":$(jstr "$out")}"
+		return 1
+	fi
+	ATTACHED=xbdev
+}
 limit_rows() {
 	local rep cfg out
 	say "I/O limits: guest $G limited beside guest $GB without a limit (${LIMIT_JOB%%:*})"
@@ -717,24 +746,34 @@ limit_rows() {
 				say "  limiter off ($cfg): $(tail -n1 "$L/logs/bench-results.log" | summary)"
 		done
 	done
-	LIMIT_IOPS=$(limit_share)
-	say "  A's limit: riops=$LIMIT_IOPS (1/$LIMIT_DIV of A alone without a limit)"
-	emit "{\"kind\":\"limit-setup\",\"riops\":$LIMIT_IOPS,\"far\":$LIMIT_FAR,\"job\":\"${LIMIT_JOB%%:*}\"}"
-	limit_set riops=$LIMIT_IOPS || { detach_any; return 1; }
-	dd if=/dev/zero of=$IMGB bs=1M count="$SIZE" status=none
+	if limit_on_shared_disk; then
+		limit_shared_setup || return 1
+	else
+		LIMIT_IOPS=$(limit_share)
+		say "  A's limit: riops=$LIMIT_IOPS (1/$LIMIT_DIV of A alone without a limit)"
+		limit_set riops=$LIMIT_IOPS || { detach_any; return 1; }
+		dd if=/dev/zero of=$IMGB bs=1M count="$SIZE" status=none
+	fi
+	emit "{\"kind\":\"limit-setup\",\"riops\":$LIMIT_IOPS,\"far\":$LIMIT_FAR,\"job\":\"${LIMIT_JOB%%:*}\",\"job_b\":\"${LIMIT_JOB_B%%:*}\",\"shared_iops\":$(limit_on_shared_disk && echo "$SHARED_IOPS" || echo 0)}"
 	if ! GUEST_MEMORY=512 guest_start "$GB" > "$L/logs/bench-guest-b.log" 2>&1; then
 		emit "{\"kind\":\"skip\",\"what\":\"limit\",\"why\":$(jstr "guest $GB did not boot: $(tail -n 2 "$L/logs/bench-guest-b.log")")}"
 		detach_any; rm -f $IMGB; return 1
 	fi
-	if ! out=$(T 90 xbdev attach "$GB" vbd --disk "$IMGB" --vdev $VDEV --timeout 60 2>&1) ||
+	if ! out=$(T 90 env $ENV_SHARED xbdev attach "$GB" vbd --disk "$DISK_B" --vdev $VDEV --timeout 60 2>&1) ||
 	   ! G=$GB guest_has_dev yes $VDEV; then
 		emit "{\"kind\":\"attach-error\",\"backend\":\"xbdev\",\"config\":\"limit-b\",\"error\":$(jstr "$out")}"
 		guest_destroy "$GB"; detach_any; rm -f $IMGB; return 1
 	fi
 	cpu_mark; sleep 10; cpu_note 0 "both guests idle for 10 s"
 	for rep in $(seq 1 "$REPEATS"); do
+		if [ -n "$DISK_A" ]; then
+			limit_set none || break
+			run_job guest xbdev "$LIMIT_JOB" $rep limit-a-alone &&
+				say "  A alone on the shared disk, no limit: $(tail -n1 "$L/logs/bench-results.log" | summary)"
+			limit_set riops=$LIMIT_IOPS || break
+		fi
 		cpu_mark
-		G=$GB run_job guest xbdev "$LIMIT_JOB" $rep limit-b-alone &&
+		G=$GB run_job guest xbdev "$LIMIT_JOB_B" $rep limit-b-alone &&
 			say "  B alone: $(tail -n1 "$L/logs/bench-results.log" | summary)"
 		cpu_note $rep "B alone"
 		limit_pair $rep "" limited

@@ -20,7 +20,12 @@ OUT=${BENCH_OUT:-$B/bench}
 export LAB_OUT=$OUT/lab LAB_WITH_FIO=1 LAB_MODE=bench
 # The settings ride in LAB_ONLY (see bench-dom0.sh); "bench-mode" keeps the
 # value from ever matching a scenario's file name.
-export LAB_ONLY="bench-mode$([ $quick = 1 ] && echo " quick") ${BENCH_OPTS:-}"
+# The limit stage's shared disk (run.sh): its capacity, BENCH_SHARED_IOPS
+# requests a second (0: none, the stage's pair runs on tmpfs files).
+shared_iops=${BENCH_SHARED_IOPS:-600}
+[ $quick = 1 ] && shared_iops=0
+[ "$shared_iops" -gt 0 ] && export LAB_SHARED_IOPS=$shared_iops
+export LAB_ONLY="bench-mode$([ $quick = 1 ] && echo " quick") shared-iops=$shared_iops ${BENCH_OPTS:-}"
 export GUEST_MEMORY=${GUEST_MEMORY:-1024}
 if [ $quick = 1 ]; then
 	export LAB_TIMEOUT=${LAB_TIMEOUT:-900}
@@ -133,7 +138,7 @@ awk "$AWKLIB"'
 	busy[k] = busy[k] " " get("dom0_busy_pct")
 	unit[k] = bs == "1m" ? "MB/s" : "IOPS"
 }
-/"kind":"limit-setup"/ { lim = get("riops") }
+/"kind":"limit-setup"/ { lim = get("riops"); lsh = get("shared_iops") }
 /"kind":"control"/ && get("ok") == "true" {
 	k = get("what") SUBSEP get("devices")
 	ca[k] = ca[k] " " get("attach_s"); cd[k] = cd[k] " " get("detach_s"); cn[k]++
@@ -153,7 +158,7 @@ END {
 	OFS = "\t"
 	for (k in io) { split(k, p, SUBSEP); print "io", p[1], p[2], p[3], 1, unit[k], median(io[k]), n[k], median(lat[k]), median(busy[k]) }
 	for (k in ca) { split(k, p, SUBSEP); print "control", p[1], "-", "-", p[2], "s", median(ca[k]), cn[k], median(cd[k]) }
-	if (lim != "") print "limit", "xbdev", "-", "-", 1, "IOPS", lim, 1
+	if (lim != "") print "limit", "xbdev", "-", "-", 1, "IOPS", lim, 1, lsh + 0
 	for (k in xc) print "xl", k, "-", "-", 1, "s", median(xc[k]), xn[k], median(xa[k]), median(xs[k]), median(xd[k])
 	for (k in ri) { split(k, p, SUBSEP); print "rss", p[1], "-", "-", p[2], "kB", median(ri[k]), split(ri[k], x, " "), (k in rp ? median(rp[k]) : ""), (k in rl ? median(rl[k]) : ""), (k in rm ? median(rm[k]) : "") }
 }' "$raw" | sort > "$OUT/medians.tsv"
@@ -163,8 +168,8 @@ table=$OUT/table.txt
 awk -F'\t' -v quick=$quick '
 function fmt(v, u) { if (v == "") return "-"; return u == "MB/s" ? sprintf("%.1f", v) : sprintf("%.0f", v) }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "" : sprintf(" (%.2fx)", a / b) }
-$1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; cpu[$2, $3, $4] = $10; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default" && $3 !~ /^limit-/) cfgs[$3] = 1; if ($3 ~ /^limit-/) { lv[$3] = $7; lj = $4 } }
-$1 == "limit" { lim = $7 }
+$1 == "io" { v[$2, $3, $4] = $7; u[$4] = $6; cpu[$2, $3, $4] = $10; if (!($4 in seen)) { seen[$4] = 1; jobs[++nj] = $4 } if ($3 != "default" && $3 !~ /^limit-/) cfgs[$3] = 1; if ($3 ~ /^limit-/) { lv[$3] = $7; lj[$3] = $4 } }
+$1 == "limit" { lim = $7; lsh = $9 }
 $1 == "control" { ca[$2, $5] = $7; cd[$2, $5] = $9; cn[$2, $5] = 1 }
 $1 == "xl" { xc[$2] = $7; xa[$2] = $9; xs[$2] = $10; xd[$2] = $11; xn[$2] = $8 }
 $1 == "rss" { ri[$2 " " $5] = $7; rp[$2 " " $5] = $9; rl[$2 " " $5] = $10; rm[$2 " " $5] = $11 }
@@ -212,15 +217,22 @@ END {
 		}
 	}
 	if (length(lv)) {
-		printf "\nI/O limits (xbdev-blkback): guest A at riops=%s (attach --limit) and guest B without a limit, each on\nits own image, %s in both at once; the limiter off: A alone with no limit and with one far\nabove reach (xbdev limit, live); IOPS, median\n", lim, lj
+		if (lsh > 0)
+			printf "\nI/O limits (xbdev-blkback) on a shared disk: guest A on /dev/vda, guest B on /dev/vdb, two virtio\ndisks that QEMU throttles together to %s requests a second (both O_DIRECT); A %s at riops=%s,\nB %s (two thirds of the disk) without a limit; the limiter off: A alone on a tmpfs file, no\nlimit and one far above reach (xbdev limit, live); IOPS, median\n", lsh, lj["limit-a"], lim, lj["limit-b-alone"]
+		else
+			printf "\nI/O limits (xbdev-blkback): guest A at riops=%s (attach --limit) and guest B without a limit, each on\nits own tmpfs image, %s in both at once; the limiter off: A alone with no limit and with one far\nabove reach (xbdev limit, live); IOPS, median\n", lim, lj["limit-a"]
 		printf "%-32s %10s %22s\n", "row", "IOPS", "against"
+		if ("limit-a-alone" in lv)
+			printf "%-32s %10s %22s\n", "A alone, no limit", fmt(lv["limit-a-alone"]), \
+				(lsh > 0 ? sprintf("%.3f of the disk", lv["limit-a-alone"] / lsh) : "")
 		printf "%-32s %10s %22s\n", "A limited, beside B", fmt(lv["limit-a"]), \
 			(lv["limit-a"] != "" && lim ? sprintf("%.3f of its limit", lv["limit-a"] / lim) : "-")
 		printf "%-32s %10s %22s\n", "B alone", fmt(lv["limit-b-alone"]), ""
 		printf "%-32s %10s %22s\n", "B beside A", fmt(lv["limit-b-beside"]), \
 			(lv["limit-b-alone"] ? sprintf("%.3fx B alone", lv["limit-b-beside"] / lv["limit-b-alone"]) : "-")
 		printf "%-32s %10s %22s\n", "A+B, A limited", fmt(lv["limit-a"] + lv["limit-b-beside"]), \
-			(lv["limit-b-alone"] ? sprintf("%.3fx B alone", (lv["limit-a"] + lv["limit-b-beside"]) / lv["limit-b-alone"]) : "-")
+			(lsh > 0 ? sprintf("%.3f of the disk", (lv["limit-a"] + lv["limit-b-beside"]) / lsh) : \
+			 lv["limit-b-alone"] ? sprintf("%.3fx B alone", (lv["limit-a"] + lv["limit-b-beside"]) / lv["limit-b-alone"]) : "-")
 		printf "%-32s %10s %22s\n", "A unlimited, beside B", fmt(lv["limit-a-unlimited"]), ""
 		printf "%-32s %10s %22s\n", "B beside A unlimited", fmt(lv["limit-b-beside-unlimited"]), \
 			(lv["limit-b-alone"] ? sprintf("%.3fx B alone", lv["limit-b-beside-unlimited"] / lv["limit-b-alone"]) : "-")

@@ -202,8 +202,9 @@ pack "$g" "$LAB_OUT/guest.cpio.gz"
 # ---- dom0 ---------------------------------------------------------------------
 d=$work/dom0
 base_root "$d"
+# virtio: the bench's shared disks (run.sh, LAB_SHARED_IOPS).
 add_modules "$d" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs \
-	xen-blkback loop
+	xen-blkback loop virtio_pci virtio_blk
 for t in xenstored xenconsoled xl xen-init-dom0; do
 	copy_elf "$d" "$XBIN/$t" "/usr/sbin/$t"
 done

@@ -10,6 +10,8 @@
 #   LAB_SOAK=1          run the long runs (tests/lab/soak) instead of the scenarios
 #   LAB_MODE=demo       run the demo instead of the scenarios
 #   LAB_TIMEOUT=S       bound on the whole boot (default: the scenarios' sum, at most 4200)
+#   LAB_SHARED_IOPS=N   (bench) two virtio disks in one QEMU throttle group of
+#                       N requests a second: dom0's /dev/vda and /dev/vdb
 set -o pipefail
 . "$(dirname "$0")/common.sh"
 export B LAB_ONLY LAB_SELFTEST LAB_MODE LAB_SOAK LAB_PVH
@@ -78,6 +80,18 @@ qemu=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi
 	-kernel "$LAB_CACHE/xen"
 	-append "console=com1 com1=115200 dom0_mem=1536M,max:1536M dom0_max_vcpus=1 noreboot loglvl=warning guest_loglvl=warning"
 	-initrd "$LAB_ROOT/boot/vmlinuz-$(lab_kver) console=hvc0 quiet loglevel=1,$LAB_OUT/dom0.cpio.gz")
+# The bench's limit stage wants a disk that two guests share, of a known
+# capacity, as a noisy guest's neighbours share a real one: two sparse
+# images, one virtio disk each for dom0, throttled together by QEMU (its
+# throttle group serves the two in turn up to N requests a second).
+if [ "$LAB_MODE" = bench ] && [ -n "${LAB_SHARED_IOPS:-}" ]; then
+	for n in a b; do
+		rm -f "$LAB_OUT/shared-$n.img"
+		truncate -s 320M "$LAB_OUT/shared-$n.img"
+		qemu+=(-drive "file=$LAB_OUT/shared-$n.img,if=none,id=shared$n,format=raw,throttling.iops-total=$LAB_SHARED_IOPS,throttling.group=shared"
+		       -device "virtio-blk-pci,drive=shared$n")
+	done
+fi
 lab_log "booting Xen + dom0 (timeout ${timeout_s}s); serial log: $serial"
 t_boot=$(now_s)
 t_ready=

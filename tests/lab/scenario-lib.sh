@@ -126,14 +126,15 @@ CFG
 		if ! guest_alive "$name"; then
 			# Guests were seen dying during boot under TCG's nested paging
 			# (PVH: a triple fault before the kernel's first line, or a
-			# panic in early boot; PV on 4.17 too).  A guest with no disk
-			# at boot cannot be harmed by xbdev then: its console and
-			# Xen's log are kept, one retry.  A death with disks fails.
-			if [ $attempt = 1 ] && [ -z "${GUEST_DISKS:-}" ]; then
-				xl dmesg > "$L/logs/xl-dmesg-$name-early-death.log" 2>&1
-				cp "$(guest_console "$name")" "$L/logs/guest-$name-early-death.log" 2>/dev/null
-				diag "guest $name ($type) died during boot: $(_guest_tail "$name" 2)$(_xen_fault "$id"); logs/guest-$name-early-death.log, logs/xl-dmesg-$name-early-death.log; one retry"
-				attempt=2 i=0
+			# panic in early boot, twice in a row once for a 2-vCPU PVH
+			# guest on 4.20; PV on 4.17 too).  A guest with no disk at
+			# boot cannot be harmed by xbdev then: its console and Xen's
+			# log are kept, up to two retries.  A death with disks fails.
+			if [ $attempt -le 2 ] && [ -z "${GUEST_DISKS:-}" ]; then
+				xl dmesg > "$L/logs/xl-dmesg-$name-early-death-$attempt.log" 2>&1
+				cp "$(guest_console "$name")" "$L/logs/guest-$name-early-death-$attempt.log" 2>/dev/null
+				diag "guest $name ($type) died during boot: $(_guest_tail "$name" 2)$(_xen_fault "$id"); logs/guest-$name-early-death-$attempt.log, logs/xl-dmesg-$name-early-death-$attempt.log; retry $attempt of 2"
+				attempt=$((attempt + 1)) i=0
 				_guest_create "$name" "$cfg" || return 1
 				id=$(guest_domid "$name")
 				continue
