@@ -827,18 +827,19 @@ int blk_io_resume(struct blk_queue *q)
 			start(q, &e->req, (int)i);
 			break;
 		case BLK_JN_COMPLETED:
-			/* Its outcome is known: answer it, never run it
-			 * again (a write acknowledged must not be redone
-			 * over what came after it). */
+			/* Its outcome is known: answer it as it was (to run
+			 * it again would be allowed, unanswered, but costs
+			 * the I/O and may not give the same status). */
 			respond(q, (int)i, e->req.id, e->req.op, e->status);
 			break;
 		default:
 			break;
 		}
 	}
-	/* The RESPONDED ones: in their slots already, perhaps unpublished. */
-	q->need_push = true;
-	q->must_notify = true;
+	/* The RESPONDED ones are in their slots, perhaps never published:
+	 * the next blk_io_flush publishes them (and what was answered just
+	 * now) and notifies. */
+	q->need_push = q->must_notify = true;
 	q->kick = true;
 	return 0;
 }

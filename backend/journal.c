@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -77,19 +78,28 @@ void blk_jn_remove(struct blk_journal *j, const char *path)
 	unlink(path);
 }
 
+/*
+ * Made whole under PATH.tmp, then renamed over path: a process killed in
+ * here leaves either no journal (-ENOENT for blk_jn_open: it never took a
+ * request, a replacement starts afresh) or a whole one, never a half-made
+ * one that would be refused.
+ */
 int blk_jn_create(struct blk_journal *j, const char *path, unsigned nr_ents,
 		  enum blk_abi abi)
 {
 	struct blk_jn_head *h;
+	char tmp[4096];
 	int err;
 
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
 	if (!nr_ents || nr_ents > BLK_JN_MAX_ENTS)
 		return -EINVAL;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
 	j->nr_ents = nr_ents;
 	j->bytes = jn_bytes(nr_ents);
-	j->fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	j->fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
 		     0600);
 	if (j->fd < 0)
 		return -errno;
@@ -108,9 +118,12 @@ int blk_jn_create(struct blk_journal *j, const char *path, unsigned nr_ents,
 	jn_wmb();
 	h->magic = BLK_JN_MAGIC;
 	jn_index(j);
+	err = rename(tmp, path) ? -errno : 0;
 out:
-	if (err)
+	if (err) {
 		blk_jn_close(j);
+		unlink(tmp);
+	}
 	return err;
 }
 

@@ -112,9 +112,9 @@ struct blk_journal {
 	uint16_t by_rsp[BLK_JN_MAX_ENTS];
 };
 
-/* A fresh journal for a ring of nr_ents slots (a new connect): path created
- * or truncated (mode 0600, no symlink followed).  The magic is stored last,
- * so a crash here leaves a file that blk_jn_open refuses. */
+/* A fresh journal for a ring of nr_ents slots (a new connect, before the
+ * first request is taken): made whole as PATH.tmp (mode 0600, no symlink
+ * followed), then renamed to path, replacing any journal there. */
 int blk_jn_create(struct blk_journal *j, const char *path, unsigned nr_ents,
 		  enum blk_abi abi);
 /*
