@@ -25,8 +25,8 @@
 
 enum jn_fate {
 	FATE_KEEP,
-	FATE_FREE,              /* uncommitted take, or published */
-	FATE_UNRESPOND,         /* uncommitted response: COMPLETED again */
+	FATE_FREE,	/* uncommitted take, or published */
+	FATE_UNRESPOND, /* uncommitted response: COMPLETED again */
 };
 
 static size_t jn_bytes(unsigned nr_ents)
@@ -371,8 +371,7 @@ uint32_t blk_jn_rsp_prod_pvt(const struct blk_journal *j)
 	return j->h->rsp_prod_pvt;
 }
 
-const struct blk_jn_entry *blk_jn_entry(const struct blk_journal *j,
-					unsigned i)
+const struct blk_jn_entry *blk_jn_entry(const struct blk_journal *j, unsigned i)
 {
 	return &j->e[i];
 }

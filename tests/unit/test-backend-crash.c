@@ -58,17 +58,17 @@
 #include "blkback.h"
 #include "blkif-slot.h"
 
-#define RING 32u                /* one page, either ABI */
-#define SEGS 2u                 /* blocks (4 KiB pages) a request spans */
-#define NGREFS (RING * SEGS)    /* shadow i owns grants i*SEGS.. */
-#define BLOCKS 48u              /* the disk: 48 x 4 KiB */
+#define RING 32u	     /* one page, either ABI */
+#define SEGS 2u		     /* blocks (4 KiB pages) a request spans */
+#define NGREFS (RING * SEGS) /* shadow i owns grants i*SEGS.. */
+#define BLOCKS 48u	     /* the disk: 48 x 4 KiB */
 #define MAX_REQS 4096u
 
 /* What the guest shares with its backends. */
 struct shm {
 	uint8_t ring[4096];
 	uint8_t gpage[NGREFS][4096];
-	int stop;               /* parent: go once nothing is left to do */
+	int stop; /* parent: go once nothing is left to do */
 	unsigned notifies;
 };
 
@@ -82,7 +82,8 @@ int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
 	for (uint32_t i = 0; i < count; i++) {
 		xengnttab_grant_copy_segment_t *s = &segs[i];
 		bool from = s->flags & GNTCOPY_source_gref;
-		uint32_t ref = from ? s->source.foreign.ref : s->dest.foreign.ref;
+		uint32_t ref =
+			from ? s->source.foreign.ref : s->dest.foreign.ref;
 		uint16_t off = from ? s->source.foreign.offset
 				    : s->dest.foreign.offset;
 
@@ -111,14 +112,21 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
 
 struct world {
 	enum blk_abi abi;
-	int disk;               /* memfd */
+	int disk; /* memfd */
 	char dir[64];
 	char jpath[96];
 };
 
 /* Exit codes of a child that failed (not killed): which step. */
-enum { CHILD_OK, CHILD_SPEC = 10, CHILD_IO, CHILD_RING, CHILD_JOURNAL,
-       CHILD_RESUME, CHILD_PROTO };
+enum {
+	CHILD_OK,
+	CHILD_SPEC = 10,
+	CHILD_IO,
+	CHILD_RING,
+	CHILD_JOURNAL,
+	CHILD_RESUME,
+	CHILD_PROTO
+};
 
 /* Serve the ring until told to stop with nothing in flight.  Never
  * returns into cmocka: a child leaves by _exit or SIGKILL. */
@@ -136,8 +144,9 @@ backend(const struct world *w, bool resume, const char *crash)
 	d.size = (uint64_t)BLOCKS * 4096;
 	d.sectors = d.size >> 9;
 	d.fe_domid = 7;
-	d.lim = (struct blk_limits){ .sectors = d.sectors, .discard = true,
-				      .flush = true };
+	d.lim = (struct blk_limits){ .sectors = d.sectors,
+				     .discard = true,
+				     .flush = true };
 	snprintf(d.tag, sizeof(d.tag), "crash-unit");
 	if (blk_io_init(&d))
 		_exit(CHILD_IO);
@@ -197,12 +206,12 @@ struct fe {
 	struct shadow sh[RING];
 	uint32_t gen[RING];
 	unsigned inflight, issued, answered;
-	uint8_t times[MAX_REQS + 1];    /* answers per serial */
-	uint32_t model[BLOCKS];         /* serial whose data it holds, 0:
+	uint8_t times[MAX_REQS + 1]; /* answers per serial */
+	uint32_t model[BLOCKS];	     /* serial whose data it holds, 0:
 					   zeroes */
 	uint8_t wbusy[BLOCKS], rbusy[BLOCKS];
 	unsigned seed;
-	char err[160];                  /* the first check that failed */
+	char err[160]; /* the first check that failed */
 };
 
 static uint64_t word(uint32_t serial, unsigned block, unsigned i)
@@ -268,19 +277,20 @@ static void put_rw(struct fe *fe, struct shadow *s, unsigned i)
 		uint8_t *page = shm->gpage[i * SEGS + k];
 
 		seg[k] = (struct xb_seg){ .gref = i * SEGS + k,
-					  .first_sect = 0, .last_sect = 7 };
+					  .first_sect = 0,
+					  .last_sect = 7 };
 		if (s->op == BLKIF_OP_WRITE)
 			fill_block(page, s->serial, s->block + k);
 		else
 			memset(page, 0xa5, 4096);
 	}
-#define FILL(r)                                                              \
-	do {                                                                 \
-		(r)->operation = s->op;                                      \
-		(r)->nr_segments = (uint8_t)nseg;                            \
-		(r)->id = s->id;                                             \
-		(r)->sector_number = sector;                                 \
-		memcpy((r)->seg, seg, sizeof(*seg) * nseg);                  \
+#define FILL(r)                                                                \
+	do {                                                                   \
+		(r)->operation = s->op;                                        \
+		(r)->nr_segments = (uint8_t)nseg;                              \
+		(r)->id = s->id;                                               \
+		(r)->sector_number = sector;                                   \
+		memcpy((r)->seg, seg, sizeof(*seg) * nseg);                    \
 	} while (0)
 	PUT_SLOT(fe->abi, slot(fe, fe->req_prod_pvt), rw, FILL);
 #undef FILL
@@ -288,12 +298,12 @@ static void put_rw(struct fe *fe, struct shadow *s, unsigned i)
 
 static void put_discard(struct fe *fe, struct shadow *s)
 {
-#define FILL(r)                                                              \
-	do {                                                                 \
-		(r)->operation = BLKIF_OP_DISCARD;                           \
-		(r)->id = s->id;                                             \
-		(r)->sector_number = (uint64_t)s->block * 8;                 \
-		(r)->nr_sectors = (uint64_t)s->nblk * 8;                     \
+#define FILL(r)                                                                \
+	do {                                                                   \
+		(r)->operation = BLKIF_OP_DISCARD;                             \
+		(r)->id = s->id;                                               \
+		(r)->sector_number = (uint64_t)s->block * 8;                   \
+		(r)->nr_sectors = (uint64_t)s->nblk * 8;                       \
 	} while (0)
 	PUT_SLOT(fe->abi, slot(fe, fe->req_prod_pvt), discard, FILL);
 #undef FILL
@@ -306,9 +316,13 @@ static void choose(struct fe *fe, struct shadow *s)
 	unsigned r = (unsigned)rand_r(&fe->seed) % 100;
 	bool write = r < 60 || r >= 93;
 
-	s->op = r < 60 ? BLKIF_OP_WRITE : r < 85 ? BLKIF_OP_READ
-		       : r < 93 ? BLKIF_OP_FLUSH_DISKCACHE : BLKIF_OP_DISCARD;
-	s->nblk = s->op == BLKIF_OP_DISCARD ? 1 : 1 + (unsigned)rand_r(&fe->seed) % SEGS;
+	s->op = r < 60	 ? BLKIF_OP_WRITE
+		: r < 85 ? BLKIF_OP_READ
+		: r < 93 ? BLKIF_OP_FLUSH_DISKCACHE
+			 : BLKIF_OP_DISCARD;
+	s->nblk = s->op == BLKIF_OP_DISCARD
+			  ? 1
+			  : 1 + (unsigned)rand_r(&fe->seed) % SEGS;
 	s->block = 0;
 	if (s->op == BLKIF_OP_FLUSH_DISKCACHE)
 		return;
@@ -365,8 +379,10 @@ static void complete(struct fe *fe, struct shadow *s, unsigned i)
 		unsigned b = s->block + k;
 
 		if (s->op == BLKIF_OP_READ) {
-			if (!block_is(shm->gpage[i * SEGS + k], fe->model[b], b))
-				fe_fail(fe, "request %u read block %u: not the "
+			if (!block_is(shm->gpage[i * SEGS + k], fe->model[b],
+				      b))
+				fe_fail(fe,
+					"request %u read block %u: not the "
 					"last acknowledged write (%u)",
 					s->serial, b, fe->model[b]);
 			fe->rbusy[b]--;
@@ -384,12 +400,14 @@ static void complete(struct fe *fe, struct shadow *s, unsigned i)
 /* blkif_interrupt(): every response published so far, with its checks. */
 static void consume(struct fe *fe)
 {
-	uint32_t rp = __atomic_load_n((uint32_t *)(shm->ring + 8),
-				      __ATOMIC_ACQUIRE);
+	uint32_t rp =
+		__atomic_load_n((uint32_t *)(shm->ring + 8), __ATOMIC_ACQUIRE);
 
 	if (rp - fe->rsp_cons > RING)
-		fe_fail(fe, "illegal number of responses (rsp_prod %u, "
-			"consumed %u)", rp, fe->rsp_cons);
+		fe_fail(fe,
+			"illegal number of responses (rsp_prod %u, "
+			"consumed %u)",
+			rp, fe->rsp_cons);
 	else if ((int32_t)(rp - fe->req_prod_pvt) > 0)
 		fe_fail(fe, "rsp_prod %u past the %u requests made", rp,
 			fe->req_prod_pvt);
@@ -404,15 +422,21 @@ static void consume(struct fe *fe)
 		memcpy(&st, r + 10, 2);
 		s = &fe->sh[id & 0xff];
 		if ((id & 0xff) >= RING || !s->busy)
-			fe_fail(fe, "response references no pending request "
-				"(id %#llx)", (unsigned long long)id);
+			fe_fail(fe,
+				"response references no pending request "
+				"(id %#llx)",
+				(unsigned long long)id);
 		else if (s->id != id)
-			fe_fail(fe, "id %#llx answered again after its index "
-				"went to %#llx", (unsigned long long)id,
+			fe_fail(fe,
+				"id %#llx answered again after its index "
+				"went to %#llx",
+				(unsigned long long)id,
 				(unsigned long long)s->id);
 		else if (op != s->op)
-			fe_fail(fe, "response has wrong operation (%u instead "
-				"of %u)", op, s->op);
+			fe_fail(fe,
+				"response has wrong operation (%u instead "
+				"of %u)",
+				op, s->op);
 		else if (st != BLKIF_RSP_OKAY)
 			fe_fail(fe, "request %u (op %u) failed: status %d",
 				s->serial, s->op, st);
@@ -424,11 +448,11 @@ static void consume(struct fe *fe)
 /* ---- one run ----------------------------------------------------------- */
 
 struct plan {
-	const char *const *crash;   /* each child's XBDEV_CRASH_AT, NULL: no
+	const char *const *crash; /* each child's XBDEV_CRASH_AT, NULL: no
 				       more crashes */
-	unsigned kills;             /* random-moment SIGKILLs */
-	unsigned total;             /* requests */
-	unsigned batch;             /* 0: keep the ring full; else issue
+	unsigned kills;		  /* random-moment SIGKILLs */
+	unsigned total;		  /* requests */
+	unsigned batch;		  /* 0: keep the ring full; else issue
 				       that many, wait for all answers */
 	enum blk_abi abi;
 	unsigned seed;
@@ -439,7 +463,7 @@ struct run {
 	struct fe fe;
 	pid_t child;
 	unsigned spawned, crashed, killed;
-	unsigned found[BLK_JN_STATES];  /* entries the replacements found */
+	unsigned found[BLK_JN_STATES]; /* entries the replacements found */
 };
 
 /* What a dead backend left in its journal (read before the replacement
@@ -506,8 +530,9 @@ static int64_t now_ms(void)
 static void guest_step(struct run *r, const struct plan *p)
 {
 	struct fe *fe = &r->fe;
-	unsigned want = p->batch && fe->inflight ? 0 : p->batch ? p->batch
-								 : RING;
+	unsigned want = p->batch && fe->inflight ? 0
+			: p->batch		 ? p->batch
+						 : RING;
 
 	consume(fe);
 	while (!fe->err[0] && fe->inflight < want && fe->issued < p->total)
@@ -538,8 +563,7 @@ static void setup_world(struct run *r, const struct plan *p)
 	assert_int_equal(ftruncate(r->w.disk, (off_t)BLOCKS * 4096), 0);
 	snprintf(r->w.dir, sizeof(r->w.dir), "/tmp/test-backend-crash.XXXXXX");
 	assert_non_null(mkdtemp(r->w.dir));
-	snprintf(r->w.jpath, sizeof(r->w.jpath), "%s/vbd-7-51728.q0",
-		 r->w.dir);
+	snprintf(r->w.jpath, sizeof(r->w.jpath), "%s/vbd-7-51728.q0", r->w.dir);
 	if (p->abi == BLK_ABI_X86_32)
 		SHARED_RING_INIT((struct xb32_sring *)shm->ring);
 	else
@@ -572,7 +596,8 @@ static void drive(struct run *r, const struct plan *p)
 			guest_step(r, p);
 			usleep((unsigned)rand_r(&seed) % 300);
 			kill(r->child, SIGKILL);
-			assert_int_equal(waitpid(r->child, &status, 0), r->child);
+			assert_int_equal(waitpid(r->child, &status, 0),
+					 r->child);
 			r->killed++;
 			kill_after = 0;
 			replace(r, p, status);
@@ -602,7 +627,7 @@ static void finish_run(struct run *r)
 	}
 	assert_int_equal(waitpid(r->child, &status, 0), r->child);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		r->crashed++;   /* a crash point on the way out */
+		r->crashed++; /* a crash point on the way out */
 	else if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fe_fail(&r->fe, "last backend ended with status %#x", status);
 	consume(&r->fe);
@@ -683,15 +708,17 @@ static int teardown_shm(void **state)
 /* Die at point, on several passes, in the stream (ring kept full) and in
  * batches (a batch all answered before the next: nothing else would ever
  * publish what a dead backend answered but did not publish). */
-static void crash_at(const char *point, enum blk_jn_state left,
-		     unsigned batch)
+static void crash_at(const char *point, enum blk_jn_state left, unsigned batch)
 {
 	unsigned found[BLK_JN_STATES];
 	char spec[4][32];
 	const char *crash[5];
 	unsigned passes[4] = { 1, 2, 5, 9 };
-	struct plan p = { .crash = crash, .total = 1000, .batch = batch,
-			  .abi = BLK_ABI_X86_64, .seed = 14 + batch };
+	struct plan p = { .crash = crash,
+			  .total = 1000,
+			  .batch = batch,
+			  .abi = BLK_ABI_X86_64,
+			  .seed = 14 + batch };
 
 	for (unsigned i = 0; i < 4; i++) {
 		snprintf(spec[i], sizeof(spec[i]), "%s:%u", point, passes[i]);
@@ -708,11 +735,14 @@ static void crash_at(const char *point, enum blk_jn_state left,
 		fail_msg("%s: no entry left in state %u", point, left);
 }
 
-#define CRASH_TEST(name, point, left)                                        \
-	static void test_##name(void **state) { crash_at(point, left, 0); } \
-	static void test_##name##_batch(void **state)                        \
-	{                                                                    \
-		crash_at(point, left, 8);                                    \
+#define CRASH_TEST(name, point, left)                                          \
+	static void test_##name(void **state)                                  \
+	{                                                                      \
+		crash_at(point, left, 0);                                      \
+	}                                                                      \
+	static void test_##name##_batch(void **state)                          \
+	{                                                                      \
+		crash_at(point, left, 8);                                      \
 	}
 CRASH_TEST(taken, "taken", BLK_JN_TAKEN)
 CRASH_TEST(submitted, "submitted", BLK_JN_SUBMITTED)
@@ -725,8 +755,9 @@ CRASH_TEST(gc_batch, "gc-batch", BLK_JN_SUBMITTED)
 /* SIGKILL at random moments, both ABIs. */
 static void test_random_kills(void **state)
 {
-	struct plan p = { .kills = 40, .total = MAX_REQS, .abi = BLK_ABI_X86_64,
-			  .seed = 1 };
+	struct plan p = {
+		.kills = 40, .total = MAX_REQS, .abi = BLK_ABI_X86_64, .seed = 1
+	};
 	unsigned died = run_plan(&p, NULL);
 
 	if (died < 40)
@@ -770,22 +801,14 @@ static void test_no_crash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_no_crash),
-		T(test_taken),
-		T(test_taken_batch),
-		T(test_submitted),
-		T(test_submitted_batch),
-		T(test_completed),
-		T(test_completed_batch),
-		T(test_responded),
-		T(test_responded_batch),
-		T(test_publish),
-		T(test_publish_batch),
-		T(test_published),
-		T(test_published_batch),
-		T(test_gc_batch),
-		T(test_gc_batch_batch),
-		T(test_random_kills),
+		T(test_no_crash),	 T(test_taken),
+		T(test_taken_batch),	 T(test_submitted),
+		T(test_submitted_batch), T(test_completed),
+		T(test_completed_batch), T(test_responded),
+		T(test_responded_batch), T(test_publish),
+		T(test_publish_batch),	 T(test_published),
+		T(test_published_batch), T(test_gc_batch),
+		T(test_gc_batch_batch),	 T(test_random_kills),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

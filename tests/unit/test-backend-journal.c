@@ -29,8 +29,8 @@
 struct fx {
 	char dir[64];
 	char path[96];
-	struct blk_journal j;   /* the "dead" process's */
-	struct blk_journal k;   /* its replacement's */
+	struct blk_journal j; /* the "dead" process's */
+	struct blk_journal k; /* its replacement's */
 };
 
 static int setup(void **state)
@@ -168,8 +168,7 @@ static void test_take_uncommitted(void **state)
 	f->j.h->taking = (uint32_t)e + 1;
 	f->j.e[e].state = BLK_JN_TAKEN;
 	assert_int_equal(reopen(f), 0);
-	assert_int_equal(blk_jn_entry(&f->k, (unsigned)e)->state,
-			 BLK_JN_TAKEN);
+	assert_int_equal(blk_jn_entry(&f->k, (unsigned)e)->state, BLK_JN_TAKEN);
 	assert_int_equal(blk_jn_req_cons(&f->k), 1);
 }
 
@@ -286,8 +285,8 @@ static void test_refused_head(void **state)
 	h->entry_size += 8;
 	refused(f, -EPROTONOSUPPORT);
 	h->entry_size -= 8;
-	assert_int_equal(blk_jn_open(&f->k, f->path, NENTS * 2,
-				     BLK_ABI_X86_64), -ESTALE);
+	assert_int_equal(blk_jn_open(&f->k, f->path, NENTS * 2, BLK_ABI_X86_64),
+			 -ESTALE);
 	assert_int_equal(blk_jn_open(&f->k, f->path, NENTS, BLK_ABI_X86_32),
 			 -ESTALE);
 	assert_int_equal(reopen(f), 0);
@@ -319,15 +318,15 @@ static void test_refused_indices(void **state)
 	struct fx *f = *state;
 	struct blk_jn_head *h = f->j.h;
 	struct blk_req r = req_of(1, BLKIF_OP_WRITE);
-	int e = blk_jn_take(&f->j, &r), e2;
+	int e = blk_jn_take(&f->j, &r), e2, e3;
 
-	h->req_cons += NENTS;           /* more taken than the ring holds */
+	h->req_cons += NENTS; /* more taken than the ring holds */
 	refused(f, -EBADMSG);
 	h->req_cons -= NENTS;
-	h->req_cons++;                  /* a take without its entry */
+	h->req_cons++; /* a take without its entry */
 	refused(f, -EBADMSG);
 	h->req_cons--;
-	h->rsp_prod_pvt = 2;            /* answers beyond the takes */
+	h->rsp_prod_pvt = 2; /* answers beyond the takes */
 	refused(f, -EBADMSG);
 	h->rsp_prod_pvt = 0;
 	h->taking = NENTS + 1;
@@ -336,7 +335,7 @@ static void test_refused_indices(void **state)
 	f->j.e[e].state = BLK_JN_STATES;
 	refused(f, -EBADMSG);
 	f->j.e[e].state = BLK_JN_COMPLETED;
-	f->j.e[e].status = 7;           /* no such BLKIF_RSP_ */
+	f->j.e[e].status = 7; /* no such BLKIF_RSP_ */
 	refused(f, -EBADMSG);
 	f->j.e[e].state = BLK_JN_TAKEN;
 	/* A response index held twice, and one held by no entry. */
@@ -352,6 +351,14 @@ static void test_refused_indices(void **state)
 	refused(f, -EBADMSG);
 	f->j.e[e2].state = BLK_JN_RESPONDED;
 	assert_int_equal(reopen(f), 0);
+	/* Every index held, one of them twice. */
+	e3 = blk_jn_take(&f->j, &r);
+	f->j.e[e3].status = BLKIF_RSP_OKAY;
+	f->j.e[e3].rsp_idx = 0;
+	f->j.e[e3].state = BLK_JN_RESPONDED;
+	refused(f, -EBADMSG);
+	f->j.e[e3].state = BLK_JN_TAKEN;
+	assert_int_equal(reopen(f), 0);
 }
 
 int main(void)
@@ -362,8 +369,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_take_uncommitted, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_respond_uncommitted,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_respond_uncommitted, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_publish_half_freed, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
