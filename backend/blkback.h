@@ -23,7 +23,8 @@
  *             rate-limited, the file kept under a size cap (rotation)
  *
  * Calls go one way: main.c -> control.c -> xenbus.c -> publish.c -> io.c -> persist.c,
- * request.c; every file logs through log.c.  Each section below lists what
+ * request.c, journal.c; every file logs through log.c, and io.c's request
+ * path passes through crash.c's points.  Each section below lists what
  * the file it names defines.
  */
 #ifndef XBDEV_BLKBACK_H
