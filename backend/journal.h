@@ -33,24 +33,32 @@
  *  - publish: the shared rsp_prod = P, then head.rsp_pub = P, then the
  *    entries below P are freed.  Between the two the frontend may have
  *    seen P, consumed those responses and reused their slots for new
- *    requests: a replacement never writes such a slot again, it only
- *    stores rsp_prod = P once more (the same value: nothing new for the
- *    frontend), so publishing needs no intent record.
+ *    requests: so a replacement never writes a slot of a committed
+ *    response again (it needs no rewrite: the slot was whole before the
+ *    commit); it only stores rsp_prod again, a value at least P (nothing
+ *    seen twice by the frontend).  Publishing needs no intent record.
  *
  * A replacement (blk_jn_open) therefore finds: RESPONDED entries
- * (answered, perhaps not published: their slots are as they were written,
- * publish them), COMPLETED ones (answer with the recorded status, never
- * execute again) and TAKEN/SUBMITTED ones (execute again: a write's data
- * is still in the guest's pages, they are the guest's until the
- * answer).  Nothing is ever answered twice: an
- * answer is either committed (kept, at most published) or not (given
- * once, later).
+ * (answered, perhaps not published: publish them), COMPLETED ones (answer
+ * with the recorded status: io.c does not run them again) and
+ * TAKEN/SUBMITTED ones (run again: a write's data is still in the guest's
+ * pages, which stay the guest's own until the answer; a submitted write
+ * may have reached the file once already, which the guest, unanswered,
+ * cannot tell from a write not yet done).  Nothing is answered twice: an
+ * answer is either committed (kept, at most published) or not (given once,
+ * later).
  *
  * The journal is dom0's file; the guest cannot write it.  It is still
  * checked whole on open (magic, version, this build's entry layout, the
- * ring's geometry, every index and state): a corrupt or foreign journal is
- * refused, never trusted.  Library style: 0 or -errno, no printing.
- * Single-threaded, as the data path (io.c).
+ * ring's geometry, every index and state, the file's owner and mode): a
+ * corrupt or foreign journal is refused, never trusted.  Library style:
+ * 0 or -errno, no printing.  Single-threaded, as the data path (io.c).
+ *
+ * What the journal cannot do: fence the dead process's I/O.  Its io_uring
+ * requests can reach the file after it is gone; the caller must not run
+ * anything again before they are finished (the tests wait for the child
+ * to be reaped; a live takeover needs a lock on the backing file that
+ * goes only with the old file's last reference).
  */
 #ifndef XBDEV_JOURNAL_H
 #define XBDEV_JOURNAL_H

@@ -112,7 +112,8 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
 
 struct world {
 	enum blk_abi abi;
-	int disk; /* memfd */
+	bool cached; /* the page-cache path (blk_io_map), not bounce buffers */
+	int disk;    /* memfd */
 	char dir[64];
 	char jpath[96];
 };
@@ -148,7 +149,7 @@ backend(const struct world *w, bool resume, const char *crash)
 				     .discard = true,
 				     .flush = true };
 	snprintf(d.tag, sizeof(d.tag), "crash-unit");
-	if (blk_io_init(&d))
+	if (blk_io_init(&d) || (w->cached && blk_io_map(&d)))
 		_exit(CHILD_IO);
 	q->dev = &d;
 	q->local_port = 5;
@@ -455,6 +456,7 @@ struct plan {
 	unsigned batch;		  /* 0: keep the ring full; else issue
 				       that many, wait for all answers */
 	enum blk_abi abi;
+	bool cached;
 	unsigned seed;
 };
 
@@ -556,6 +558,7 @@ static void setup_world(struct run *r, const struct plan *p)
 	memset(r, 0, sizeof(*r));
 	memset(shm, 0, sizeof(*shm));
 	r->w.abi = p->abi;
+	r->w.cached = p->cached;
 	r->fe.abi = p->abi;
 	r->fe.seed = p->seed;
 	r->w.disk = memfd_create("test-backend-crash", MFD_CLOEXEC);
@@ -771,6 +774,34 @@ static void test_random_kills(void **state)
 		fail_msg("x86_32: %u backends died, not 40", died);
 }
 
+/* The page-cache path (writes copied straight into the file's pages and
+ * acknowledged from the grant-copy batch): random kills, and half-way
+ * through a batch. */
+static void test_page_cache(void **state)
+{
+	const char *const crash[] = { "gc-batch:1", "gc-batch:2", "gc-batch:5",
+				      NULL };
+	struct plan p = { .kills = 40,
+			  .total = MAX_REQS,
+			  .abi = BLK_ABI_X86_64,
+			  .cached = true,
+			  .seed = 4 };
+	unsigned found[BLK_JN_STATES], died = run_plan(&p, NULL);
+
+	if (died < 40)
+		fail_msg("random: %u backends died, not 40", died);
+	p = (struct plan){ .crash = crash,
+			   .total = 1000,
+			   .batch = 8,
+			   .abi = BLK_ABI_X86_64,
+			   .cached = true,
+			   .seed = 5 };
+	died = run_plan(&p, found);
+	if (died < 3 || !found[BLK_JN_RESPONDED])
+		fail_msg("gc-batch: %u backends died, %u responded left", died,
+			 found[BLK_JN_RESPONDED]);
+}
+
 /* The harness can tell: without a backend dying it passes, and the spec
  * parser is XBDEV_CRASH_AT's. */
 static void test_no_crash(void **state)
@@ -801,16 +832,27 @@ static void test_no_crash(void **state)
 
 int main(void)
 {
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-		T(test_no_crash),	 T(test_taken),
-		T(test_taken_batch),	 T(test_submitted),
-		T(test_submitted_batch), T(test_completed),
-		T(test_completed_batch), T(test_responded),
-		T(test_responded_batch), T(test_publish),
-		T(test_publish_batch),	 T(test_published),
-		T(test_published_batch), T(test_gc_batch),
-		T(test_gc_batch_batch),	 T(test_random_kills),
+		T(test_no_crash),
+		T(test_taken),
+		T(test_taken_batch),
+		T(test_submitted),
+		T(test_submitted_batch),
+		T(test_completed),
+		T(test_completed_batch),
+		T(test_responded),
+		T(test_responded_batch),
+		T(test_publish),
+		T(test_publish_batch),
+		T(test_published),
+		T(test_published_batch),
+		T(test_gc_batch),
+		T(test_gc_batch_batch),
+		T(test_random_kills),
+		T(test_page_cache),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
