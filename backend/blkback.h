@@ -317,7 +317,10 @@ void blk_io_limit_due(struct blk_dev *d);
  * blk_jn_open, the ring attached): the ring's private indices from it, then
  * what the dead process left: answered requests published, completed ones
  * answered with their status, taken ones executed again; q kicked (the
- * dead process's notifications are lost).  -ESTALE: not this ring's. */
+ * dead process's notifications are lost) and due to notify: the caller
+ * goes on with its loop (blk_io_queue_work, blk_io_flush publishes).  The
+ * dead process's I/O must be finished before (journal.h).  -ESTALE: not
+ * this ring's journal. */
 int blk_io_resume(struct blk_queue *q);
 
 /* crash.c: crash points (issue 14), in the order a request meets them. */
