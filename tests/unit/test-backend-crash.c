@@ -7,7 +7,10 @@
  * (blkif_interrupt() of 6.1: an rsp_prod more than a ring ahead, or beyond
  * what was requested, "illegal number of responses"; an id out of range or
  * not in flight, "response references no pending request"; a wrong
- * operation; any of them is "disabled for further use").  blkfront's id
+ * operation; any of them is "disabled for further use"), and that, as
+ * blkfront, looks at responses only when notified (rsp_event re-armed as
+ * RING_FINAL_CHECK_FOR_RESPONSES does; it has no timeout, so a lost event
+ * is a hung disk).  blkfront's id
  * is the shadow index alone; ours carries a generation above it, so that
  * an answer given twice is caught even once the index went to a new
  * request (blkfront would silently complete the wrong one).
@@ -207,6 +210,7 @@ struct fe {
 	struct shadow sh[RING];
 	uint32_t gen[RING];
 	unsigned inflight, issued, answered;
+	unsigned events;	     /* notifications seen */
 	uint8_t times[MAX_REQS + 1]; /* answers per serial */
 	uint32_t model[BLOCKS];	     /* serial whose data it holds, 0:
 					   zeroes */
@@ -446,6 +450,35 @@ static void consume(struct fe *fe)
 	}
 }
 
+/* The event channel: blkfront looks at the ring only when notified (it
+ * has no timer), so a backend that publishes without notifying hangs it. */
+static bool event_pending(struct fe *fe)
+{
+	unsigned n = __atomic_load_n(&shm->notifies, __ATOMIC_ACQUIRE);
+
+	if (n == fe->events)
+		return false;
+	fe->events = n;
+	return true;
+}
+
+/* blkif_interrupt()'s loop: consume, re-arm rsp_event
+ * (RING_FINAL_CHECK_FOR_RESPONSES), look again. */
+static void interrupt(struct fe *fe)
+{
+	uint32_t *rsp_prod = (uint32_t *)(shm->ring + 8);
+	uint32_t *rsp_event = (uint32_t *)(shm->ring + 12);
+
+	do {
+		consume(fe);
+		__atomic_store_n(rsp_event, fe->rsp_cons + 1, __ATOMIC_RELAXED);
+		/* rsp_event before the second look at rsp_prod (the
+		 * backend stores rsp_prod before it reads rsp_event). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	} while (!fe->err[0] &&
+		 __atomic_load_n(rsp_prod, __ATOMIC_ACQUIRE) != fe->rsp_cons);
+}
+
 /* ---- one run ----------------------------------------------------------- */
 
 struct plan {
@@ -536,7 +569,8 @@ static void guest_step(struct run *r, const struct plan *p)
 			: p->batch		 ? p->batch
 						 : RING;
 
-	consume(fe);
+	if (event_pending(fe))
+		interrupt(fe);
 	while (!fe->err[0] && fe->inflight < want && fe->issued < p->total)
 		issue(fe);
 	publish_requests(fe);
