@@ -11,6 +11,10 @@
  *             page cache, or through a bounce buffer and io_uring -> response
  *   limit.c   the I/O limits' token buckets (pure; io.c asks them)
  *   persist.c persistent grants: the guest pages a queue keeps mapped
+ *   journal.c the journal of a ring: what a replacement process needs to
+ *             take it over (pure; journal.h)
+ *   crash.c   crash points: XBDEV_CRASH_AT makes the data path SIGKILL
+ *             itself at a chosen step (for the journal's tests)
  *   request.c pure decoding/validation (no Xen needed; unit-tested, fuzzed)
  *   publish.c the info/ record (counters for `xbdev status`), from its own
  *             thread and xenstore connection
@@ -19,7 +23,8 @@
  *             rate-limited, the file kept under a size cap (rotation)
  *
  * Calls go one way: main.c -> control.c -> xenbus.c -> publish.c -> io.c -> persist.c,
- * request.c; every file logs through log.c.  Each section below lists what
+ * request.c, journal.c; every file logs through log.c, and io.c's request
+ * path passes through crash.c's points.  Each section below lists what
  * the file it names defines.
  */
 #ifndef XBDEV_BLKBACK_H
@@ -34,6 +39,7 @@
 #include <xenevtchn.h>
 #include <xengnttab.h>
 
+#include "journal.h"
 #include "request.h"
 #include "xbdev.h"
 
@@ -144,12 +150,20 @@ struct blk_queue {
 	unsigned inflight;              /* taken, not yet answered */
 	bool kick;                      /* event or leftover work */
 	bool need_push;                 /* responses queued, not pushed */
+	bool must_notify;               /* at the next push, whatever
+					   rsp_event says: a replacement (the
+					   dead process may have published
+					   and died before notifying) */
 	struct blk_pcache *pc;          /* persistent grants, or NULL */
 	/* A request taken from the ring that the limits hold back (limit.c):
 	 * its slot still owes a response, the guest sees a slower disk. */
 	bool held;
 	struct blk_req held_req;
+	int held_jent;                  /* its journal entry */
 	int64_t held_since;
+	/* The ring's journal (journal.h), or NULL: none kept.  Owned by the
+	 * caller that opened it; io.c only records in it. */
+	struct blk_journal *jn;
 };
 
 struct blk_stats {
@@ -298,6 +312,40 @@ int blk_io_resize(struct blk_dev *d, uint64_t size);
 int blk_io_limit_op(struct blk_dev *d, const char *arg, char *msg, size_t len);
 /* d->limiter.due_ms passed: let the held requests try again. */
 void blk_io_limit_due(struct blk_dev *d);
+
+/* Take over q's ring from its journal q->jn (just opened with
+ * blk_jn_open, the ring attached): the ring's private indices from it, then
+ * what the dead process left: answered requests published, completed ones
+ * answered with their status, taken ones executed again; q kicked (the
+ * dead process's notifications are lost) and due to notify: the caller
+ * goes on with its loop (blk_io_queue_work, blk_io_flush publishes).  The
+ * dead process's I/O must be finished before (journal.h).  -ESTALE: not
+ * this ring's journal. */
+int blk_io_resume(struct blk_queue *q);
+
+/* crash.c: crash points (issue 14), in the order a request meets them. */
+enum blk_crash_point {
+	BLK_CRASH_TAKEN,        /* a request taken and journalled */
+	BLK_CRASH_SUBMITTED,    /* SQEs handed to the kernel */
+	BLK_CRASH_COMPLETED,    /* a request's status journalled */
+	BLK_CRASH_RESPONDED,    /* its response written into the ring */
+	BLK_CRASH_PUBLISH,      /* before rsp_prod is published */
+	BLK_CRASH_PUBLISHED,    /* rsp_prod stored, not yet journalled */
+	BLK_CRASH_GC_BATCH,     /* half of a grant-copy batch's requests
+				   gone on, the rest not */
+	BLK_CRASH_POINTS
+};
+extern bool blk_crash_armed;
+/* spec: XBDEV_CRASH_AT's value, "POINT[:N]" (die on the Nth pass, N >= 1,
+ * default 1); NULL or "" disarms.  -EINVAL (disarmed) when unknown. */
+int blk_crash_init(const char *spec);
+const char *blk_crash_name(enum blk_crash_point p);
+void blk_crash_pass(enum blk_crash_point p);
+#define BLK_CRASH(p)                                                          \
+	do {                                                                  \
+		if (__builtin_expect(blk_crash_armed, 0))                     \
+			blk_crash_pass(p);                                    \
+	} while (0)
 
 /* limit.c: token buckets on the caller's clock. */
 void blk_limiter_set(struct blk_limiter *l, const struct xbdev_limit *spec,

@@ -88,6 +88,7 @@ enum blk_stage {
 struct blk_io {
 	struct blk_queue *q;
 	struct blk_req req;
+	int jent;                   /* its journal entry (q->jn) */
 	enum blk_stage stage;
 	struct blk_seg *segs;       /* req.seg, or iseg for indirect */
 	unsigned nsegs;
@@ -376,15 +377,35 @@ static int attach_buffer(struct blk_dev *d, struct blk_io *io)
 	return 0;
 }
 
-/* Queue the response and account for it.  The slot is free: this request
- * occupied one and rsp_prod_pvt trails req_cons. */
+/*
+ * Answer request (id, op) of journal entry jent.  The slot is free: this
+ * request occupied one and rsp_prod_pvt trails req_cons.  With a journal:
+ * its status first, then the response into the ring, then the journal's
+ * record of it (journal.h: a crash between two of them leaves an answer
+ * given at most once).
+ */
+static void respond(struct blk_queue *q, int jent, uint64_t id, uint8_t op,
+		    int16_t status)
+{
+	uint32_t at = blk_ring_rsp_idx(&q->ring);
+
+	if (q->jn)
+		blk_jn_completed(q->jn, jent, status);
+	BLK_CRASH(BLK_CRASH_COMPLETED);
+	blk_ring_respond(&q->ring, id, op, status);
+	if (q->jn)
+		blk_jn_responded(q->jn, jent, at);
+	BLK_CRASH(BLK_CRASH_RESPONDED);
+	q->need_push = true;
+}
+
+/* Queue the response and account for it. */
 static void finish(struct blk_io *io, int16_t status)
 {
 	struct blk_queue *q = io->q;
 	struct blk_dev *d = q->dev;
 
-	blk_ring_respond(&q->ring, io->req.id, io->req.op, status);
-	q->need_push = true;
+	respond(q, io->jent, io->req.id, io->req.op, status);
 	q->inflight--;
 	d->inflight--;
 	d->info_dirty = true;
@@ -451,7 +472,15 @@ static int submit_stage(struct blk_io *io)
 	return 0;
 }
 
-static void start(struct blk_queue *q, const struct blk_req *req)
+/* The request is on its way (an SQE, or a grant-copy batch). */
+static void started(struct blk_io *io)
+{
+	if (io->q->jn)
+		blk_jn_submitted(io->q->jn, io->jent);
+}
+
+/* Start req, journal entry jent (whatever it is without a journal). */
+static void start(struct blk_queue *q, const struct blk_req *req, int jent)
 {
 	struct blk_dev *d = q->dev;
 	struct blk_io *io;
@@ -465,8 +494,7 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 	d->inflight++;
 	io = calloc(1, sizeof(*io) + extra);
 	if (!io) {
-		blk_ring_respond(&q->ring, req->id, req->op, BLKIF_RSP_ERROR);
-		q->need_push = true;
+		respond(q, jent, req->id, req->op, BLKIF_RSP_ERROR);
 		q->inflight--;
 		d->inflight--;
 		d->st.errors++;
@@ -474,6 +502,7 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 	}
 	io->q = q;
 	io->req = *req;
+	io->jent = jent;
 	io->segs = io->req.seg;
 	io->nsegs = io->req.nr_segments;
 
@@ -521,6 +550,7 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 			 * data in (gc_flush). */
 			gc_room(d, &gc_in, io->nsegs);
 			gc_add(d, &gc_in, io);
+			started(io);
 			return;
 		}
 		if (io->cached) {
@@ -528,6 +558,7 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 			io->done = io->len;
 			gc_room(d, &gc_out, io->nsegs);
 			gc_add(d, &gc_out, io);
+			started(io);
 			return;
 		}
 		break;
@@ -548,6 +579,7 @@ static void start(struct blk_queue *q, const struct blk_req *req)
 		status = BLKIF_RSP_ERROR;
 		goto fail;
 	}
+	started(io);
 	return;
 fail:
 	finish(io, (int16_t)status);
@@ -657,6 +689,9 @@ static void gc_flush(struct blk_dev *d, struct gc_batch *b)
 		unsigned end = i + 1 < nreqs ? b->first[i + 1] : b->nsegs;
 		bool ok = !all_failed;
 
+		if (__builtin_expect(blk_crash_armed, 0) && i && i == nreqs / 2)
+			blk_crash_pass(BLK_CRASH_GC_BATCH);
+
 		for (unsigned k = b->first[i]; ok && k < end; k++)
 			if (b->segs[k].status != GNTST_okay)
 				ok = false;
@@ -716,6 +751,7 @@ int blk_io_queue_work(struct blk_queue *q)
 	struct blk_dev *d = q->dev;
 	int n = blk_ring_avail(&q->ring);
 	int taken = 0;
+	bool no_room = false;
 
 	if (n < 0)
 		return n;
@@ -729,13 +765,20 @@ int blk_io_queue_work(struct blk_queue *q)
 		}
 		if (!limit_admit(q, &q->held_req))
 			return 0;
-		start(q, &q->held_req);
+		start(q, &q->held_req, q->held_jent);
 		taken++;
 	}
 	if ((unsigned)n > BLK_BUDGET - taken)
 		n = (int)BLK_BUDGET - taken;
+	/* A journal entry for each: short only while answers wait for the
+	 * push at the end of this round (blk_io_flush frees their entries). */
+	if (q->jn && (unsigned)n > blk_jn_room(q->jn)) {
+		n = (int)blk_jn_room(q->jn);
+		no_room = true;
+	}
 	for (int i = 0; i < n; i++) {
 		struct blk_req req;
+		int jent = -1;
 
 		if (d->buf_bytes >= d->max_buf_bytes) {
 			/* Leave the rest on the ring; completions wake us. */
@@ -745,20 +788,59 @@ int blk_io_queue_work(struct blk_queue *q)
 			return 0;
 		}
 		blk_ring_take(&q->ring, &req);
+		if (q->jn)
+			jent = blk_jn_take(q->jn, &req);
+		BLK_CRASH(BLK_CRASH_TAKEN);
 		/* Off (no limit set): this one test per request. */
 		if (d->limiter.on && !limit_admit(q, &req)) {
+			q->held_jent = jent;
 			gc_flush(d, &gc_in);
 			return 0;
 		}
-		start(q, &req);
+		start(q, &req, jent);
 	}
 	gc_flush(d, &gc_in);
 	/* Out of budget: come back after the other fds had their turn.
 	 * Otherwise re-arm req_event and look once more. */
-	if ((unsigned)(n + taken) == BLK_BUDGET)
+	if ((unsigned)(n + taken) == BLK_BUDGET || no_room)
 		q->kick = true;
 	else
 		q->kick = blk_ring_final_check(&q->ring);
+	return 0;
+}
+
+int blk_io_resume(struct blk_queue *q)
+{
+	struct blk_journal *j = q->jn;
+
+	if (!j || j->nr_ents != blk_ring_size(&q->ring))
+		return -ESTALE;
+	blk_ring_resume(&q->ring, blk_jn_req_cons(j), blk_jn_rsp_prod_pvt(j));
+	for (unsigned i = 0; i < j->nr_ents; i++) {
+		const struct blk_jn_entry *e = blk_jn_entry(j, i);
+
+		switch (e->state) {
+		case BLK_JN_TAKEN:
+		case BLK_JN_SUBMITTED:
+			/* Never answered: run again from the journalled
+			 * copy (validated again as any request is). */
+			start(q, &e->req, (int)i);
+			break;
+		case BLK_JN_COMPLETED:
+			/* Its outcome is known: answer it as it was (to run
+			 * it again would be allowed, unanswered, but costs
+			 * the I/O and may not give the same status). */
+			respond(q, (int)i, e->req.id, e->req.op, e->status);
+			break;
+		default:
+			break;
+		}
+	}
+	/* The RESPONDED ones are in their slots, perhaps never published:
+	 * the next blk_io_flush publishes them (and what was answered just
+	 * now) and notifies. */
+	q->need_push = q->must_notify = true;
+	q->kick = true;
 	return 0;
 }
 
@@ -834,6 +916,7 @@ void blk_io_flush(struct blk_dev *d)
 	 * left is submitted below and reaped when the ring fd says so. */
 	for (unsigned i = 0; i < 2 && io_uring_sq_ready(&d->uring); i++) {
 		io_uring_submit(&d->uring);
+		BLK_CRASH(BLK_CRASH_SUBMITTED);
 		blk_io_reap(d);
 	}
 	if (io_uring_sq_ready(&d->uring))
@@ -841,12 +924,20 @@ void blk_io_flush(struct blk_dev *d)
 	for (unsigned i = 0; i < d->nr_queues; i++) {
 		struct blk_queue *q = &d->q[i];
 
+		bool notify;
+
 		if (!q->need_push)
 			continue;
 		q->need_push = false;
+		BLK_CRASH(BLK_CRASH_PUBLISH);
 		/* Batching: one rsp_prod update and at most one event for
 		 * everything completed in this round. */
-		if (blk_ring_push(&q->ring) && q->local_port >= 0)
+		notify = blk_ring_push(&q->ring) || q->must_notify;
+		BLK_CRASH(BLK_CRASH_PUBLISHED);
+		if (q->jn)
+			blk_jn_published(q->jn, blk_ring_rsp_idx(&q->ring));
+		q->must_notify = false;
+		if (notify && q->local_port >= 0)
 			xenevtchn_notify(d->xce, q->local_port);
 	}
 }

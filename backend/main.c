@@ -72,7 +72,10 @@ static void usage(FILE *f)
 		"per queue (1 to 1056, the default; only lower);\n"
 		"XBDEV_BLKBACK_LOG_MAX=BYTES caps the log (stderr) at BYTES\n"
 		"(default 1 MiB, at least 4096): past it the file is renamed\n"
-		"to NAME.1 and a new one begun.\n"
+		"to NAME.1 and a new one begun;\n"
+		"XBDEV_CRASH_AT=POINT[:N] (tests only) kills the process with\n"
+		"SIGKILL on the Nth pass through POINT: taken, submitted,\n"
+		"completed, responded, publish, published, gc-batch.\n"
 		"\n"
 		"Exit status: 0 device closed, 1 failure, 2 usage.\n");
 }
@@ -203,6 +206,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* Once, before any request: the crash points test a takeover. */
+	if (blk_crash_init(getenv("XBDEV_CRASH_AT")))
+		blk_log(NULL, "XBDEV_CRASH_AT=%s: no such crash point, ignored",
+			getenv("XBDEV_CRASH_AT"));
 
 	/* No SA_RESTART: the handler only sets a flag, ppoll returns. */
 	sigemptyset(&sa.sa_mask);

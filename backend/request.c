@@ -239,6 +239,21 @@ unsigned blk_ring_size(const struct blk_ring *r)
 	return r->abi == BLK_ABI_X86_32 ? r->r32.nr_ents : r->r64.nr_ents;
 }
 
+void blk_ring_resume(struct blk_ring *r, uint32_t req_cons,
+		     uint32_t rsp_prod_pvt)
+{
+	RING_DO(r, {
+		R->req_cons = req_cons;
+		R->rsp_prod_pvt = rsp_prod_pvt;
+	});
+}
+
+uint32_t blk_ring_rsp_idx(const struct blk_ring *r)
+{
+	return r->abi == BLK_ABI_X86_32 ? r->r32.rsp_prod_pvt
+					: r->r64.rsp_prod_pvt;
+}
+
 unsigned blk_ring_outstanding(const struct blk_ring *r)
 {
 	if (r->abi == BLK_ABI_X86_32)

@@ -132,6 +132,12 @@ struct blk_ring {
 int blk_ring_attach(struct blk_ring *r, void *mem, unsigned pages,
 		    enum blk_abi abi);
 unsigned blk_ring_size(const struct blk_ring *r);
+/* Take over a ring another process served: our private indices as that
+ * one left them (its journal's), instead of BACK_RING_INIT's 0. */
+void blk_ring_resume(struct blk_ring *r, uint32_t req_cons,
+		     uint32_t rsp_prod_pvt);
+/* The index the next response goes to (rsp_prod_pvt). */
+uint32_t blk_ring_rsp_idx(const struct blk_ring *r);
 
 /*
  * Snapshot the frontend's req_prod: one read, then a read barrier, so the

@@ -20,7 +20,9 @@ lib/limit.c backend/limit.c cli/limit.c tests/unit/test-backend-limit.c
 tests/fuzz/fuzz-xs-limit.c
 cli/resize.c tests/unit/test-cli-resize.c tests/unit/test-backend-resize.c
 tests/unit/blk-dev-fix.h lib/grants.c tests/unit/test-lib-grants.c
-tests/unit/test-cli-status.c lib/media.c cli/media.c tests/unit/test-lib-media.c"
+tests/unit/test-cli-status.c lib/media.c cli/media.c tests/unit/test-lib-media.c
+backend/journal.c backend/crash.c tests/unit/test-backend-journal.c
+tests/unit/test-backend-crash.c"
 n=0
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	echo "1..0 # SKIP no $CLANG_FORMAT"
